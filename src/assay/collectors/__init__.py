@@ -1,0 +1,1 @@
+"""Collectors read the world (environments, lockfiles, git) into core types."""

@@ -1,0 +1,75 @@
+"""Reading input files once: bytes, digest, modification time, parsed TOML or JSON."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assay.errors import InventoryError
+
+__all__ = ["InputFile", "read_input"]
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One input file, read once."""
+
+    path: Path
+    data: bytes
+    sha256: str
+    mtime: int
+
+    @property
+    def text(self) -> str:
+        try:
+            return self.data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InventoryError(
+                f"{self.path} is not UTF-8 text (byte {exc.start} is invalid)",
+                hint="lockfiles and manifests are text files; check that this is the right file",
+            ) from exc
+
+    def toml(self) -> dict[str, Any]:
+        try:
+            return tomllib.loads(self.text)
+        except tomllib.TOMLDecodeError as exc:
+            raise InventoryError(
+                f"{self.path} is not valid TOML: {exc}",
+                hint="regenerate it with the tool that wrote it, or pass another file",
+            ) from exc
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.text)
+        except json.JSONDecodeError as exc:
+            raise InventoryError(
+                f"{self.path} is not valid JSON: {exc.msg} at line {exc.lineno}",
+                hint="regenerate it with the tool that wrote it, or pass another file",
+            ) from exc
+
+    def corrupt(self, what: str) -> InventoryError:
+        """An error saying the file does not have the structure its format requires."""
+        return InventoryError(
+            f"{self.path} is not a valid {self.path.name}: {what}",
+            hint="regenerate it with the tool that wrote it, or pass another file",
+        )
+
+
+def read_input(path: Path) -> InputFile:
+    """Read ``path`` whole, with a user-facing error when that is impossible."""
+    try:
+        data = path.read_bytes()
+        mtime = int(path.stat().st_mtime)
+    except FileNotFoundError as exc:
+        raise InventoryError(
+            f"no such file: {path}", hint="check the path, or pass a project folder"
+        ) from exc
+    except IsADirectoryError as exc:
+        raise InventoryError(f"{path} is a folder, not a file") from exc
+    except OSError as exc:
+        raise InventoryError(f"cannot read {path}: {exc.strerror}") from exc
+    return InputFile(path, data, hashlib.sha256(data).hexdigest(), mtime)

@@ -1,0 +1,160 @@
+"""Choose the dependency source for a project folder, or read the file a user named."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from assay.collectors.environment import find_interpreter, inventory_environment
+from assay.collectors.pipfile_lock import read_pipfile_lock
+from assay.collectors.poetry_lock import read_poetry_lock
+from assay.collectors.pylock import read_pylock
+from assay.collectors.pyproject import read_declaration, read_pyproject
+from assay.collectors.requirements import read_requirements
+from assay.collectors.uv_lock import read_uv_lock
+from assay.core.inventory import Inventory, Notice, NoticeLevel, Origin, SourceKind, SourceRecord
+from assay.errors import InventoryError
+
+__all__ = ["collect_inventory", "kind_of", "lockfile_candidates"]
+
+Reader = Callable[[Path], Inventory]
+
+READERS: dict[SourceKind, Reader] = {
+    SourceKind.PYLOCK: read_pylock,
+    SourceKind.UV_LOCK: read_uv_lock,
+    SourceKind.POETRY_LOCK: read_poetry_lock,
+    SourceKind.PIPFILE_LOCK: read_pipfile_lock,
+    SourceKind.REQUIREMENTS: read_requirements,
+    SourceKind.PYPROJECT: read_pyproject,
+}
+
+# Most exact first: a lock file pins the whole tree; pyproject.toml only declares.
+_PRECEDENCE = (
+    SourceKind.PYLOCK,
+    SourceKind.UV_LOCK,
+    SourceKind.POETRY_LOCK,
+    SourceKind.PIPFILE_LOCK,
+    SourceKind.REQUIREMENTS,
+)
+_PYLOCK_NAME = re.compile(r"^pylock(\.[^./\\]+)?\.toml$")
+
+
+def kind_of(path: Path) -> SourceKind | None:
+    """The kind of dependency source a file is, judged by its name."""
+    name = path.name
+    if _PYLOCK_NAME.match(name):
+        return SourceKind.PYLOCK
+    fixed = {
+        "uv.lock": SourceKind.UV_LOCK,
+        "poetry.lock": SourceKind.POETRY_LOCK,
+        "Pipfile.lock": SourceKind.PIPFILE_LOCK,
+        "pyproject.toml": SourceKind.PYPROJECT,
+    }
+    if name in fixed:
+        return fixed[name]
+    if path.suffix in (".txt", ".in") and "requirements" in name.lower():
+        return SourceKind.REQUIREMENTS
+    return None
+
+
+def lockfile_candidates(project: Path) -> list[tuple[SourceKind, Path]]:
+    """Lock and requirements files directly in ``project``, most exact first."""
+    found: list[tuple[SourceKind, Path]] = []
+    names = sorted(p.name for p in project.iterdir() if p.is_file())
+    for kind in _PRECEDENCE:
+        for name in names:
+            path = project / name
+            if kind_of(path) is kind and (kind is not SourceKind.REQUIREMENTS or name == "requirements.txt"):
+                found.append((kind, path))
+    return found
+
+
+def collect_inventory(
+    target: Path,
+    *,
+    python: str | Path | None = None,
+    environment: bool = False,
+) -> Inventory:
+    """The inventory for ``target``: a dependency file, or a project folder.
+
+    In a folder: ``python`` or ``environment`` selects the installed environment (the
+    given interpreter, else the project's ``.venv``, else the running one); otherwise
+    the most exact lock file found is read, then the project's ``.venv``, then the
+    dependencies declared in pyproject.toml. The sources used are recorded, and files
+    found but not used are reported as notices.
+    """
+    if not target.exists():
+        raise InventoryError(
+            f"no such file or folder: {target}",
+            hint="pass a project folder or a lockfile (uv.lock, poetry.lock, requirements.txt...)",
+        )
+    if target.is_file():
+        kind = kind_of(target)
+        if kind is None:
+            raise InventoryError(
+                f"{target.name} is not a dependency file Assay reads",
+                hint="pass pylock.toml, uv.lock, poetry.lock, Pipfile.lock, a requirements "
+                "file (*requirements*.txt) or pyproject.toml, or a project folder",
+            )
+        return READERS[kind](target)
+
+    project = target
+    pyproject = project / "pyproject.toml"
+    if python is not None or environment:
+        return _environment(project, python, pyproject)
+    candidates = lockfile_candidates(project)
+    if candidates:
+        kind, chosen = candidates[0]
+        inventory = READERS[kind](chosen)
+        notices = [
+            Notice(
+                NoticeLevel.INFO,
+                "source-not-used",
+                f"also found {path.name}; used {chosen.name}, which is more exact",
+                Origin(str(path)),
+            )
+            for _, path in candidates[1:]
+        ]
+        return _with_project(inventory, pyproject, notices)
+    if (project / ".venv").is_dir():
+        return _environment(project, None, pyproject)
+    if pyproject.is_file():
+        return read_pyproject(pyproject)
+    raise InventoryError(
+        f"found no dependency information in {project}",
+        hint="add a lock file (uv lock, poetry lock, pip-compile...), pass a file, or "
+        "inventory an installed environment with --python PATH",
+    )
+
+
+def _environment(project: Path, python: str | Path | None, pyproject: Path) -> Inventory:
+    interpreter = find_interpreter(python, project)
+    if not pyproject.is_file():
+        return inventory_environment(interpreter)
+    declaration = read_declaration(pyproject)
+    required = tuple(str(d.requirement) for d in declaration.requirements if d.group is None)
+    inventory = inventory_environment(
+        interpreter, root=declaration.root, root_requirements=required
+    )
+    record = SourceRecord(SourceKind.PYPROJECT, str(pyproject), declaration.file.sha256)
+    return replace(inventory, sources=tuple(sorted({*inventory.sources, record})))
+
+
+def _with_project(inventory: Inventory, pyproject: Path, notices: list[Notice]) -> Inventory:
+    """Name the root project from pyproject.toml when the lock file does not."""
+    root = inventory.root
+    sources = list(inventory.sources)
+    if root is None and pyproject.is_file():
+        declaration = read_declaration(pyproject)
+        root = declaration.root
+        sources.append(SourceRecord(SourceKind.PYPROJECT, str(pyproject), declaration.file.sha256))
+    return Inventory.build(
+        inventory.components,
+        inventory.edges,
+        sources,
+        [*inventory.notices, *notices],
+        root=root,
+        document_time=inventory.document_time,
+    )

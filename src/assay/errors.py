@@ -1,0 +1,64 @@
+"""The errors Assay raises, each with advice a user can act on.
+
+    AssayError                  root; ``diagnostics()`` gives the multi-line hint
+    +-- UsageError              bad input from the user: a path, a flag, a file (exit 2)
+    |   +-- InventoryError      a lockfile, manifest or environment that cannot be read
+    |   +-- ConfigError         assay.toml or ASSAY_* settings that are invalid
+    +-- EnvironmentProblem      the machine, not the input: store locked, tool missing (exit 3)
+        +-- StoreError          the database or the evidence locker failed
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AssayError",
+    "ConfigError",
+    "EnvironmentProblem",
+    "InventoryError",
+    "NotFoundError",
+    "StoreError",
+    "UsageError",
+]
+
+
+class AssayError(Exception):
+    """Root of every error Assay reports to a user."""
+
+    exit_code: int = 2
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def diagnostics(self) -> str:
+        """Advice for the user, separate from the one-line message."""
+        return self.hint or ""
+
+
+class UsageError(AssayError):
+    """The input given to Assay is wrong; the user can fix it."""
+
+    exit_code = 2
+
+
+class InventoryError(UsageError):
+    """A dependency source (lockfile, manifest, environment) cannot be read."""
+
+
+class ConfigError(UsageError):
+    """The configuration (assay.toml, ASSAY_* variables) is invalid."""
+
+
+class NotFoundError(UsageError):
+    """Something the user named (a run, a piece of evidence) does not exist."""
+
+
+class EnvironmentProblem(AssayError):
+    """The machine is the problem, not the input: retrying may help."""
+
+    exit_code = 3
+
+
+class StoreError(EnvironmentProblem):
+    """The store (database or evidence locker) failed."""

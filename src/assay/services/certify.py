@@ -1,0 +1,155 @@
+"""The certify use case: collect evidence, judge the gates, store the run, write the report."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+from assay import __version__
+from assay.collectors.git import git_state
+from assay.collectors.pyproject import read_declaration
+from assay.core.evidence import EvidenceItem
+from assay.core.gates import DEFAULT_GATES, unevaluated, verdict
+from assay.core.ids import RunId
+from assay.core.report import RunReport, StepReport
+from assay.errors import UsageError
+from assay.formats import report as report_format
+from assay.services.steps import StepContext, available_steps
+from assay.settings import Settings
+from assay.store import repositories as repo
+from assay.store.database import Store
+from assay.store.models import RunRow
+
+__all__ = ["CertifyResult", "Progress", "certify"]
+
+
+class Progress(Protocol):
+    """Told about each step, so a front end can show progress."""
+
+    def step_started(self, name: str, title: str) -> None: ...
+
+    def step_finished(self, name: str, title: str, seconds: float) -> None: ...
+
+
+class _Silent:
+    def step_started(self, name: str, title: str) -> None:
+        pass
+
+    def step_finished(self, name: str, title: str, seconds: float) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class CertifyResult:
+    report: RunReport
+    markdown_path: Path
+    json_path: Path
+
+
+def certify(
+    project: Path,
+    settings: Settings,
+    *,
+    python: str | None = None,
+    environment: bool = False,
+    progress: Progress | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> CertifyResult:
+    """Certify the project at ``project``.
+
+    Every step runs before anything is written, so bad input leaves the store as it was;
+    then the run, its evidence and its gate results are stored in one transaction.
+    """
+    if not project.is_dir():
+        raise UsageError(
+            f"no such project folder: {project}",
+            hint="pass the folder that holds the project (its pyproject.toml or lock file)",
+        )
+    progress = progress or _Silent()
+    started = clock()
+    context = StepContext(project, settings, python=python, environment=environment)
+    evidence: list[EvidenceItem] = []
+    inputs: list[str] = []
+    steps: list[StepReport] = []
+    for step in available_steps():
+        progress.step_started(step.name, step.title)
+        began = time.perf_counter()
+        outcome = step.run(context)
+        seconds = time.perf_counter() - began
+        progress.step_finished(step.name, step.title, seconds)
+        evidence += outcome.evidence
+        inputs += outcome.inputs
+        steps.append(StepReport(step.name, step.title, seconds, outcome.notes, outcome.skipped))
+
+    gates = unevaluated(DEFAULT_GATES, {item.kind.value for item in evidence})
+    outcome_verdict = verdict(gates)
+    git = git_state(project)
+    inputs_digest = hashlib.sha256("\n".join(sorted(inputs)).encode()).hexdigest()
+    name = _project_name(project)
+
+    store = Store.open(settings.store_url, settings.evidence_dir)
+    try:
+        finished = clock()
+        with store.transaction() as session:
+            project_row = repo.ensure_project(session, name, str(project.resolve()), started)
+            run = repo.add_run(
+                session,
+                RunRow(
+                    id=repo.new_id(),
+                    project_id=project_row.id,
+                    commit=git.commit,
+                    dirty=git.dirty,
+                    started_at=started,
+                    finished_at=finished,
+                    status="completed",
+                    verdict=outcome_verdict.value,
+                    assay_version=__version__,
+                    inputs_digest=inputs_digest,
+                ),
+            )
+            rows = [
+                repo.add_evidence(session, run, item, store.locker.put(item.data), finished)
+                for item in evidence
+            ]
+            session.flush()
+            records = tuple(repo.to_record(row) for row in rows)
+            run_id = RunId(run.id)
+    finally:
+        store.close()
+
+    report = RunReport(
+        run_id=run_id,
+        project=name,
+        project_root=str(project.resolve()),
+        commit=git.commit,
+        dirty=git.dirty,
+        started_at=started,
+        finished_at=finished,
+        assay_version=__version__,
+        inputs_digest=inputs_digest,
+        steps=tuple(steps),
+        evidence=records,
+        gates=tuple(gates),
+        verdict=outcome_verdict,
+    )
+    folder = settings.reports_dir / run_id
+    folder.mkdir(parents=True, exist_ok=True)
+    markdown_path = folder / "report.md"
+    json_path = folder / "report.json"
+    markdown_path.write_text(report_format.to_markdown(report), encoding="utf-8")
+    json_path.write_text(report_format.to_json(report), encoding="utf-8")
+    return CertifyResult(report, markdown_path, json_path)
+
+
+def _project_name(project: Path) -> str:
+    pyproject = project / "pyproject.toml"
+    if pyproject.is_file():
+        declaration = read_declaration(pyproject)
+        if declaration.root:
+            return declaration.root.name
+    return project.resolve().name

@@ -1,0 +1,101 @@
+"""One settings object: assay.toml in the project, then ASSAY_* variables, then flags."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from assay.errors import ConfigError
+
+__all__ = ["Settings", "StoreSettings", "load_settings"]
+
+CONFIG_FILE = "assay.toml"
+
+
+class StoreSettings(BaseModel):
+    """Where Assay keeps runs and evidence (``[store]`` in assay.toml)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = None
+    """Database URL; default ``sqlite:///<dir>/assay.db``. ``ASSAY_STORE_URL``."""
+    dir: Path = Path(".assay")
+    """State folder, relative to the project: database, evidence, reports. ``ASSAY_STORE_DIR``."""
+
+
+class Settings(BaseSettings):
+    """Everything configurable about a run of Assay on one project."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ASSAY_",
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+        extra="ignore",
+    )
+
+    project_dir: Path = Path()
+    store: StoreSettings = StoreSettings()
+
+    @property
+    def state_dir(self) -> Path:
+        path = self.store.dir.expanduser()
+        return path if path.is_absolute() else self.project_dir / path
+
+    @property
+    def store_url(self) -> str:
+        return self.store.url or f"sqlite:///{self.state_dir / 'assay.db'}"
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.state_dir / "evidence"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.state_dir / "reports"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+
+def load_settings(project_dir: Path, **flags: Any) -> Settings:
+    """Settings for the project at ``project_dir``; ``flags`` (not None) win over all."""
+    config = project_dir / CONFIG_FILE
+    if config.is_file():
+        try:
+            tomllib.loads(config.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(
+                f"{config} is not valid TOML: {exc}", hint="fix the file, or remove it"
+            ) from exc
+
+    class _ProjectSettings(Settings):
+        model_config = SettingsConfigDict(toml_file=config)
+
+    given = {key: value for key, value in flags.items() if value is not None}
+    try:
+        return _ProjectSettings(project_dir=project_dir, **given)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(
+            f"invalid settings: {problems}",
+            hint=f"check {config} and the ASSAY_* environment variables",
+        ) from exc

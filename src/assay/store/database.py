@@ -1,0 +1,133 @@
+"""Opening the store: engine set-up for SQLite (WAL) or PostgreSQL, and migrations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, inspect
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from assay.errors import ConfigError, StoreError
+from assay.store.locker import EvidenceLocker
+
+__all__ = ["Store", "normalise_url"]
+
+_MIGRATIONS = "assay.store:migrations"
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs written without a driver."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@dataclass
+class Store:
+    """The database and the evidence locker, opened together."""
+
+    engine: Engine
+    locker: EvidenceLocker
+    sessions: sessionmaker[Session]
+
+    @classmethod
+    def open(cls, url: str, evidence_dir: Path, *, migrate: bool = True) -> Store:
+        url = normalise_url(url)
+        try:
+            parsed = make_url(url)
+        except ArgumentError as exc:
+            raise ConfigError(
+                f"store URL {url!r} is not a database URL",
+                hint="use sqlite:///path/to/assay.db or postgresql://user@host/db",
+            ) from exc
+        if parsed.get_backend_name() == "sqlite" and parsed.database:
+            try:
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the store folder: {exc.strerror}") from exc
+        try:
+            engine = create_engine(url, **_engine_options(parsed.get_backend_name()))
+        except (ArgumentError, ModuleNotFoundError) as exc:
+            raise ConfigError(f"cannot use store URL {url!r}: {exc}") from exc
+        if parsed.get_backend_name() == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        store = cls(engine, EvidenceLocker(evidence_dir), sessionmaker(engine, expire_on_commit=False))
+        if migrate:
+            store.migrate()
+        return store
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest migration (a no-op when it is current)."""
+        from alembic import command
+        from alembic.config import Config
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        config = Config()
+        config.set_main_option("script_location", _MIGRATIONS)
+        head = ScriptDirectory.from_config(config).get_current_head()
+        try:
+            with self.engine.begin() as connection:
+                current = MigrationContext.configure(connection).get_current_revision()
+                if current == head:
+                    return
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except OperationalError as exc:
+            raise _unavailable(exc) from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work is committed together, or not at all."""
+        session = self.sessions()
+        try:
+            yield session
+            session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            raise _unavailable(exc) from exc
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def table_names(self) -> list[str]:
+        return sorted(inspect(self.engine).get_table_names())
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _engine_options(backend: str) -> dict[str, Any]:
+    if backend == "sqlite":
+        return {"connect_args": {"timeout": 15}}
+    return {"pool_pre_ping": True}
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.close()
+
+
+def _unavailable(exc: SQLAlchemyError) -> StoreError:
+    text = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+    if "locked" in text:
+        return StoreError(
+            f"the store is locked by another process: {text}",
+            hint="wait for the other Assay command to finish, then retry",
+        )
+    return StoreError(
+        f"cannot use the store: {text}",
+        hint="check that the database is running and ASSAY_STORE_URL is right",
+    )

@@ -1,0 +1,142 @@
+"""Queries and inserts over the store's tables, in the caller's transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from assay.core.evidence import EvidenceItem, EvidenceRecord
+from assay.core.ids import EvidenceId, RunId
+from assay.errors import NotFoundError, UsageError
+from assay.store.models import EvidenceRow, ProjectRow, RunRow
+
+__all__ = [
+    "add_evidence",
+    "add_run",
+    "count_rows",
+    "ensure_project",
+    "find_evidence",
+    "find_run",
+    "list_runs",
+    "to_record",
+]
+
+
+T = TypeVar("T")
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def ensure_project(session: Session, name: str, root: str | None, now: datetime) -> ProjectRow:
+    project = session.scalar(select(ProjectRow).where(ProjectRow.name == name))
+    if project is None:
+        project = ProjectRow(id=new_id(), name=name, root=root, created_at=now)
+        session.add(project)
+        session.flush()
+    elif root and project.root != root:
+        project.root = root
+    return project
+
+
+def add_run(session: Session, run: RunRow) -> RunRow:
+    session.add(run)
+    session.flush()
+    return run
+
+
+def add_evidence(
+    session: Session, run: RunRow, item: EvidenceItem, sha256: str, collected_at: datetime
+) -> EvidenceRow:
+    row = EvidenceRow(
+        id=new_id(),
+        run_id=run.id,
+        kind=item.kind.value,
+        sha256=sha256,
+        media_type=item.media_type,
+        size=len(item.data),
+        collected_at=collected_at,
+        summary=item.summary,
+    )
+    session.add(row)
+    return row
+
+
+def list_runs(session: Session, limit: int, project: str | None = None) -> Sequence[RunRow]:
+    query = (
+        select(RunRow)
+        .options(selectinload(RunRow.project), selectinload(RunRow.evidence))
+        .order_by(RunRow.started_at.desc(), RunRow.id)
+        .limit(limit)
+    )
+    if project:
+        query = query.join(ProjectRow).where(ProjectRow.name == project)
+    return session.scalars(query).all()
+
+
+def find_run(session: Session, ident: str) -> RunRow:
+    """A run by id or unique id prefix."""
+    rows = session.scalars(
+        select(RunRow)
+        .options(selectinload(RunRow.project), selectinload(RunRow.evidence))
+        .where(RunRow.id.startswith(ident.lower(), autoescape=True))
+        .limit(2)
+    ).all()
+    return _one(rows, "run", ident, "list runs with: assay runs")
+
+
+def find_evidence(session: Session, ident: str) -> EvidenceRow:
+    """Evidence by id, by SHA-256, or by a unique prefix of either."""
+    ident = ident.lower().removeprefix("sha256:")
+    if len(ident) < 4:
+        raise UsageError(
+            f"evidence id {ident!r} is too short", hint="give at least 4 characters of the id"
+        )
+    rows = session.scalars(
+        select(EvidenceRow)
+        .where(
+            EvidenceRow.id.startswith(ident, autoescape=True)
+            | EvidenceRow.sha256.startswith(ident, autoescape=True)
+        )
+        .order_by(EvidenceRow.collected_at.desc())
+        .limit(50)
+    ).all()
+    if len({r.sha256 for r in rows}) == 1 and not any(r.id.startswith(ident) for r in rows):
+        rows = rows[:1]  # the same blob in several runs: any of them shows the same bytes
+    return _one(rows, "evidence", ident, "list a run's evidence with: assay runs --evidence")
+
+
+def count_rows(session: Session) -> dict[str, int]:
+    """Row counts per table, to check that a failed command wrote nothing."""
+    return {
+        "projects": session.scalar(select(func.count()).select_from(ProjectRow)) or 0,
+        "runs": session.scalar(select(func.count()).select_from(RunRow)) or 0,
+        "evidence": session.scalar(select(func.count()).select_from(EvidenceRow)) or 0,
+    }
+
+
+def to_record(row: EvidenceRow) -> EvidenceRecord:
+    return EvidenceRecord(
+        id=EvidenceId(row.id),
+        run_id=RunId(row.run_id),
+        kind=row.kind,
+        sha256=row.sha256,
+        media_type=row.media_type,
+        size=row.size,
+        collected_at=row.collected_at,
+        summary=dict(row.summary or {}),
+    )
+
+
+def _one(rows: Sequence[T], what: str, ident: str, hint: str) -> T:
+    if not rows:
+        raise NotFoundError(f"no {what} matches {ident!r}", hint=hint)
+    if len(rows) > 1:
+        raise UsageError(f"{ident!r} matches more than one {what}", hint="give more characters")
+    return rows[0]
