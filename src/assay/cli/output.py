@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from assay.errors import AssayError, UsageError
@@ -34,10 +35,10 @@ def err_console() -> Console:
 
 def print_error(exc: AssayError) -> None:
     out = err_console()
-    out.print(f"[bold red]error:[/] {exc.message}", markup=True, soft_wrap=True, emoji=False)
+    out.print(f"[bold red]error:[/] {escape(exc.message)}", soft_wrap=True, emoji=False)
     hint = exc.diagnostics()
     if hint:
-        out.print(f"[dim]hint:[/] {hint}", soft_wrap=True, emoji=False)
+        out.print(f"[dim]hint:[/] {escape(hint)}", soft_wrap=True, emoji=False)
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -57,7 +58,9 @@ def print_notices(inventory: Inventory, wrote: Path | None) -> None:
     for notice in inventory.notices:
         if notice.level.value == "warning":
             where = f" ({notice.origin})" if notice.origin else ""
-            out.print(f"[yellow]warning:[/] {notice.message}{where}", soft_wrap=True, emoji=False)
+            out.print(
+                f"[yellow]warning:[/] {escape(notice.message + where)}", soft_wrap=True, emoji=False
+            )
     if wrote is not None:
         sources = ", ".join(f"{s.kind.value} {s.path}" for s in inventory.sources)
         out.print(
@@ -125,7 +128,7 @@ def print_certify_result(result: CertifyResult) -> None:
     out.print(evidence)
     for step in report.steps:
         for note in step.notes:
-            out.print(f"  [dim]{step.name}:[/] {note}", soft_wrap=True, emoji=False)
+            out.print(f"  [dim]{step.name}:[/] {escape(note)}", soft_wrap=True, emoji=False)
     colour = "green" if report.verdict.value == "ready" else "red"
     out.print(
         f"\nVerdict: [bold {colour}]{report.verdict.value.upper()}[/]  "

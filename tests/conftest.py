@@ -1,0 +1,82 @@
+"""Shared fixtures: store back ends, fixture folders, the real ``assay`` command."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from assay.store.database import normalise_url
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+LOCKFILES = DATA / "lockfiles"
+EXAMPLE = ROOT / "examples" / "shipping-quotes"
+SHARED = ROOT.parent / "shared"
+
+POSTGRES_URL = os.environ.get("ASSAY_TEST_POSTGRES_URL")
+
+
+@dataclass(frozen=True)
+class Cli:
+    """The result of running the real ``assay`` console entry point."""
+
+    code: int
+    out: str
+    err: str
+
+
+def run_assay(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> Cli:
+    """Run ``assay`` in a new process, as a user would."""
+    done = subprocess.run(
+        [sys.executable, "-m", "assay.cli.main", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+        timeout=300,
+        check=False,
+    )
+    return Cli(done.returncode, done.stdout, done.stderr)
+
+
+@pytest.fixture
+def assay() -> type[Cli]:
+    return Cli
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database on each back end; PostgreSQL gets its own schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store' / 'assay.db'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL store tests need ASSAY_TEST_POSTGRES_URL (set by .ci/run)")
+    schema = f"assay_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(normalise_url(POSTGRES_URL))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    try:
+        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def example_project(tmp_path: Path) -> Path:
+    """A private copy of the example project (certify writes .assay/ into it)."""
+    target = tmp_path / "shipping-quotes"
+    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns(".assay", ".venv", "__pycache__"))
+    return target
