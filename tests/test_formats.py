@@ -1,0 +1,116 @@
+"""SBOM documents: valid against their official schemas, and byte-identical on re-runs."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+from cyclonedx.validation.xml import XmlValidator
+
+from assay.collectors.detect import collect_inventory
+from assay.formats import cyclonedx, inventory_json, spdx
+from conftest import EXAMPLE, LOCKFILES, run_assay
+
+INPUTS = [
+    LOCKFILES / "poetry" / "poetry.lock",
+    LOCKFILES / "uv" / "uv.lock",
+    LOCKFILES / "pipenv" / "Pipfile.lock",
+    LOCKFILES / "pip-lock" / "pylock.toml",
+    LOCKFILES / "pip-tools" / "requirements.txt",
+    LOCKFILES / "pyproject-only" / "pyproject.toml",
+    EXAMPLE,
+]
+IDS = [str(p.relative_to(p.parents[1])) for p in INPUTS]
+CREATED = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def _spdx_schema() -> dict[str, object]:
+    # The SPDX project's 2.3 JSON schema, as shipped in the lib4sbom package.
+    text = resources.files("lib4sbom").joinpath("schemas/spdx/2.3-schema.json").read_text("utf-8")
+    schema: dict[str, object] = json.loads(text)
+    return schema
+
+
+@pytest.mark.parametrize("source", INPUTS, ids=IDS)
+def test_cyclonedx_json_validates_against_the_1_6_schema(source: Path) -> None:
+    document = cyclonedx.to_json(collect_inventory(source), CREATED)
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(document) is None
+    assert json.loads(document)["specVersion"] == "1.6"
+
+
+@pytest.mark.parametrize("source", INPUTS, ids=IDS)
+def test_cyclonedx_xml_validates_against_the_1_6_schema(source: Path) -> None:
+    document = cyclonedx.to_xml(collect_inventory(source), CREATED)
+    assert XmlValidator(SchemaVersion.V1_6).validate_str(document) is None
+    assert 'xmlns="http://cyclonedx.org/schema/bom/1.6"' in document
+
+
+@pytest.mark.parametrize("source", INPUTS, ids=IDS)
+def test_spdx_json_validates_against_the_2_3_schema(source: Path) -> None:
+    document = json.loads(spdx.to_json(collect_inventory(source), CREATED))
+    jsonschema.validate(document, _spdx_schema())
+    assert document["spdxVersion"] == "SPDX-2.3"
+
+
+def test_the_schema_check_rejects_a_broken_document() -> None:
+    document = json.loads(spdx.to_json(collect_inventory(INPUTS[0]), CREATED))
+    del document["packages"][0]["downloadLocation"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, _spdx_schema())
+    broken = cyclonedx.to_json(collect_inventory(INPUTS[0]), CREATED).replace(
+        '"type": "library"', '"type": "not-a-type"', 1
+    )
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(broken) is not None
+
+
+@pytest.mark.parametrize("fmt", ["cyclonedx-json", "cyclonedx-xml", "spdx-json"])
+@pytest.mark.parametrize("epoch", [None, "1700000000"], ids=["input-time", "SOURCE_DATE_EPOCH"])
+def test_two_runs_on_the_same_input_give_byte_identical_files(
+    tmp_path: Path, fmt: str, epoch: str | None
+) -> None:
+    env = {"SOURCE_DATE_EPOCH": epoch} if epoch else {}
+    first, second = tmp_path / "first", tmp_path / "second"
+    for target in (first, second):
+        result = run_assay("sbom", EXAMPLE, "--format", fmt, "-o", target, env=env)
+        assert result.code == 0, result.err
+    assert first.read_bytes() == second.read_bytes()
+    if epoch:
+        assert "2023-11-14T22:13:20" in first.read_text(encoding="utf-8")
+
+
+def test_serial_number_follows_the_content() -> None:
+    one = json.loads(cyclonedx.to_json(collect_inventory(INPUTS[0]), CREATED))
+    two = json.loads(cyclonedx.to_json(collect_inventory(INPUTS[1]), CREATED))
+    again = json.loads(cyclonedx.to_json(collect_inventory(INPUTS[0]), CREATED))
+    assert one["serialNumber"] == again["serialNumber"] != two["serialNumber"]
+
+
+def test_cyclonedx_records_root_project_direct_dependencies_and_groups() -> None:
+    bom = json.loads(cyclonedx.to_json(collect_inventory(LOCKFILES / "uv" / "uv.lock"), CREATED))
+    assert bom["metadata"]["component"]["name"] == "lockdemo"
+    root = next(d for d in bom["dependencies"] if d["ref"] == bom["metadata"]["component"]["bom-ref"])
+    assert len(root["dependsOn"]) == 9
+    iniconfig = next(c for c in bom["components"] if c["name"] == "iniconfig")
+    assert iniconfig["scope"] == "optional"
+    assert {"name": "assay:group", "value": "dev"} in iniconfig["properties"]
+
+
+def test_unpinned_components_are_marked_not_given_a_version() -> None:
+    inventory = collect_inventory(LOCKFILES / "pyproject-only" / "pyproject.toml")
+    bom = json.loads(cyclonedx.to_json(inventory, CREATED))
+    attrs = next(c for c in bom["components"] if c["name"] == "attrs")
+    assert "version" not in attrs
+    assert {"name": "assay:pinned", "value": "false"} in attrs["properties"]
+    assert {"name": "assay:specifier", "value": ">=23"} in attrs["properties"]
+
+
+def test_inventory_document_round_trips() -> None:
+    inventory = collect_inventory(LOCKFILES / "poetry" / "poetry.lock")
+    again = inventory_json.loads(inventory_json.dumps(inventory))
+    assert inventory_json.canonical_bytes(again) == inventory_json.canonical_bytes(inventory)
