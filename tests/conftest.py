@@ -78,5 +78,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 def example_project(tmp_path: Path) -> Path:
     """A private copy of the example project (certify writes .assay/ into it)."""
     target = tmp_path / "shipping-quotes"
-    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns(".assay", ".venv", "__pycache__"))
+    shutil.copytree(
+        EXAMPLE, target, ignore=shutil.ignore_patterns(".assay", ".venv", "__pycache__")
+    )
     return target

@@ -74,7 +74,11 @@ def test_front_ends_do_not_import_each_other(front: Path) -> None:
 
 def test_services_and_lower_layers_do_not_import_front_ends() -> None:
     fronts = {f"assay.{name}" for name in FRONT_ENDS}
-    lower = [p for layer in ("core", "collectors", "formats", "store", "services") for p in (SRC / layer).rglob("*.py")]
+    lower = [
+        p
+        for layer in ("core", "collectors", "formats", "store", "services")
+        for p in (SRC / layer).rglob("*.py")
+    ]
     bad = {str(p.relative_to(SRC)): _violations(p, fronts) for p in lower}
     assert {k: v for k, v in bad.items() if v} == {}
 

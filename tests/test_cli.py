@@ -35,7 +35,9 @@ def _assert_one_line_error(result_err: str, *phrases: str) -> None:
         assert phrase in lines[errors[0]]
 
 
-def test_certify_stores_the_run_and_writes_both_reports(store_url: str, example_project: Path) -> None:
+def test_certify_stores_the_run_and_writes_both_reports(
+    store_url: str, example_project: Path
+) -> None:
     result = run_assay("certify", example_project, "--store", store_url)
     assert result.code == 1, result.err  # gates without evidence are unknown: not ready
     assert "NOT READY" in result.out
@@ -56,12 +58,20 @@ def test_certify_stores_the_run_and_writes_both_reports(store_url: str, example_
     assert runs.code == 0 and report["run"]["id"][:8] in runs.out
 
     evidence_id = kinds["sbom.cyclonedx"]["id"]
-    shown = run_assay("evidence", "show", evidence_id[:8], "-C", example_project, "--store", store_url)
+    shown = run_assay(
+        "evidence", "show", evidence_id[:8], "-C", example_project, "--store", store_url
+    )
     assert shown.code == 0, shown.err
     assert kinds["sbom.cyclonedx"]["sha256"] in shown.out
     raw = run_assay(
-        "evidence", "show", kinds["sbom.cyclonedx"]["sha256"], "--raw", "-C", example_project,
-        "--store", store_url,
+        "evidence",
+        "show",
+        kinds["sbom.cyclonedx"]["sha256"],
+        "--raw",
+        "-C",
+        example_project,
+        "--store",
+        store_url,
     )
     assert json.loads(raw.out)["bomFormat"] == "CycloneDX"
 
@@ -87,7 +97,9 @@ def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
         _assert_one_line_error(result.err, "nowhere")
 
 
-def test_corrupt_lockfile_fails_cleanly_and_writes_nothing(store_url: str, example_project: Path) -> None:
+def test_corrupt_lockfile_fails_cleanly_and_writes_nothing(
+    store_url: str, example_project: Path
+) -> None:
     assert run_assay("certify", example_project, "--store", store_url).code == 1
     before = _row_counts(example_project, store_url)
     (example_project / "uv.lock").write_text("version = 1\n[[package]\nname=", encoding="utf-8")

@@ -117,9 +117,7 @@ def test_environment_inventory_normalises_licences_only_when_unambiguous(
     assert [(x.origin.value, x.expression) for x in licences["requests"]] == [
         ("License", "Apache-2.0")
     ]
-    assert [(x.origin.value, x.expression) for x in licences["urllib3"]] == [
-        ("Classifier", "MIT")
-    ]
+    assert [(x.origin.value, x.expression) for x in licences["urllib3"]] == [("Classifier", "MIT")]
     # "BSD License" names a family, not a licence: kept verbatim, never guessed.
     assert [(x.expression, x.text) for x in licences["flask"]] == [
         (None, "License :: OSI Approved :: BSD License")

@@ -94,7 +94,9 @@ def test_serial_number_follows_the_content() -> None:
 def test_cyclonedx_records_root_project_direct_dependencies_and_groups() -> None:
     bom = json.loads(cyclonedx.to_json(collect_inventory(LOCKFILES / "uv" / "uv.lock"), CREATED))
     assert bom["metadata"]["component"]["name"] == "lockdemo"
-    root = next(d for d in bom["dependencies"] if d["ref"] == bom["metadata"]["component"]["bom-ref"])
+    root = next(
+        d for d in bom["dependencies"] if d["ref"] == bom["metadata"]["component"]["bom-ref"]
+    )
     assert len(root["dependsOn"]) == 9
     iniconfig = next(c for c in bom["components"] if c["name"] == "iniconfig")
     assert iniconfig["scope"] == "optional"

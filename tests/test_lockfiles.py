@@ -135,7 +135,9 @@ def test_project_folder_prefers_the_most_exact_lock_and_says_what_it_skipped() -
     assert [s.kind for s in inventory.sources if s.kind is not SourceKind.PYPROJECT] == [
         SourceKind.PYLOCK
     ]
-    skipped = {n.message.split()[2].rstrip(";") for n in inventory.notices if n.code == "source-not-used"}
+    skipped = {
+        n.message.split()[2].rstrip(";") for n in inventory.notices if n.code == "source-not-used"
+    }
     assert skipped == {"uv.lock", "requirements.txt"}
     assert inventory.root is not None and inventory.root.name == "lockdemo"
 

@@ -72,7 +72,9 @@ def test_runs_and_evidence_round_trip_with_aware_times(store_url: str, tmp_path:
     store.close()
 
 
-def test_runs_are_listed_newest_first_and_filtered_by_project(store_url: str, tmp_path: Path) -> None:
+def test_runs_are_listed_newest_first_and_filtered_by_project(
+    store_url: str, tmp_path: Path
+) -> None:
     store = _store(store_url, tmp_path)
     old = _add_run(store, "shop", b"1", NOW.replace(hour=1))
     new = _add_run(store, "shop", b"2", NOW.replace(hour=2))

@@ -1,11 +1,11 @@
 """The errors Assay raises, each with advice a user can act on.
 
-    AssayError                  root; ``diagnostics()`` gives the multi-line hint
-    +-- UsageError              bad input from the user: a path, a flag, a file (exit 2)
-    |   +-- InventoryError      a lockfile, manifest or environment that cannot be read
-    |   +-- ConfigError         assay.toml or ASSAY_* settings that are invalid
-    +-- EnvironmentProblem      the machine, not the input: store locked, tool missing (exit 3)
-        +-- StoreError          the database or the evidence locker failed
+AssayError                  root; ``diagnostics()`` gives the multi-line hint
++-- UsageError              bad input from the user: a path, a flag, a file (exit 2)
+|   +-- InventoryError      a lockfile, manifest or environment that cannot be read
+|   +-- ConfigError         assay.toml or ASSAY_* settings that are invalid
++-- EnvironmentProblem      the machine, not the input: store locked, tool missing (exit 3)
+    +-- StoreError          the database or the evidence locker failed
 """
 
 from __future__ import annotations

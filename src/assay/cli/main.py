@@ -44,7 +44,9 @@ EnvironmentOpt = Annotated[
 ]
 StoreOpt = Annotated[
     str | None,
-    typer.Option("--store", help="Store URL (default: sqlite in PROJECT/.assay).", show_default=False),
+    typer.Option(
+        "--store", help="Store URL (default: sqlite in PROJECT/.assay).", show_default=False
+    ),
 ]
 
 
@@ -124,7 +126,9 @@ def certify(
 
     settings = load_settings(path, store={"url": store} if store else None)
     with RichProgress() as progress:
-        result = certify_project(path, settings, python=python, environment=environment, progress=progress)
+        result = certify_project(
+            path, settings, python=python, environment=environment, progress=progress
+        )
     print_certify_result(result)
     if result.report.verdict.value != "ready":
         raise typer.Exit(1)
@@ -147,7 +151,9 @@ def runs(
 
 @evidence_app.command("show")
 def evidence_show(
-    ident: Annotated[str, typer.Argument(help="Evidence id or SHA-256 (a unique prefix is enough).")],
+    ident: Annotated[
+        str, typer.Argument(help="Evidence id or SHA-256 (a unique prefix is enough).")
+    ],
     project: Annotated[Path, typer.Option("--project", "-C", help="Project folder.")] = Path(),
     raw: Annotated[bool, typer.Option("--raw", help="Print only the evidence document.")] = False,
     store: StoreOpt = None,

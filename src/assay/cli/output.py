@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import time
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
+from rich.status import Status
 from rich.table import Table
 
 from assay.errors import AssayError, UsageError
@@ -75,8 +75,7 @@ class RichProgress:
 
     def __init__(self) -> None:
         self._console = err_console()
-        self._status = None
-        self._began = 0.0
+        self._status: Status | None = None
 
     def __enter__(self) -> RichProgress:
         return self
@@ -91,7 +90,6 @@ class RichProgress:
             self._status.stop()
 
     def step_started(self, name: str, title: str) -> None:
-        self._began = time.perf_counter()
         self._status = self._console.status(f"{title}...")
         self._status.start()
 

@@ -14,12 +14,12 @@ import sys
 if sys.path and sys.path[0] in ("", os.getcwd()):
     del sys.path[0]
 
-from email.parser import HeaderParser  # noqa: E402
-from importlib.metadata import distributions  # noqa: E402
+from email.parser import HeaderParser
+from importlib.metadata import distributions
 
 
 def _version(info):
-    text = "{0.major}.{0.minor}.{0.micro}".format(info)
+    text = f"{info.major}.{info.minor}.{info.micro}"
     if info.releaselevel != "final":
         text += info.releaselevel[0] + str(info.serial)
     return text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from assay.collectors.environment import find_interpreter, inventory_environment
@@ -66,7 +66,9 @@ def lockfile_candidates(project: Path) -> list[tuple[SourceKind, Path]]:
     for kind in _PRECEDENCE:
         for name in names:
             path = project / name
-            if kind_of(path) is kind and (kind is not SourceKind.REQUIREMENTS or name == "requirements.txt"):
+            if kind_of(path) is kind and (
+                kind is not SourceKind.REQUIREMENTS or name == "requirements.txt"
+            ):
                 found.append((kind, path))
     return found
 

@@ -51,7 +51,9 @@ def read_poetry_lock(path: Path) -> Inventory:
                         h
                         for f in package.get("files", [])
                         if isinstance(f, dict)
-                        and (h := ArtifactHash.parse(str(f.get("hash", "")), artifact=f.get("file")))
+                        and (
+                            h := ArtifactHash.parse(str(f.get("hash", "")), artifact=f.get("file"))
+                        )
                     )
                 ),
                 groups=groups,
@@ -62,7 +64,9 @@ def read_poetry_lock(path: Path) -> Inventory:
             for constraint in spec if isinstance(spec, list) else [spec]:
                 edges.append(_edge(name, target, constraint))
 
-    records = [SourceRecord(SourceKind.POETRY_LOCK, str(path), file.sha256, f"lock-version {lock_version}")]
+    records = [
+        SourceRecord(SourceKind.POETRY_LOCK, str(path), file.sha256, f"lock-version {lock_version}")
+    ]
     root = None
     pyproject = path.with_name("pyproject.toml")
     if pyproject.is_file():

@@ -28,9 +28,9 @@ def read_pylock(path: Path) -> Inventory:
     """Inventory of a PEP 751 lock file: packages, artifact hashes, optional edges."""
     file = read_input(path)
     doc = file.toml()
-    version = str(doc.get("lock-version", ""))
-    if not version.startswith("1."):
-        raise file.corrupt(f"lock-version {version or '(missing)'} is not 1.x")
+    lock_version = str(doc.get("lock-version", ""))
+    if not lock_version.startswith("1."):
+        raise file.corrupt(f"lock-version {lock_version or '(missing)'} is not 1.x")
     packages = doc.get("packages")
     if not isinstance(packages, list):
         raise file.corrupt("expected [[packages]] entries")
@@ -76,7 +76,7 @@ def read_pylock(path: Path) -> Inventory:
         SourceKind.PYLOCK,
         str(path),
         file.sha256,
-        f"lock-version {version}, created by {doc.get('created-by', 'unknown')}",
+        f"lock-version {lock_version}, created by {doc.get('created-by', 'unknown')}",
     )
     return Inventory.build(
         components, edges, [record], notices, root=root, document_time=file.mtime

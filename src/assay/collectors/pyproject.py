@@ -82,10 +82,10 @@ def read_declaration(path: Path) -> ProjectDeclaration:
 
     notices: list[Notice] = []
     declared: list[DeclaredRequirement] = []
-    for text, group in found:
+    for text, declaring_group in found:
         origin = Origin(str(path), _line_of(lines, text))
         try:
-            declared.append(DeclaredRequirement(Requirement(text), group, origin))
+            declared.append(DeclaredRequirement(Requirement(text), declaring_group, origin))
         except InvalidRequirement as exc:
             notices.append(
                 Notice(NoticeLevel.WARNING, "invalid-requirement", f"{text!r}: {exc}", origin)
@@ -163,7 +163,7 @@ def _poetry_requirements(file: InputFile, table: Any) -> list[str]:
             # Poetry syntax, not PEP 440, so they stay unpinned with no specifier.
             if text[0].isdigit():
                 result.append(f"{name}=={text}")
-            elif text.startswith("==") or text.startswith(">") or text.startswith("<"):
+            elif text.startswith(("==", ">", "<")):
                 result.append(f"{name}{text}")
             else:
                 result.append(name)

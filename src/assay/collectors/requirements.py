@@ -94,10 +94,8 @@ def read_requirements(path: Path) -> Inventory:
             edges.append(Dependency("", component.name, component.specifier, component.marker))
         else:
             for who in dependents:
-                source = "" if who.startswith("-r ") or who.startswith("-c ") else who
-                edges.append(
-                    Dependency(canonical_name(source) if source else "", component.name)
-                )
+                source = "" if who.startswith(("-r ", "-c ")) else who
+                edges.append(Dependency(canonical_name(source) if source else "", component.name))
         components.append(component)
 
     sources = [

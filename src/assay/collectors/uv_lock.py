@@ -61,9 +61,7 @@ def read_uv_lock(path: Path) -> Inventory:
         root = RootProject(str(roots[0]["name"]), roots[0].get("version"))
     direct = {e.target for e in edges if e.source == ""}
     components = [replace(c, direct=c.name in direct) for c in assign_groups(components, edges)]
-    record = SourceRecord(
-        SourceKind.UV_LOCK, str(path), file.sha256, f"version {doc['version']}"
-    )
+    record = SourceRecord(SourceKind.UV_LOCK, str(path), file.sha256, f"version {doc['version']}")
     return Inventory.build(components, edges, [record], root=root, document_time=file.mtime)
 
 

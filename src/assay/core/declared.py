@@ -69,9 +69,7 @@ def requirement_component(
     return component, notice
 
 
-def assign_groups(
-    components: Sequence[Component], edges: Sequence[Dependency]
-) -> list[Component]:
+def assign_groups(components: Sequence[Component], edges: Sequence[Dependency]) -> list[Component]:
     """Mark each component with the optional groups that alone pull it in.
 
     A component reachable from the root's required dependencies belongs to no group;

@@ -156,9 +156,7 @@ def _applies(req: Requirement, extras: frozenset[str], env: Mapping[str, str]) -
     if req.marker is None:
         return True
     try:
-        return any(
-            req.marker.evaluate({**env, "extra": extra}) for extra in ("", *sorted(extras))
-        )
+        return any(req.marker.evaluate({**env, "extra": extra}) for extra in ("", *sorted(extras)))
     except (UndefinedComparison, UndefinedEnvironmentName, InvalidVersion):
         return False
 

@@ -69,7 +69,10 @@ def loads(text: str | bytes) -> Inventory:
     return Inventory.build(
         [_component_from(c) for c in data["components"]],
         [Dependency(**e) for e in data["edges"]],
-        [SourceRecord(SourceKind(s["kind"]), s["path"], s["sha256"], s["detail"]) for s in data["sources"]],
+        [
+            SourceRecord(SourceKind(s["kind"]), s["path"], s["sha256"], s["detail"])
+            for s in data["sources"]
+        ],
         [
             Notice(
                 NoticeLevel(n["level"]),

@@ -47,9 +47,7 @@ def to_json(inventory: Inventory, created: datetime) -> str:
     described = [_ROOT_ID] if inventory.root else [ids[c.key] for c in inventory.components]
     if inventory.root:
         packages.insert(0, _root_package(inventory))
-    relationships += [
-        _relation("SPDXRef-DOCUMENT", "DESCRIBES", element) for element in described
-    ]
+    relationships += [_relation("SPDXRef-DOCUMENT", "DESCRIBES", element) for element in described]
     for edge in inventory.edges:
         sources = [_ROOT_ID] if edge.source == "" else by_name.get(edge.source, [])
         if edge.source == "" and not inventory.root:
@@ -102,7 +100,11 @@ def _package(component: Component, extracted: dict[str, str]) -> dict[str, Any]:
     if component.summary:
         package["summary"] = component.summary
     checksums = sorted(
-        {(_ALGORITHMS[h.algorithm], h.value) for h in component.hashes if h.algorithm in _ALGORITHMS}
+        {
+            (_ALGORITHMS[h.algorithm], h.value)
+            for h in component.hashes
+            if h.algorithm in _ALGORITHMS
+        }
     )
     if checksums:
         package["checksums"] = [{"algorithm": a, "checksumValue": v} for a, v in checksums]
@@ -156,5 +158,7 @@ def _relation(element: str, kind: str, related: str) -> dict[str, str]:
 
 
 def _unique(relations: list[dict[str, str]]) -> list[dict[str, str]]:
-    keyed = {(r["spdxElementId"], r["relationshipType"], r["relatedSpdxElement"]): r for r in relations}
+    keyed = {
+        (r["spdxElementId"], r["relationshipType"], r["relatedSpdxElement"]): r for r in relations
+    }
     return [keyed[key] for key in sorted(keyed)]

@@ -25,7 +25,9 @@ class RunListing:
     evidence: tuple[EvidenceRecord, ...]
 
 
-def list_runs(settings: Settings, *, limit: int = 20, project: str | None = None) -> list[RunListing]:
+def list_runs(
+    settings: Settings, *, limit: int = 20, project: str | None = None
+) -> list[RunListing]:
     """The most recent runs, newest first."""
     store = Store.open(settings.store_url, settings.evidence_dir)
     try:

@@ -58,7 +58,9 @@ class Store:
             raise ConfigError(f"cannot use store URL {url!r}: {exc}") from exc
         if parsed.get_backend_name() == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
-        store = cls(engine, EvidenceLocker(evidence_dir), sessionmaker(engine, expire_on_commit=False))
+        store = cls(
+            engine, EvidenceLocker(evidence_dir), sessionmaker(engine, expire_on_commit=False)
+        )
         if migrate:
             store.migrate()
         return store
