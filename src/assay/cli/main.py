@@ -87,23 +87,19 @@ def sbom(
     pyproject.toml. The document's time is SOURCE_DATE_EPOCH when set, else the newest
     input's, so the same input gives the same bytes.
     """
-    from assay.cli.output import err_console, print_notices
-    from assay.services.sbom import inventory_for, render
+    from assay.cli.plain import print_notices, write_atomically
+    from assay.services.sbom import generate
     from assay.services.sbom import validate as validate_document
 
-    chosen = fmt
-    inventory = inventory_for(path, python=python, environment=environment)
-    document = render(inventory, chosen)
+    inventory, document = generate(path, fmt, python=python, environment=environment)
     if validate:
-        problems = validate_document(document, chosen)
+        problems = validate_document(document, fmt)
         if problems:
-            err_console().print(f"[red]schema validation failed:[/] {problems[0]}")
+            print(f"error: schema validation failed: {problems[0]}", file=sys.stderr)
             raise typer.Exit(1)
     if output is None:
         sys.stdout.write(document)
     else:
-        from assay.cli.output import write_atomically
-
         write_atomically(output, document)
     print_notices(inventory, wrote=output)
 

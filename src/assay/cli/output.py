@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -14,11 +11,10 @@ from rich.markup import escape
 from rich.status import Status
 from rich.table import Table
 
-from assay.errors import AssayError, UsageError
+from assay.errors import AssayError
 
 if TYPE_CHECKING:
     from assay.core.evidence import EvidenceRecord
-    from assay.core.inventory import Inventory
     from assay.services.certify import CertifyResult
     from assay.services.runs import RunListing
 
@@ -39,35 +35,6 @@ def print_error(exc: AssayError) -> None:
     hint = exc.diagnostics()
     if hint:
         out.print(f"[dim]hint:[/] {escape(hint)}", soft_wrap=True, emoji=False)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so a reader never sees half a document."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        Path(tmp).replace(path)
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from exc
-
-
-def print_notices(inventory: Inventory, wrote: Path | None) -> None:
-    out = err_console()
-    for notice in inventory.notices:
-        if notice.level.value == "warning":
-            where = f" ({notice.origin})" if notice.origin else ""
-            out.print(
-                f"[yellow]warning:[/] {escape(notice.message + where)}", soft_wrap=True, emoji=False
-            )
-    if wrote is not None:
-        sources = ", ".join(f"{s.kind.value} {s.path}" for s in inventory.sources)
-        out.print(
-            f"wrote {wrote}: {len(inventory.components)} components from {sources}",
-            soft_wrap=True,
-            emoji=False,
-        )
 
 
 class RichProgress:

@@ -3,6 +3,11 @@
 This file is executed by another Python (possibly older than Assay's), so it uses only
 the standard library and syntax that Python 3.8 accepts. It reads metadata files and never
 imports the distributions it describes.
+
+Discovery follows importlib.metadata (what pip list uses): every sys.path folder in order,
+``*.dist-info`` before ``*.egg-info`` within a folder, the first of a name wins. It is
+written out here rather than calling importlib.metadata because importing that module and
+the email parser costs the target interpreter about 40 ms, more than all the reading.
 """
 
 import json
@@ -14,12 +19,19 @@ import sys
 if sys.path and sys.path[0] in ("", os.getcwd()):
     del sys.path[0]
 
-from email.parser import HeaderParser
-from importlib.metadata import distributions
+_WANTED = {
+    "name",
+    "version",
+    "requires-dist",
+    "license",
+    "license-expression",
+    "classifier",
+    "summary",
+}
 
 
 def _version(info):
-    text = f"{info.major}.{info.minor}.{info.micro}"
+    text = "{0.major}.{0.minor}.{0.micro}".format(info)
     if info.releaselevel != "final":
         text += info.releaselevel[0] + str(info.serial)
     return text
@@ -41,53 +53,106 @@ def _marker_environment():
     }
 
 
-def _headers(text):
-    # Only the header block: the body is the long description and can be large.
-    head = re.split(r"\r?\n\r?\n", text, maxsplit=1)[0]
-    return HeaderParser().parsestr(head)
+def _headers(path):
+    """The core-metadata header fields Assay uses; the body (long description) is skipped.
+
+    Core metadata is an RFC 822 header block: ``Key: value`` lines, continuation lines
+    starting with white space, ended by the first empty line.
+    """
+    fields = {}
+    last = None
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            line = line.rstrip("\r\n")
+            if not line:
+                break
+            if line[0] in " \t":
+                if last is not None:
+                    last[-1] = last[-1] + "\n" + line.strip()
+                continue
+            key, sep, value = line.partition(":")
+            if not sep:
+                last = None
+                continue
+            key = key.strip().lower()
+            if key in _WANTED:
+                last = fields.setdefault(key, [])
+                last.append(value.strip())
+            else:
+                last = None
+    return fields
 
 
-def _direct_url(dist):
-    raw = dist.read_text("direct_url.json")
+def _read(folder, name):
+    try:
+        with open(os.path.join(folder, name), encoding="utf-8") as handle:
+            return handle.read()
+    except (OSError, ValueError):
+        return None
+
+
+def _direct_url(folder):
+    raw = _read(folder, "direct_url.json")
     if not raw:
         return None
     try:
         return json.loads(raw).get("url")
-    except ValueError:
+    except (ValueError, AttributeError):
         return None
+
+
+def _metadata_folders():
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        lowered = [(n, n.lower()) for n in names]
+        infos = [n for n, low in lowered if low.endswith(".dist-info")]
+        eggs = [n for n, low in lowered if low.endswith(".egg-info")]
+        for name in infos + eggs:
+            folder = os.path.join(entry, name)
+            if os.path.isdir(folder):
+                yield folder
 
 
 def main():
     seen = set()
     dists = []
-    for dist in distributions():
-        text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
-        meta = _headers(text)
-        name = meta.get("Name")
+    for folder in _metadata_folders():
+        metadata = os.path.join(folder, "METADATA")
+        if not os.path.isfile(metadata):
+            metadata = os.path.join(folder, "PKG-INFO")
+            if not os.path.isfile(metadata):
+                continue
+        try:
+            meta = _headers(metadata)
+        except OSError:
+            continue
+        name = (meta.get("name") or [""])[0]
         if not name:
             continue
         key = re.sub(r"[-_.]+", "-", name).lower()
         if key in seen:
             continue  # the first on sys.path shadows the rest, as for pip and imports
         seen.add(key)
-        path = getattr(dist, "_path", None)
         try:
-            mtime = int(os.stat(str(path)).st_mtime) if path is not None else 0
+            mtime = int(os.stat(folder).st_mtime)
         except OSError:
             mtime = 0
         dists.append(
             {
                 "name": name,
-                "version": meta.get("Version") or "",
-                "location": str(path) if path is not None else "",
-                "requires_dist": meta.get_all("Requires-Dist") or [],
-                "license": meta.get("License"),
-                "license_expression": meta.get("License-Expression"),
+                "version": (meta.get("version") or [""])[0],
+                "location": folder,
+                "requires_dist": meta.get("requires-dist", []),
+                "license": (meta.get("license") or [None])[0],
+                "license_expression": (meta.get("license-expression") or [None])[0],
                 "classifiers": [
-                    c for c in (meta.get_all("Classifier") or []) if c.startswith("License ::")
+                    c for c in meta.get("classifier", []) if c.startswith("License ::")
                 ],
-                "summary": meta.get("Summary"),
-                "direct_url": _direct_url(dist),
+                "summary": (meta.get("summary") or [None])[0],
+                "direct_url": _direct_url(folder),
                 "mtime": mtime,
             }
         )

@@ -5,30 +5,35 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from importlib import import_module
 from pathlib import Path
 
 from assay.collectors.environment import find_interpreter, inventory_environment
-from assay.collectors.pipfile_lock import read_pipfile_lock
-from assay.collectors.poetry_lock import read_poetry_lock
-from assay.collectors.pylock import read_pylock
 from assay.collectors.pyproject import read_declaration, read_pyproject
-from assay.collectors.requirements import read_requirements
-from assay.collectors.uv_lock import read_uv_lock
 from assay.core.inventory import Inventory, Notice, NoticeLevel, Origin, SourceKind, SourceRecord
 from assay.errors import InventoryError
 
-__all__ = ["collect_inventory", "kind_of", "lockfile_candidates"]
+__all__ = ["collect_inventory", "kind_of", "lockfile_candidates", "reader"]
 
 Reader = Callable[[Path], Inventory]
 
-READERS: dict[SourceKind, Reader] = {
-    SourceKind.PYLOCK: read_pylock,
-    SourceKind.UV_LOCK: read_uv_lock,
-    SourceKind.POETRY_LOCK: read_poetry_lock,
-    SourceKind.PIPFILE_LOCK: read_pipfile_lock,
-    SourceKind.REQUIREMENTS: read_requirements,
-    SourceKind.PYPROJECT: read_pyproject,
+# Each reader's module is imported only when its kind of file is read.
+_READERS: dict[SourceKind, tuple[str, str]] = {
+    SourceKind.PYLOCK: ("assay.collectors.pylock", "read_pylock"),
+    SourceKind.UV_LOCK: ("assay.collectors.uv_lock", "read_uv_lock"),
+    SourceKind.POETRY_LOCK: ("assay.collectors.poetry_lock", "read_poetry_lock"),
+    SourceKind.PIPFILE_LOCK: ("assay.collectors.pipfile_lock", "read_pipfile_lock"),
+    SourceKind.REQUIREMENTS: ("assay.collectors.requirements", "read_requirements"),
+    SourceKind.PYPROJECT: ("assay.collectors.pyproject", "read_pyproject"),
 }
+
+
+def reader(kind: SourceKind) -> Reader:
+    """The function that reads files of ``kind``."""
+    module, function = _READERS[kind]
+    found: Reader = getattr(import_module(module), function)
+    return found
+
 
 # Most exact first: a lock file pins the whole tree; pyproject.toml only declares.
 _PRECEDENCE = (
@@ -100,7 +105,7 @@ def collect_inventory(
                 hint="pass pylock.toml, uv.lock, poetry.lock, Pipfile.lock, a requirements "
                 "file (*requirements*.txt) or pyproject.toml, or a project folder",
             )
-        return READERS[kind](target)
+        return reader(kind)(target)
 
     project = target
     pyproject = project / "pyproject.toml"
@@ -109,7 +114,7 @@ def collect_inventory(
     candidates = lockfile_candidates(project)
     if candidates:
         kind, chosen = candidates[0]
-        inventory = READERS[kind](chosen)
+        inventory = reader(kind)(chosen)
         notices = [
             Notice(
                 NoticeLevel.INFO,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from packaging.markers import InvalidMarker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.requirements import InvalidRequirement, Requirement
@@ -61,47 +62,38 @@ def environment_inventory(
     installed: dict[str, DistributionMetadata] = {}
     for dist in distributions:
         installed.setdefault(canonical_name(dist.name), dist)
-
-    notices: list[Notice] = []
-    requirements = {
-        name: _parse_requirements(dist.requires_dist, Origin(dist.location), notices)
-        for name, dist in installed.items()
-    }
     root_name = canonical_name(root.name) if root else None
     if root_name and root_name in installed and not root_requirements:
         root_requirements = installed[root_name].requires_dist
-    parsed_root = _parse_requirements(root_requirements, Origin("project"), notices)
 
-    extras = _active_extras(installed, requirements, parsed_root, marker_environment)
+    graph = _RequirementGraph(marker_environment)
+    graph.add("", root_requirements, Origin("project"))
+    for name, dist in installed.items():
+        if name != root_name:
+            graph.add(name, dist.requires_dist, Origin(dist.location))
+    graph.resolve_extras()
+
+    notices = graph.notices
     edges: list[Dependency] = []
-    for name, reqs in [("", parsed_root), *sorted(requirements.items())]:
-        if root_name and name == root_name:
-            continue
-        for req in reqs:
-            if not _applies(req, extras.get(name, frozenset()), marker_environment):
-                continue
-            target = canonical_name(req.name)
-            if target not in installed:
-                if name:
-                    notices.append(
-                        Notice(
-                            NoticeLevel.WARNING,
-                            "missing-dependency",
-                            f"{installed[name].name} requires {req}, which is not installed",
-                            Origin(installed[name].location),
-                        )
+    for name, req in graph.applicable():
+        target = canonical_name(req.name)
+        if target not in installed:
+            if name:
+                notices.append(
+                    Notice(
+                        NoticeLevel.WARNING,
+                        "missing-dependency",
+                        f"{installed[name].name} requires {req}, which is not installed",
+                        Origin(installed[name].location),
                     )
-                continue
-            _check_version(req, installed[target], installed.get(name), notices)
-            edges.append(
-                Dependency(
-                    name,
-                    target,
-                    str(req.specifier),
-                    str(req.marker) if req.marker else None,
                 )
-            )
+            continue
+        _check_version(req, installed[target], installed.get(name), notices)
+        edges.append(
+            Dependency(name, target, str(req.specifier), str(req.marker) if req.marker else None)
+        )
 
+    direct = {e.target for e in edges if e.source == ""}
     components = [
         Component(
             name=name,
@@ -113,24 +105,73 @@ def environment_inventory(
             ),
             summary=dist.summary or None,
             location=dist.direct_url,
+            direct=name in direct,
         )
         for name, dist in installed.items()
         if name != root_name
     ]
-    direct = {e.target for e in edges if e.source == ""}
-    components = [_with_direct(c, c.name in direct) for c in components]
     return Inventory.build(
-        components,
-        edges,
-        [source],
-        notices,
-        root=root,
-        document_time=document_time,
+        components, edges, [source], notices, root=root, document_time=document_time
     )
 
 
-def _with_direct(component: Component, direct: bool) -> Component:
-    return component if component.direct == direct else replace(component, direct=direct)
+# Requires-Dist lines that apply only with one extra ("...; extra == 'socks'") are parsed
+# only when some dependent asks for that extra: most extras are never requested, and
+# parsing every line would dominate the time of a large environment.
+_ONLY_FOR_EXTRA = re.compile(r"""^[^;]*;\s*extra\s*==\s*['"]([^'"]+)['"]\s*$""")
+
+
+class _RequirementGraph:
+    """Requirements per dependent, with extras activated as dependents request them."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.notices: list[Notice] = []
+        self.requirements: dict[str, list[Requirement]] = {}
+        self.waiting: dict[str, dict[str, list[str]]] = {}
+        self.extras: dict[str, set[str]] = {}
+        self.origins: dict[str, Origin] = {}
+
+    def add(self, name: str, lines: Sequence[str], origin: Origin) -> None:
+        waiting: dict[str, list[str]] = {}
+        eager: list[str] = []
+        for line in lines:
+            only = _ONLY_FOR_EXTRA.match(line)
+            if only:
+                waiting.setdefault(canonical_name(only.group(1)), []).append(line)
+            else:
+                eager.append(line)
+        self.origins[name] = origin
+        self.requirements[name] = _parse_requirements(eager, origin, self.notices)
+        self.waiting[name] = waiting
+        self.extras[name] = set()
+
+    def resolve_extras(self) -> None:
+        """Activate every requested extra, following what the extras themselves request."""
+        work = [(name, req) for name, reqs in self.requirements.items() for req in reqs]
+        while work:
+            owner, req = work.pop()
+            target = canonical_name(req.name)
+            if not req.extras or target not in self.waiting or not self._applies(owner, req):
+                continue
+            for extra in sorted({canonical_name(e) for e in req.extras} - self.extras[target]):
+                self.extras[target].add(extra)
+                lines = self.waiting[target].pop(extra, [])
+                added = _parse_requirements(lines, self.origins[target], self.notices)
+                self.requirements[target] += added
+                work += [(target, new) for new in added]
+
+    def applicable(self) -> list[tuple[str, Requirement]]:
+        """(dependent, requirement) pairs whose markers hold, in a stable order."""
+        return [
+            (name, req)
+            for name in sorted(self.requirements)
+            for req in self.requirements[name]
+            if self._applies(name, req)
+        ]
+
+    def _applies(self, owner: str, req: Requirement) -> bool:
+        return _applies(req, frozenset(self.extras.get(owner, ())), self.env)
 
 
 def _parse_requirements(
@@ -159,34 +200,6 @@ def _applies(req: Requirement, extras: frozenset[str], env: Mapping[str, str]) -
         return any(req.marker.evaluate({**env, "extra": extra}) for extra in ("", *sorted(extras)))
     except (UndefinedComparison, UndefinedEnvironmentName, InvalidVersion):
         return False
-
-
-def _active_extras(
-    installed: Mapping[str, DistributionMetadata],
-    requirements: Mapping[str, list[Requirement]],
-    root_requirements: list[Requirement],
-    env: Mapping[str, str],
-) -> dict[str, frozenset[str]]:
-    """Which extras of each distribution its dependents request, to a fixed point."""
-    active: dict[str, set[str]] = {name: set() for name in installed}
-    pending = [("", root_requirements), *requirements.items()]
-    # Each pass can only add extras, and there are finitely many, so this terminates;
-    # the bound makes that visible.
-    for _ in range(len(installed) + 2):
-        changed = False
-        for name, reqs in pending:
-            own = frozenset(active.get(name, set()))
-            for req in reqs:
-                target = canonical_name(req.name)
-                if target not in active or not req.extras or not _applies(req, own, env):
-                    continue
-                wanted = {canonical_name(e) for e in req.extras} - active[target]
-                if wanted:
-                    active[target] |= wanted
-                    changed = True
-        if not changed:
-            break
-    return {name: frozenset(values) for name, values in active.items()}
 
 
 def _check_version(

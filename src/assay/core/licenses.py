@@ -6,7 +6,7 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from license_expression import get_spdx_licensing
+from license_expression import get_license_index, get_spdx_licensing
 
 from assay.core.inventory import License, LicenseOrigin
 
@@ -88,6 +88,25 @@ def _licensing() -> Any:
     return get_spdx_licensing()
 
 
+@functools.cache
+def _single_ids() -> dict[str, str]:
+    """Lower-cased SPDX ids (current and deprecated) to the current id.
+
+    Most metadata names one licence; looking it up here avoids building the full
+    expression parser, which costs more than the rest of an inventory.
+    """
+    ids: dict[str, str] = {}
+    for entry in get_license_index():
+        key = entry.get("spdx_license_key")
+        if not key or key.startswith("LicenseRef-") or entry.get("is_exception"):
+            continue
+        for alias in (key, *(entry.get("other_spdx_license_keys") or [])):
+            if not alias.startswith("LicenseRef-"):
+                ids.setdefault(alias.lower(), key)
+    return ids
+
+
+@functools.lru_cache(maxsize=4096)
 def spdx_expression(text: str) -> str | None:
     """The normalised SPDX expression for ``text``, or ``None`` when it is not one."""
     candidate = text.strip()
@@ -96,6 +115,10 @@ def spdx_expression(text: str) -> str | None:
     alias = _LICENSE_TEXT_ALIASES.get(candidate.lower())
     if alias:
         return alias
+    if " " not in candidate and "(" not in candidate:
+        single = _single_ids().get(candidate.lower())
+        if single:
+            return single
     try:
         info = _licensing().validate(candidate, strict=True)
     except Exception:  # license-expression raises bare Exception subclasses on odd input

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from assay.core.inventory import Inventory
 from assay.errors import ConfigError
 from assay.services.sbom_format import SbomFormat
 
-__all__ = ["SbomFormat", "document_time", "inventory_for", "render", "validate"]
+__all__ = ["SbomFormat", "document_time", "generate", "inventory_for", "render", "validate"]
 
 
 def inventory_for(
@@ -19,6 +21,21 @@ def inventory_for(
 ) -> Inventory:
     """The inventory of ``target`` (a project folder or a dependency file)."""
     return collect_inventory(target, python=python, environment=environment)
+
+
+def generate(
+    target: Path, fmt: SbomFormat, *, python: str | None = None, environment: bool = False
+) -> tuple[Inventory, str]:
+    """Inventory ``target`` and render it in ``fmt``.
+
+    Reading an environment waits on another interpreter; the document writer is loaded
+    meanwhile, so the two overlap instead of adding up.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="assay-inventory") as pool:
+        pending = pool.submit(inventory_for, target, python=python, environment=environment)
+        _writer(fmt)
+        inventory = pending.result()
+    return inventory, render(inventory, fmt)
 
 
 def document_time(inventory: Inventory) -> datetime:
@@ -42,16 +59,18 @@ def document_time(inventory: Inventory) -> datetime:
 
 def render(inventory: Inventory, fmt: SbomFormat) -> str:
     """The document text for ``inventory`` in ``fmt``."""
-    created = document_time(inventory)
+    return _writer(fmt)(inventory, document_time(inventory))
+
+
+def _writer(fmt: SbomFormat) -> Callable[[Inventory, datetime], str]:
+    """The writer function of ``fmt``; its module is imported on first use."""
     if fmt is SbomFormat.SPDX_JSON:
         from assay.formats import spdx
 
-        return spdx.to_json(inventory, created)
+        return spdx.to_json
     from assay.formats import cyclonedx
 
-    if fmt is SbomFormat.CYCLONEDX_XML:
-        return cyclonedx.to_xml(inventory, created)
-    return cyclonedx.to_json(inventory, created)
+    return cyclonedx.to_xml if fmt is SbomFormat.CYCLONEDX_XML else cyclonedx.to_json
 
 
 def validate(document: str, fmt: SbomFormat) -> list[str]:
