@@ -72,7 +72,6 @@ def read_pipfile_lock(path: Path) -> Inventory:
                     sorted(h for t in entry.get("hashes", []) if (h := ArtifactHash.parse(t)))
                 ),
                 groups=(group,) if group else (),
-                direct=True,
                 location=location,
             )
             edges.append(Dependency("", name, str(entry.get("version", "")), None, group))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -75,8 +74,6 @@ def read_poetry_lock(path: Path) -> Inventory:
         locked = {c.name for c in components}
         edges += [e for e in declaration.root_edges() if e.target in locked]
         records.append(SourceRecord(SourceKind.PYPROJECT, str(pyproject), declaration.file.sha256))
-    direct = {e.target for e in edges if e.source == ""}
-    components = [replace(c, direct=c.name in direct) for c in components]
     return Inventory.build(components, edges, records, root=root, document_time=file.mtime)
 
 

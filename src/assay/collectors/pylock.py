@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +69,6 @@ def read_pylock(path: Path) -> Inventory:
     if not edges:
         # Without per-package dependencies the lock only says what the project installs.
         edges = [Dependency("", c.name) for c in components]
-    direct = {e.target for e in edges if e.source == ""}
-    components = [replace(c, direct=c.name in direct) for c in components]
     record = SourceRecord(
         SourceKind.PYLOCK,
         str(path),

@@ -104,8 +104,6 @@ def read_requirements(path: Path) -> Inventory:
     known = {c.name for c in components}
     # A dependent that is not listed is the project itself (uv export names it).
     edges = [e if e.source in known else replace(e, source="") for e in edges]
-    direct = {e.target for e in edges if e.source == ""}
-    components = [replace(c, direct=c.name in direct) for c in components]
     return Inventory.build(
         components,
         edges,

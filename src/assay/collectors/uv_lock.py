@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +58,7 @@ def read_uv_lock(path: Path) -> Inventory:
     root = None
     if len(roots) == 1:
         root = RootProject(str(roots[0]["name"]), roots[0].get("version"))
-    direct = {e.target for e in edges if e.source == ""}
-    components = [replace(c, direct=c.name in direct) for c in assign_groups(components, edges)]
+    components = assign_groups(components, edges)
     record = SourceRecord(SourceKind.UV_LOCK, str(path), file.sha256, f"version {doc['version']}")
     return Inventory.build(components, edges, [record], root=root, document_time=file.mtime)
 

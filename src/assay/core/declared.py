@@ -51,7 +51,6 @@ def requirement_component(
         marker=str(req.marker) if req.marker else None,
         hashes=tuple(sorted(set(hashes))),
         groups=(group,) if group else (),
-        direct=True,
         location=location or req.url,
     )
     notice = None

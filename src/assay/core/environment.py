@@ -93,7 +93,6 @@ def environment_inventory(
             Dependency(name, target, str(req.specifier), str(req.marker) if req.marker else None)
         )
 
-    direct = {e.target for e in edges if e.source == ""}
     components = [
         Component(
             name=name,
@@ -105,7 +104,6 @@ def environment_inventory(
             ),
             summary=dist.summary or None,
             location=dist.direct_url,
-            direct=name in direct,
         )
         for name, dist in installed.items()
         if name != root_name

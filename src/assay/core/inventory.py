@@ -126,8 +126,6 @@ class Component:
     hashes: tuple[ArtifactHash, ...] = ()
     groups: tuple[str, ...] = ()
     """Optional groups (extras, dev groups) that pull it in; empty for required ones."""
-    direct: bool = False
-    """True when the project declares it itself rather than through another component."""
     summary: str | None = None
     """One-line description from the package metadata."""
     location: str | None = None
@@ -249,9 +247,9 @@ class Inventory:
         return self._by_name.get(canonical_name(name), ())
 
     @property
-    def direct_names(self) -> tuple[str, ...]:
-        """Canonical names the root project depends on directly."""
-        return tuple(sorted({e.target for e in self.edges if e.source == ""}))
+    def direct_names(self) -> frozenset[str]:
+        """Canonical names the project declares itself (the targets of root edges)."""
+        return frozenset(e.target for e in self.edges if e.source == "")
 
 
 def _notice_sort_key(notice: Notice) -> tuple[str, str, str, int, str]:

@@ -106,7 +106,6 @@ def _component_from(data: dict[str, Any]) -> Component:
         ),
         hashes=tuple(ArtifactHash(**h) for h in data["hashes"]),
         groups=tuple(data["groups"]),
-        direct=data["direct"],
         summary=data["summary"],
         location=data["location"],
     )

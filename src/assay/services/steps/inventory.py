@@ -24,7 +24,7 @@ class InventoryStep(Step):
             "components": len(components),
             "pinned": sum(1 for c in components if c.pinned),
             "unpinned": sum(1 for c in components if not c.pinned),
-            "direct": sum(1 for c in components if c.direct),
+            "direct": len(inventory.direct_names),
             "edges": len(inventory.edges),
             "sources": [f"{s.kind.value}: {s.path}" for s in inventory.sources],
             "warnings": sum(1 for n in inventory.notices if n.level.value == "warning"),
