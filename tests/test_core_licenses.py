@@ -67,3 +67,32 @@ def test_a_full_licence_text_in_the_license_field_is_kept_verbatim() -> None:
 
 def test_no_licence_information_gives_no_fact() -> None:
     assert licenses_from_metadata(None, None, ["Programming Language :: Python"]) == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "MIT",
+        "apache-2.0",
+        "GPL-2.0",
+        "GPL-2.0+",
+        "LGPL-2.1-or-later",
+        "Apache-2.0 OR BSD-3-Clause",
+        "MIT and Apache-2.0",
+        "GPL-2.0-or-later WITH Classpath-exception-2.0",
+        "MPL-2.0 OR GPL-2.0-only WITH Classpath-exception-2.0",
+        "BSD",
+        "MIT AND",
+        "Apache Software License",
+        "OR MIT",
+    ],
+)
+def test_the_fast_path_agrees_with_the_full_expression_parser(text: str) -> None:
+    from license_expression import get_spdx_licensing
+
+    try:
+        info = get_spdx_licensing().validate(text, strict=True)
+        full = None if info.errors or info.invalid_symbols else info.normalized_expression
+    except AttributeError:  # license-expression itself fails on some malformed input
+        full = None
+    assert spdx_expression(text) == full

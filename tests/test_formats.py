@@ -44,6 +44,24 @@ def test_cyclonedx_json_validates_against_the_1_6_schema(source: Path) -> None:
     assert json.loads(document)["specVersion"] == "1.6"
 
 
+def _normalised(value: object) -> object:
+    """Lists as sets (the library orders some lists its own way), dicts as they are."""
+    if isinstance(value, dict):
+        return {k: _normalised(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return sorted((_normalised(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+    return value
+
+
+@pytest.mark.parametrize("source", INPUTS, ids=IDS)
+def test_cyclonedx_python_lib_reads_and_reproduces_our_json_exactly(source: Path) -> None:
+    inventory = collect_inventory(source)
+    ours = json.loads(cyclonedx.to_json(inventory, CREATED))
+    library = json.loads(cyclonedx.library_json(inventory, CREATED))
+    assert _normalised(library) == _normalised(ours)
+    assert len(ours["components"]) == len(inventory.components)
+
+
 @pytest.mark.parametrize("source", INPUTS, ids=IDS)
 def test_cyclonedx_xml_validates_against_the_1_6_schema(source: Path) -> None:
     document = cyclonedx.to_xml(collect_inventory(source), CREATED)

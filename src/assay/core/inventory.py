@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass, field
 
 from packageurl import PackageURL
@@ -140,7 +141,7 @@ class Component:
     def display_name(self) -> str:
         return self.declared_name or self.name
 
-    @property
+    @functools.cached_property
     def purl(self) -> str:
         """The package URL (purl spec, ``pypi`` type)."""
         return str(PackageURL(type="pypi", name=self.name, version=self.version).to_string())

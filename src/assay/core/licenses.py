@@ -89,21 +89,50 @@ def _licensing() -> Any:
 
 
 @functools.cache
-def _single_ids() -> dict[str, str]:
-    """Lower-cased SPDX ids (current and deprecated) to the current id.
+def _known_ids() -> tuple[dict[str, str], dict[str, str]]:
+    """Lower-cased SPDX licence ids and exception ids (current and deprecated) to current ids.
 
-    Most metadata names one licence; looking it up here avoids building the full
-    expression parser, which costs more than the rest of an inventory.
+    Most metadata names one licence or joins a few with AND/OR; checking the tokens here
+    avoids building the full expression parser, which costs more than the rest of an
+    inventory. Anything else (parentheses, unknown words) goes to the full parser.
     """
-    ids: dict[str, str] = {}
+    licences: dict[str, str] = {}
+    exceptions: dict[str, str] = {}
     for entry in get_license_index():
         key = entry.get("spdx_license_key")
-        if not key or key.startswith("LicenseRef-") or entry.get("is_exception"):
+        if not key or key.startswith("LicenseRef-"):
             continue
+        target = exceptions if entry.get("is_exception") else licences
         for alias in (key, *(entry.get("other_spdx_license_keys") or [])):
             if not alias.startswith("LicenseRef-"):
-                ids.setdefault(alias.lower(), key)
-    return ids
+                target.setdefault(alias.lower(), key)
+    return licences, exceptions
+
+
+_OPERATORS = {"and": "AND", "or": "OR", "with": "WITH"}
+
+
+def _simple_expression(text: str) -> str | None:
+    """``id (AND|OR id [WITH exception])*`` normalised by token, or None if not that shape."""
+    licences, exceptions = _known_ids()
+    tokens = text.split()
+    out: list[str] = []
+    expect_operand = True
+    after_with = False
+    for token in tokens:
+        lowered = token.lower()
+        if expect_operand:
+            known = (exceptions if after_with else licences).get(lowered)
+            if known is None:
+                return None
+            out.append(known)
+            expect_operand, after_with = False, False
+        elif lowered in _OPERATORS:
+            out.append(_OPERATORS[lowered])
+            expect_operand, after_with = True, lowered == "with"
+        else:
+            return None
+    return " ".join(out) if out and not expect_operand else None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -115,10 +144,10 @@ def spdx_expression(text: str) -> str | None:
     alias = _LICENSE_TEXT_ALIASES.get(candidate.lower())
     if alias:
         return alias
-    if " " not in candidate and "(" not in candidate:
-        single = _single_ids().get(candidate.lower())
-        if single:
-            return single
+    if "(" not in candidate and ")" not in candidate:
+        # Without parentheses an expression is a flat run of ids and operators: when the
+        # tokens do not fit that, the text is not an expression and no parser is needed.
+        return _simple_expression(candidate)
     try:
         info = _licensing().validate(candidate, strict=True)
     except Exception:  # license-expression raises bare Exception subclasses on odd input

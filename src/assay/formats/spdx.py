@@ -10,13 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import uuid
 from datetime import datetime
 from typing import Any
 
 from assay import __version__
 from assay.core.inventory import Component, Inventory, License
-from assay.formats import inventory_json
+from assay.formats.cyclonedx_json import content_uuid
 
 __all__ = ["MEDIA_TYPE", "to_json"]
 
@@ -33,8 +32,6 @@ _ROOT_ID = "SPDXRef-RootProject"
 
 def to_json(inventory: Inventory, created: datetime) -> str:
     """An SPDX 2.3 JSON document describing ``inventory``."""
-    seed = f"{inventory_json.digest(inventory)}:{created.isoformat()}"
-    doc_uuid = uuid.uuid5(uuid.NAMESPACE_URL, f"urn:assay:spdx:{seed}")
     name = inventory.root.name if inventory.root else "python-environment"
     extracted: dict[str, str] = {}
     packages = [_package(c, extracted) for c in inventory.components]
@@ -61,7 +58,6 @@ def to_json(inventory: Inventory, created: datetime) -> str:
         "dataLicense": "CC0-1.0",
         "SPDXID": "SPDXRef-DOCUMENT",
         "name": f"{name} dependencies",
-        "documentNamespace": f"https://spdx.org/spdxdocs/assay/{_safe(name)}-{doc_uuid}",
         "creationInfo": {
             "created": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "creators": [f"Tool: assay-{__version__}"],
@@ -74,6 +70,9 @@ def to_json(inventory: Inventory, created: datetime) -> str:
             {"licenseId": ref, "extractedText": text, "name": text.splitlines()[0][:200]}
             for ref, text in sorted(extracted.items())
         ]
+    # The namespace must be unique per document: derive it from the rest of the content.
+    doc_uuid = content_uuid("spdx", document)
+    document["documentNamespace"] = f"https://spdx.org/spdxdocs/assay/{_safe(name)}-{doc_uuid}"
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 

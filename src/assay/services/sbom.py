@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,15 +25,8 @@ def inventory_for(
 def generate(
     target: Path, fmt: SbomFormat, *, python: str | None = None, environment: bool = False
 ) -> tuple[Inventory, str]:
-    """Inventory ``target`` and render it in ``fmt``.
-
-    Reading an environment waits on another interpreter; the document writer is loaded
-    meanwhile, so the two overlap instead of adding up.
-    """
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="assay-inventory") as pool:
-        pending = pool.submit(inventory_for, target, python=python, environment=environment)
-        _writer(fmt)
-        inventory = pending.result()
+    """Inventory ``target`` and render it in ``fmt``."""
+    inventory = inventory_for(target, python=python, environment=environment)
     return inventory, render(inventory, fmt)
 
 
@@ -68,9 +60,13 @@ def _writer(fmt: SbomFormat) -> Callable[[Inventory, datetime], str]:
         from assay.formats import spdx
 
         return spdx.to_json
-    from assay.formats import cyclonedx
+    if fmt is SbomFormat.CYCLONEDX_XML:
+        from assay.formats import cyclonedx
 
-    return cyclonedx.to_xml if fmt is SbomFormat.CYCLONEDX_XML else cyclonedx.to_json
+        return cyclonedx.to_xml
+    from assay.formats import cyclonedx_json
+
+    return cyclonedx_json.to_json
 
 
 def validate(document: str, fmt: SbomFormat) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assay.core.evidence import EvidenceItem, EvidenceKind
-from assay.formats import cyclonedx, inventory_json
+from assay.formats import cyclonedx_json, inventory_json
 from assay.services.sbom import SbomFormat, inventory_for, render
 from assay.services.steps.interface import Step, StepContext, StepOutcome
 
@@ -41,7 +41,7 @@ class InventoryStep(Step):
                 ),
                 EvidenceItem(
                     EvidenceKind.SBOM_CYCLONEDX,
-                    cyclonedx.MEDIA_TYPE_JSON,
+                    cyclonedx_json.MEDIA_TYPE,
                     render(inventory, SbomFormat.CYCLONEDX_JSON).encode("utf-8"),
                     {"components": len(components), "format": "CycloneDX 1.6 JSON"},
                 ),
