@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assay.collectors.detect import collect_inventory
-from assay.collectors.environment import find_interpreter
+from assay.collectors.probe import find_interpreter
 from assay.core.inventory import canonical_name
 from assay.errors import InventoryError
 from conftest import run_assay

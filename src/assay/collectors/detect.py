@@ -8,7 +8,8 @@ from dataclasses import replace
 from importlib import import_module
 from pathlib import Path
 
-from assay.collectors.environment import find_interpreter, inventory_environment
+from assay.collectors.environment import inventory_environment
+from assay.collectors.probe import ProbeRun, find_interpreter
 from assay.collectors.pyproject import read_declaration, read_pyproject
 from assay.core.inventory import Inventory, Notice, NoticeLevel, Origin, SourceKind, SourceRecord
 from assay.errors import InventoryError
@@ -83,6 +84,7 @@ def collect_inventory(
     *,
     python: str | Path | None = None,
     environment: bool = False,
+    probe: ProbeRun | None = None,
 ) -> Inventory:
     """The inventory for ``target``: a dependency file, or a project folder.
 
@@ -90,7 +92,8 @@ def collect_inventory(
     given interpreter, else the project's ``.venv``, else the running one); otherwise
     the most exact lock file found is read, then the project's ``.venv``, then the
     dependencies declared in pyproject.toml. The sources used are recorded, and files
-    found but not used are reported as notices.
+    found but not used are reported as notices. ``probe`` is a probe already started in
+    the interpreter that ``python`` or ``environment`` selects.
     """
     if not target.exists():
         raise InventoryError(
@@ -110,7 +113,7 @@ def collect_inventory(
     project = target
     pyproject = project / "pyproject.toml"
     if python is not None or environment:
-        return _environment(project, python, pyproject)
+        return _environment(project, python, pyproject, probe)
     candidates = lockfile_candidates(project)
     if candidates:
         kind, chosen = candidates[0]
@@ -136,14 +139,16 @@ def collect_inventory(
     )
 
 
-def _environment(project: Path, python: str | Path | None, pyproject: Path) -> Inventory:
-    interpreter = find_interpreter(python, project)
+def _environment(
+    project: Path, python: str | Path | None, pyproject: Path, probe: ProbeRun | None = None
+) -> Inventory:
+    interpreter = probe.interpreter if probe else find_interpreter(python, project)
     if not pyproject.is_file():
-        return inventory_environment(interpreter)
+        return inventory_environment(interpreter, run=probe)
     declaration = read_declaration(pyproject)
     required = tuple(str(d.requirement) for d in declaration.requirements if d.group is None)
     inventory = inventory_environment(
-        interpreter, root=declaration.root, root_requirements=required
+        interpreter, root=declaration.root, root_requirements=required, run=probe
     )
     record = SourceRecord(SourceKind.PYPROJECT, str(pyproject), declaration.file.sha256)
     return replace(inventory, sources=tuple(sorted({*inventory.sources, record})))

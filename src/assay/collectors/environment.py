@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
-from typing import Any
 
+from assay.collectors.probe import ProbeRun
 from assay.core.environment import DistributionMetadata, environment_inventory
 from assay.core.inventory import Inventory, RootProject, SourceKind, SourceRecord
 from assay.errors import InventoryError
 
-__all__ = ["EnvironmentSnapshot", "find_interpreter", "inventory_environment", "snapshot"]
-
-_PROBE_TIMEOUT_S = 120
+__all__ = ["EnvironmentSnapshot", "inventory_environment", "snapshot"]
 
 
 @dataclass(frozen=True)
@@ -34,63 +28,15 @@ class EnvironmentSnapshot:
     newest_mtime: int
 
 
-def find_interpreter(python: str | Path | None, project: Path | None) -> Path:
-    """The interpreter to inventory.
-
-    ``python`` may be an executable or a virtual environment folder. Without it: the
-    project's ``.venv`` when there is one, else the interpreter running Assay.
-    """
-    if python is not None:
-        candidate = Path(python).expanduser()
-        if candidate.is_dir():
-            for inner in (candidate / "bin" / "python", candidate / "Scripts" / "python.exe"):
-                if inner.exists():
-                    return inner
-            raise InventoryError(
-                f"{candidate} is a folder with no Python interpreter in bin/ or Scripts/",
-                hint="pass --python the path of a python executable or of a virtual "
-                "environment folder",
-            )
-        if not candidate.exists():
-            raise InventoryError(
-                f"no interpreter at {candidate}",
-                hint="pass --python the path of a python executable, for example .venv/bin/python",
-            )
-        return candidate
-    if project is not None:
-        for inner in (project / ".venv" / "bin" / "python", project / "venv" / "bin" / "python"):
-            if inner.exists():
-                return inner
-    return Path(sys.executable)
-
-
-def snapshot(interpreter: Path) -> EnvironmentSnapshot:
-    """Run the metadata probe in ``interpreter`` and parse what it prints."""
-    probe = resources.files("assay.collectors").joinpath("_probe.py").read_text(encoding="utf-8")
+def snapshot(interpreter: Path, run: ProbeRun | None = None) -> EnvironmentSnapshot:
+    """What the probe (already started as ``run``, or started now) read from ``interpreter``."""
+    run = run or ProbeRun(interpreter)
+    data = run.result()
     not_python = InventoryError(
         f"{interpreter} is not a Python interpreter Assay can use",
-        hint="pass --python the path of a python (3.8 or newer) executable or virtual "
-        "environment folder",
+        hint="pass --python the path of a python (3.8 or newer) executable",
     )
     try:
-        completed = subprocess.run(
-            [str(interpreter), "-c", probe],
-            capture_output=True,
-            timeout=_PROBE_TIMEOUT_S,
-            check=False,
-            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONIOENCODING": "utf-8"},
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise InventoryError(
-            f"{interpreter} did not answer within {_PROBE_TIMEOUT_S} s",
-            hint="check that the interpreter starts on its own: run it with -c pass",
-        ) from exc
-    except OSError as exc:
-        raise not_python from exc
-    if completed.returncode != 0:
-        raise not_python
-    try:
-        data: dict[str, Any] = json.loads(completed.stdout)
         dists = tuple(
             DistributionMetadata(
                 name=d["name"],
@@ -129,9 +75,10 @@ def inventory_environment(
     *,
     root: RootProject | None = None,
     root_requirements: tuple[str, ...] = (),
+    run: ProbeRun | None = None,
 ) -> Inventory:
     """The inventory of the environment that ``interpreter`` runs in."""
-    snap = snapshot(interpreter)
+    snap = snapshot(interpreter, run)
     source = SourceRecord(
         SourceKind.ENVIRONMENT,
         snap.prefix or str(interpreter),

@@ -6,11 +6,17 @@ import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from assay.collectors.detect import collect_inventory
-from assay.core.inventory import Inventory
+from assay.collectors.probe import ProbeRun, find_interpreter
 from assay.errors import ConfigError
 from assay.services.sbom_format import SbomFormat
+
+if TYPE_CHECKING:
+    from assay.core.inventory import Inventory
+
+# This module imports the collectors and writers inside its functions: the probe of an
+# environment starts first, and Assay loads them while the other interpreter works.
 
 __all__ = ["SbomFormat", "document_time", "generate", "inventory_for", "render", "validate"]
 
@@ -19,7 +25,16 @@ def inventory_for(
     target: Path, *, python: str | None = None, environment: bool = False
 ) -> Inventory:
     """The inventory of ``target`` (a project folder or a dependency file)."""
-    return collect_inventory(target, python=python, environment=environment)
+    probe = None
+    if (python is not None or environment) and target.is_dir():
+        probe = ProbeRun(find_interpreter(python, target))
+    try:
+        from assay.collectors.detect import collect_inventory
+
+        return collect_inventory(target, python=python, environment=environment, probe=probe)
+    finally:
+        if probe is not None:
+            probe.close()
 
 
 def generate(
