@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 EXAMPLE ?= examples/shipping-quotes
 
-.PHONY: demo test lint typecheck bench clean install install-test
+.PHONY: demo test lint bench clean install install-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,10 +16,6 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(PIP) install -e '.[test]'
-	@touch $@
-
-$(VENV)/.installed-bench: $(VENV)/.installed
-	$(PIP) install -e '.[bench]'
 	@touch $@
 
 install: $(VENV)/.installed
@@ -42,7 +38,7 @@ test: lint
 	$(BIN)/python -m pytest -n 2 --durations=15
 
 ## bench: measure Assay against its peers (not part of pass/fail)
-bench: $(VENV)/.installed-bench
+bench: $(VENV)/.installed-test
 	$(BIN)/python bench/sbom.py
 
 clean:

@@ -2,7 +2,8 @@
 
 Usage: python bench/sbom.py [--runs N] [--requirements FILE] [--work DIR]
 
-Builds (once) a virtual environment from the pinned requirements file, then runs each
+Builds (once) a virtual environment from the pinned requirements file to be inventoried,
+and another with cyclonedx-bom alone, installed as its users install it; then runs each
 command N times, interleaved, from a folder with no project files, and prints the median
 wall time of each and the ratios. cyclonedx-py is timed as it runs by default (it
 validates its output against the schema) and with --no-validate. Assay's own output is
@@ -22,6 +23,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
+CYCLONEDX_BOM = "cyclonedx-bom==7.5.0"
 
 
 def main() -> int:
@@ -29,14 +31,17 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--requirements", type=Path, default=HERE / "requirements-bench-env.txt")
     parser.add_argument("--work", type=Path, default=HERE / ".work")
+    parser.add_argument("--cyclonedx-bom", default=CYCLONEDX_BOM, help="pip requirement")
     args = parser.parse_args()
 
-    cyclonedx_py = shutil.which("cyclonedx-py", path=str(BIN))
     assay = shutil.which("assay", path=str(BIN))
-    if not cyclonedx_py or not assay:
-        print("needs assay and cyclonedx-py beside this Python: run `make bench`", file=sys.stderr)
+    if not assay:
+        print("needs assay beside this Python: run `make bench`", file=sys.stderr)
         return 2
-    env = _environment(args.work, args.requirements)
+    env = _environment(args.work / "env", [str(args.requirements)], requirements_file=True)
+    tool = _environment(args.work / "cyclonedx-py", [args.cyclonedx_bom])
+    cyclonedx_py = str(tool / "bin" / "cyclonedx-py")
+    peer_version = _run([cyclonedx_py, "--version"]).stdout.strip()
     python = env / "bin" / "python"
     count = len(json.loads(_run([str(python), "-m", "pip", "list", "--format", "json"]).stdout))
     out = args.work / "out"
@@ -73,6 +78,7 @@ def main() -> int:
     print(
         f"environment: {env} ({count} distributions per pip list; Assay listed {assay_components})"
     )
+    print(f"peer: cyclonedx-py {peer_version} in its own environment ({tool})")
     print(f"runs per command: {args.runs} (median wall time, interleaved)")
     medians = {name: statistics.median(values) for name, values in times.items()}
     for name, median in medians.items():
@@ -85,16 +91,18 @@ def main() -> int:
     return 0
 
 
-def _environment(work: Path, requirements: Path) -> Path:
-    env = work / "env"
+def _environment(env: Path, wanted: list[str], *, requirements_file: bool = False) -> Path:
+    """A virtual environment with ``wanted`` installed, built once and reused."""
     stamp = env / ".installed"
-    if stamp.exists() and stamp.read_text("utf-8") == requirements.read_text("utf-8"):
+    key = "\n".join(Path(w).read_text("utf-8") if requirements_file else w for w in wanted)
+    if stamp.exists() and stamp.read_text("utf-8") == key:
         return env
     shutil.rmtree(env, ignore_errors=True)
-    print(f"building {env} from {requirements.name} (once)...", file=sys.stderr)
+    print(f"building {env} (once)...", file=sys.stderr)
     _run([sys.executable, "-m", "venv", str(env)])
-    _run([str(env / "bin" / "python"), "-m", "pip", "install", "-q", "-r", str(requirements)])
-    stamp.write_text(requirements.read_text("utf-8"), "utf-8")
+    pip = [str(env / "bin" / "python"), "-m", "pip", "install", "-q"]
+    _run([*pip, *(["-r", *wanted] if requirements_file else wanted)])
+    stamp.write_text(key, "utf-8")
     return env
 
 

@@ -105,6 +105,6 @@ def validate(document: str, fmt: SbomFormat) -> list[str]:
     except ImportError as exc:  # the optional validation dependencies are missing
         raise ConfigError(
             "schema validation needs extra packages",
-            hint="pip install 'cyclonedx-python-lib[json-validation,xml-validation]'",
+            hint="install Assay with its validate extra: pip install 'assay[validate]'",
         ) from exc
     return [str(error)] if error else []
