@@ -187,3 +187,28 @@ def test_assay_toml_store_dir_is_honoured(example_project: Path) -> None:
     assert run_assay("certify", example_project).code == 1
     assert (example_project / "state" / "assay.db").is_file()
     assert not (example_project / ".assay").exists()
+
+
+def test_store_location_comes_from_assay_environment_variables(
+    example_project: Path, tmp_path: Path
+) -> None:
+    state = tmp_path / "elsewhere"
+    url = f"sqlite:///{tmp_path / 'db' / 'runs.db'}"
+    result = run_assay(
+        "certify", example_project, env={"ASSAY_STORE_URL": url, "ASSAY_STORE_DIR": str(state)}
+    )
+    assert result.code == 1, result.err
+    assert (tmp_path / "db" / "runs.db").is_file()
+    assert list((state / "reports").glob("*/report.json"))
+    assert not (example_project / ".assay").exists()
+    assert _row_counts(example_project, url)["runs"] == 1
+
+
+def test_flag_wins_over_environment_variable(example_project: Path, tmp_path: Path) -> None:
+    flag_url = f"sqlite:///{tmp_path / 'flag.db'}"
+    env_url = f"sqlite:///{tmp_path / 'env.db'}"
+    result = run_assay(
+        "certify", example_project, "--store", flag_url, env={"ASSAY_STORE_URL": env_url}
+    )
+    assert result.code == 1, result.err
+    assert (tmp_path / "flag.db").is_file() and not (tmp_path / "env.db").exists()

@@ -179,6 +179,16 @@ def run() -> None:
     except KeyboardInterrupt:
         print("assay: interrupted", file=sys.stderr)
         sys.exit(130)
+    except Exception:  # the top-level handler: a bug must not read as "not ready" (exit 1)
+        import traceback
+
+        traceback.print_exc()
+        print(
+            f"error: internal error in assay {__version__}; this is a bug, please report it "
+            "with the traceback above",
+            file=sys.stderr,
+        )
+        sys.exit(3)
 
 
 if __name__ == "__main__":
