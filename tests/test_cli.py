@@ -164,6 +164,7 @@ def test_sbom_validate_flag_checks_the_schema() -> None:
 
 
 def test_unknown_evidence_is_reported_not_crashed(example_project: Path) -> None:
+    assert run_assay("certify", example_project).code == 1
     result = run_assay("evidence", "show", "deadbeef", "-C", example_project)
     assert result.code == 2
     _assert_one_line_error(result.err, "no evidence matches")
@@ -212,3 +213,12 @@ def test_flag_wins_over_environment_variable(example_project: Path, tmp_path: Pa
     )
     assert result.code == 1, result.err
     assert (tmp_path / "flag.db").is_file() and not (tmp_path / "env.db").exists()
+
+
+def test_reading_commands_do_not_create_a_store(tmp_path: Path) -> None:
+    listed = run_assay("runs", "-C", tmp_path)
+    assert listed.code == 0 and "No runs yet" in listed.out
+    shown = run_assay("evidence", "show", "abcdef", "-C", tmp_path)
+    assert shown.code == 2
+    _assert_one_line_error(shown.err, "no Assay store at")
+    assert not (tmp_path / ".assay").exists()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from assay.core.evidence import EvidenceRecord
+from assay.errors import NotFoundError
 from assay.settings import Settings
 from assay.store import repositories as repo
 from assay.store.database import Store
@@ -28,8 +29,11 @@ class RunListing:
 def list_runs(
     settings: Settings, *, limit: int = 20, project: str | None = None
 ) -> list[RunListing]:
-    """The most recent runs, newest first."""
-    store = Store.open(settings.store_url, settings.evidence_dir)
+    """The most recent runs, newest first (none when there is no store yet)."""
+    try:
+        store = Store.open(settings.store_url, settings.evidence_dir, create=False)
+    except NotFoundError:
+        return []
     try:
         with store.transaction() as session:
             return [
@@ -51,7 +55,7 @@ def list_runs(
 
 def show_evidence(settings: Settings, ident: str) -> tuple[EvidenceRecord, bytes]:
     """One piece of evidence (by id, digest or unique prefix) and its verified bytes."""
-    store = Store.open(settings.store_url, settings.evidence_dir)
+    store = Store.open(settings.store_url, settings.evidence_dir, create=False)
     try:
         with store.transaction() as session:
             record = repo.to_record(repo.find_evidence(session, ident))

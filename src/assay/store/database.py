@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from assay.errors import ConfigError, StoreError
+from assay.errors import ConfigError, NotFoundError, StoreError
 from assay.store.locker import EvidenceLocker
 
 __all__ = ["Store", "normalise_url"]
@@ -38,7 +38,10 @@ class Store:
     sessions: sessionmaker[Session]
 
     @classmethod
-    def open(cls, url: str, evidence_dir: Path, *, migrate: bool = True) -> Store:
+    def open(
+        cls, url: str, evidence_dir: Path, *, migrate: bool = True, create: bool = True
+    ) -> Store:
+        """Open the store at ``url``; with ``create=False`` a missing SQLite file is an error."""
         url = normalise_url(url)
         try:
             parsed = make_url(url)
@@ -48,6 +51,11 @@ class Store:
                 hint="use sqlite:///path/to/assay.db or postgresql://user@host/db",
             ) from exc
         if parsed.get_backend_name() == "sqlite" and parsed.database:
+            if not create and not Path(parsed.database).exists():
+                raise NotFoundError(
+                    f"no Assay store at {parsed.database}",
+                    hint="create one with: assay certify PATH (or pass --store URL)",
+                )
             try:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:

@@ -109,7 +109,7 @@ def find_evidence(session: Session, ident: str) -> EvidenceRow:
     ).all()
     if len({r.sha256 for r in rows}) == 1 and not any(r.id.startswith(ident) for r in rows):
         rows = rows[:1]  # the same blob in several runs: any of them shows the same bytes
-    return _one(rows, "evidence", ident, "list a run's evidence with: assay runs --evidence")
+    return _one(rows, "evidence", ident, "list runs and their evidence with: assay runs")
 
 
 def count_rows(session: Session) -> dict[str, int]:
