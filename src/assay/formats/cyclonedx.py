@@ -16,12 +16,7 @@ from cyclonedx.output.xml import XmlV1Dot6
 from assay.core.inventory import Inventory
 from assay.formats import cyclonedx_json
 
-__all__ = ["MEDIA_TYPE_JSON", "MEDIA_TYPE_XML", "build_bom", "library_json", "to_json", "to_xml"]
-
-MEDIA_TYPE_JSON = cyclonedx_json.MEDIA_TYPE
-MEDIA_TYPE_XML = "application/vnd.cyclonedx+xml; version=1.6"
-
-to_json = cyclonedx_json.to_json
+__all__ = ["build_bom", "library_json", "to_xml"]
 
 
 def build_bom(inventory: Inventory, created: datetime) -> Bom:

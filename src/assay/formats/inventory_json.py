@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict
 from typing import Any
@@ -22,7 +21,7 @@ from assay.core.inventory import (
     SourceRecord,
 )
 
-__all__ = ["MEDIA_TYPE", "SCHEMA", "canonical_bytes", "digest", "dumps", "loads"]
+__all__ = ["MEDIA_TYPE", "SCHEMA", "dumps", "loads"]
 
 SCHEMA = "https://assay.dev/schemas/inventory/v1"
 MEDIA_TYPE = "application/vnd.assay.inventory+json"
@@ -43,25 +42,13 @@ def to_dict(inventory: Inventory) -> dict[str, Any]:
     }
 
 
-def canonical_bytes(inventory: Inventory) -> bytes:
-    """Compact, key-sorted UTF-8 JSON: equal inventories give equal bytes."""
-    return json.dumps(
-        to_dict(inventory), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    ).encode("utf-8")
-
-
-def digest(inventory: Inventory) -> str:
-    """SHA-256 of the canonical form."""
-    return hashlib.sha256(canonical_bytes(inventory)).hexdigest()
-
-
 def dumps(inventory: Inventory) -> str:
     """Readable, still deterministic JSON (two-space indent, sorted keys)."""
     return json.dumps(to_dict(inventory), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
 def loads(text: str | bytes) -> Inventory:
-    """Read a document written by :func:`dumps` or :func:`canonical_bytes`."""
+    """Read a document written by :func:`dumps`."""
     data = json.loads(text)
     if data.get("schema") != SCHEMA:
         raise ValueError(f"not an Assay inventory document (schema {data.get('schema')!r})")
