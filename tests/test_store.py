@@ -166,3 +166,17 @@ def test_concurrent_writers_of_the_same_blob_agree(tmp_path: Path) -> None:
         thread.join(timeout=30)
     assert len(set(results)) == 1 and len(results) == 8
     assert locker.get(results[0]) == data
+
+
+def test_schema_head_constant_is_alembics_head(store_url: str, tmp_path: Path) -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from assay.store.migrations import SCHEMA_HEAD
+
+    config = Config()
+    config.set_main_option("script_location", "assay.store:migrations")
+    assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_HEAD
+    store = _store(store_url, tmp_path)
+    assert store.schema_revision() == SCHEMA_HEAD
+    store.close()

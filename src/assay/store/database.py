@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, inspect
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from assay.errors import ConfigError, NotFoundError, StoreError
 from assay.store.locker import EvidenceLocker
+from assay.store.migrations import SCHEMA_HEAD
 
 __all__ = ["Store", "normalise_url"]
 
@@ -75,6 +76,8 @@ class Store:
 
     def migrate(self) -> None:
         """Bring the schema to the newest migration (a no-op when it is current)."""
+        if self.schema_revision() == SCHEMA_HEAD:
+            return
         from alembic import command
         from alembic.config import Config
         from alembic.runtime.migration import MigrationContext
@@ -90,6 +93,17 @@ class Store:
                     return
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
+        except OperationalError as exc:
+            raise _unavailable(exc) from exc
+
+    def schema_revision(self) -> str | None:
+        """The revision the database is at, or None for an empty database."""
+        try:
+            with self.engine.connect() as connection:
+                if not inspect(connection).has_table("alembic_version"):
+                    return None
+                revision = connection.execute(text("SELECT version_num FROM alembic_version"))
+                return revision.scalar()
         except OperationalError as exc:
             raise _unavailable(exc) from exc
 
