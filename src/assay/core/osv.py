@@ -1,0 +1,203 @@
+"""OSV records (schema 1.x) as domain types, parsed from their JSON form without I/O."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from assay.core.inventory import canonical_name
+
+__all__ = [
+    "Affected",
+    "Event",
+    "EventKind",
+    "MalformedRecord",
+    "OsvRange",
+    "Severity",
+    "Vulnerability",
+    "parse_record",
+]
+
+PYPI = "PyPI"
+
+
+class MalformedRecord(ValueError):
+    """An OSV record that does not follow the schema; the message names the record."""
+
+
+class EventKind(enum.StrEnum):
+    INTRODUCED = "introduced"
+    FIXED = "fixed"
+    LAST_AFFECTED = "last_affected"
+    LIMIT = "limit"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One range event; ``version`` is None for the "0" (everything) introduction."""
+
+    kind: EventKind
+    text: str
+    version: Version | None
+
+
+@dataclass(frozen=True)
+class OsvRange:
+    """An ECOSYSTEM range of PyPI versions (other range types are not matched here)."""
+
+    events: tuple[Event, ...]
+    """Sorted by version, the "0" introduction first."""
+
+
+@dataclass(frozen=True)
+class Affected:
+    """The part of a record about one package."""
+
+    name: str
+    """PEP 503 canonical package name."""
+    ranges: tuple[OsvRange, ...]
+    versions: frozenset[Version]
+    """The explicit ``versions`` list, parsed."""
+    unparsed_versions: frozenset[str] = frozenset()
+    """Entries of ``versions`` that are not PEP 440 versions, compared as text."""
+
+
+@dataclass(frozen=True)
+class Severity:
+    """A severity entry: a CVSS vector with its type, or a database's own word."""
+
+    kind: str
+    """``CVSS_V3``, ``CVSS_V4``, or ``database_specific``."""
+    score: str
+
+
+@dataclass(frozen=True)
+class Vulnerability:
+    """An OSV record reduced to what matching, scoring and reporting need."""
+
+    id: str
+    aliases: tuple[str, ...]
+    modified: str
+    published: str | None
+    withdrawn: str | None
+    summary: str | None
+    details: str | None
+    severity: tuple[Severity, ...]
+    affected: tuple[Affected, ...]
+    """Only the PyPI entries."""
+    references: tuple[str, ...] = ()
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return (self.id, *self.aliases)
+
+
+def parse_record(data: Mapping[str, Any]) -> Vulnerability:
+    """Parse one OSV JSON record; raise :class:`MalformedRecord` naming it when invalid."""
+    if not isinstance(data, Mapping):
+        raise MalformedRecord("record is not a JSON object")
+    ident = data.get("id")
+    if not isinstance(ident, str) or not ident:
+        raise MalformedRecord("record has no id")
+
+    def bad(why: str) -> MalformedRecord:
+        return MalformedRecord(f"{ident}: {why}")
+
+    modified = data.get("modified")
+    if not isinstance(modified, str):
+        raise bad("missing 'modified' time")
+    aliases = data.get("aliases") or []
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        raise bad("'aliases' must be a list of strings")
+    affected_raw = data.get("affected") or []
+    if not isinstance(affected_raw, list):
+        raise bad("'affected' must be a list")
+    affected = tuple(
+        _affected(entry, bad)
+        for entry in affected_raw
+        if isinstance(entry, Mapping) and _ecosystem(entry) == PYPI
+    )
+    if any(not isinstance(entry, Mapping) for entry in affected_raw):
+        raise bad("every 'affected' entry must be an object")
+    severity = [
+        Severity(str(s.get("type")), str(s.get("score")))
+        for s in data.get("severity") or []
+        if isinstance(s, Mapping) and s.get("type") and s.get("score")
+    ]
+    word = (data.get("database_specific") or {}).get("severity")
+    if isinstance(word, str) and word:
+        severity.append(Severity("database_specific", word))
+    references = tuple(
+        str(r["url"])
+        for r in data.get("references") or []
+        if isinstance(r, Mapping) and r.get("url")
+    )
+    return Vulnerability(
+        id=ident,
+        aliases=tuple(sorted(set(aliases) - {ident})),
+        modified=modified,
+        published=data.get("published"),
+        withdrawn=data.get("withdrawn"),
+        summary=data.get("summary"),
+        details=data.get("details"),
+        severity=tuple(severity),
+        affected=affected,
+        references=references,
+    )
+
+
+def _ecosystem(entry: Mapping[str, Any]) -> str:
+    package = entry.get("package") or {}
+    ecosystem = str(package.get("ecosystem", "")) if isinstance(package, Mapping) else ""
+    return ecosystem.split(":", 1)[0]
+
+
+def _affected(entry: Mapping[str, Any], bad: Any) -> Affected:
+    name = (entry.get("package") or {}).get("name")
+    if not isinstance(name, str) or not name:
+        raise bad("an affected package has no name")
+    ranges = []
+    for raw in entry.get("ranges") or []:
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("events"), list):
+            raise bad(f"a range of {name} has no events")
+        if raw.get("type") != "ECOSYSTEM":
+            continue  # GIT ranges name commits, not versions; SEMVER is not PyPI's order
+        events = sorted((_event(e, name, bad) for e in raw["events"]), key=_order)
+        ranges.append(OsvRange(tuple(events)))
+    parsed: set[Version] = set()
+    unparsed: set[str] = set()
+    for text in entry.get("versions") or []:
+        try:
+            parsed.add(Version(str(text)))
+        except InvalidVersion:
+            unparsed.add(str(text))
+    return Affected(canonical_name(name), tuple(ranges), frozenset(parsed), frozenset(unparsed))
+
+
+def _event(raw: Any, name: str, bad: Any) -> Event:
+    if not isinstance(raw, Mapping) or len(raw) != 1:
+        raise bad(f"an event of {name} must have exactly one of {[k.value for k in EventKind]}")
+    key, value = next(iter(raw.items()))
+    try:
+        kind = EventKind(key)
+    except ValueError:
+        raise bad(f"unknown event {key!r} for {name}") from None
+    text = str(value)
+    if kind is EventKind.INTRODUCED and text == "0":
+        return Event(kind, text, None)
+    try:
+        return Event(kind, text, Version(text))
+    except InvalidVersion:
+        raise bad(f"{key} version {text!r} of {name} is not a PEP 440 version") from None
+
+
+_ZERO = Version("0")
+
+
+def _order(event: Event) -> tuple[bool, Version]:
+    """Ascending version order, the "0" introduction before everything."""
+    return (event.version is not None, event.version or _ZERO)
