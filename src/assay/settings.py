@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import enum
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -16,7 +18,14 @@ from pydantic_settings import (
 
 from assay.errors import ConfigError
 
-__all__ = ["Settings", "StoreSettings", "load_settings"]
+__all__ = [
+    "IgnoreEntry",
+    "Settings",
+    "StoreSettings",
+    "VulnerabilitySettings",
+    "VulnerabilitySource",
+    "load_settings",
+]
 
 CONFIG_FILE = "assay.toml"
 
@@ -32,6 +41,38 @@ class StoreSettings(BaseModel):
     """State folder, relative to the project: database, evidence, reports. ``ASSAY_STORE_DIR``."""
 
 
+class VulnerabilitySource(enum.StrEnum):
+    AUTO = "auto"
+    """The imported database when there is one, else the OSV API."""
+    OFFLINE = "offline"
+    ONLINE = "online"
+
+
+class IgnoreEntry(BaseModel):
+    """A suppression (``[[vulnerabilities.ignore]]``): every field is required."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1)
+    """A vulnerability id or alias (PYSEC-, GHSA-, CVE-...)."""
+    reason: str = Field(min_length=1)
+    owner: str = Field(min_length=1)
+    expires: date
+
+
+class VulnerabilitySettings(BaseModel):
+    """``[vulnerabilities]`` in assay.toml."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: VulnerabilitySource = VulnerabilitySource.AUTO
+    osv_url: str = "https://api.osv.dev"
+    """Base URL of the OSV API (online mode). ``ASSAY_VULNERABILITIES_OSV_URL``."""
+    export_url: str = "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip"
+    """Where ``assay vulndb sync`` downloads the PyPI export."""
+    ignore: list[IgnoreEntry] = []
+
+
 class Settings(BaseSettings):
     """Everything configurable about a run of Assay on one project."""
 
@@ -44,6 +85,7 @@ class Settings(BaseSettings):
 
     project_dir: Path = Path()
     store: StoreSettings = StoreSettings()
+    vulnerabilities: VulnerabilitySettings = VulnerabilitySettings()
 
     @property
     def state_dir(self) -> Path:
@@ -61,6 +103,10 @@ class Settings(BaseSettings):
     @property
     def reports_dir(self) -> Path:
         return self.state_dir / "reports"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.state_dir / "cache"
 
     @classmethod
     def settings_customise_sources(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -22,6 +23,10 @@ app = typer.Typer(
 )
 evidence_app = typer.Typer(help="Look at stored evidence.", no_args_is_help=True)
 app.add_typer(evidence_app, name="evidence")
+vulndb_app = typer.Typer(
+    help="The vulnerability database: import OSV data, check it, serve it.", no_args_is_help=True
+)
+app.add_typer(vulndb_app, name="vulndb")
 
 ProjectArg = Annotated[
     Path, typer.Argument(help="Project folder (default: the current folder).", show_default=False)
@@ -165,6 +170,202 @@ def evidence_show(
         sys.stdout.buffer.write(data)
         return
     print_evidence(record, data)
+
+
+class ScanFormat(enum.StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    SARIF = "sarif"
+    CYCLONEDX = "cyclonedx"
+
+
+ProjectOpt = Annotated[Path, typer.Option("--project", "-C", help="Project folder.")]
+
+
+@app.command()
+def scan(
+    path: ProjectArg = Path(),
+    python: PythonOpt = None,
+    environment: EnvironmentOpt = False,
+    fmt: Annotated[
+        ScanFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ScanFormat.TABLE,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of standard output.")
+    ] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Use only the imported database.")
+    ] = False,
+    online: Annotated[bool, typer.Option("--online", help="Use only the OSV API.")] = False,
+    store: StoreOpt = None,
+) -> None:
+    """Match the project's dependencies against known vulnerabilities (OSV).
+
+    Uses the imported database (assay vulndb import/sync) when there is one, else the OSV
+    API. Exit 0 with no finding in force, 1 with findings, 3 when no vulnerability data
+    could be consulted: that result is "unknown", never "no vulnerabilities".
+    """
+    from assay.cli.plain import print_scan_warnings, write_atomically
+    from assay.services.scan import scan as scan_project
+    from assay.settings import VulnerabilitySource, load_settings
+
+    if offline and online:
+        raise typer.BadParameter("--offline and --online exclude each other")
+    project = path if path.is_dir() else path.parent
+    settings = load_settings(project, store={"url": store} if store else None)
+    source = (
+        VulnerabilitySource.OFFLINE if offline else VulnerabilitySource.ONLINE if online else None
+    )
+    outcome = scan_project(path, settings, python=python, environment=environment, source=source)
+    result = outcome.result
+    if fmt is ScanFormat.TABLE:
+        from assay.cli.output import print_scan
+
+        print_scan(outcome.inventory, result)
+        document = None
+    elif fmt is ScanFormat.JSON:
+        from assay.formats import scan_json
+
+        document = scan_json.dumps(result)
+    elif fmt is ScanFormat.SARIF:
+        from assay.formats import sarif
+
+        source_file = next(iter(outcome.inventory.sources), None)
+        document = sarif.to_sarif(result, artifact_uri=_relative(source_file, project))
+    else:
+        from assay.formats import cyclonedx_vulns
+        from assay.services.sbom import document_time
+
+        document = cyclonedx_vulns.to_json(
+            outcome.inventory, result, document_time(outcome.inventory)
+        )
+    if document is not None:
+        if output is None:
+            sys.stdout.write(document)
+        else:
+            write_atomically(output, document)
+    print_scan_warnings(result, to_stderr=document is not None or output is not None)
+    if result.status.value == "unknown":
+        raise typer.Exit(3)
+    if result.findings:
+        raise typer.Exit(1)
+
+
+def _relative(source: object, project: Path) -> str:
+    path = Path(str(getattr(source, "path", "") or "."))
+    try:
+        return path.resolve().relative_to(project.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+@vulndb_app.command("import")
+def vulndb_import(
+    source: Annotated[
+        Path, typer.Argument(help="OSV export: a .zip of records, a folder, or one record.")
+    ],
+    project: ProjectOpt = Path(),
+    store: StoreOpt = None,
+) -> None:
+    """Replace the vulnerability database with an OSV export (for example PyPI/all.zip).
+
+    Malformed records are left out and listed by id; the rest is imported in one
+    transaction, so a failed import leaves the previous data in force.
+    """
+    from assay.cli.output import print_import
+    from assay.services.vulndb import import_export
+    from assay.settings import load_settings
+
+    settings = load_settings(project, store={"url": store} if store else None)
+    print_import(import_export(settings, source))
+
+
+@vulndb_app.command("status")
+def vulndb_status(project: ProjectOpt = Path(), store: StoreOpt = None) -> None:
+    """Show the database in force: snapshot digest, record count, newest record, age."""
+    from assay.cli.output import print_snapshot
+    from assay.errors import NotFoundError
+    from assay.services.vulndb import open_store, snapshot_info
+    from assay.settings import load_settings
+
+    settings = load_settings(project, store={"url": store} if store else None)
+    try:
+        opened = open_store(settings, create=False)
+    except NotFoundError:
+        print_snapshot(None)
+        raise typer.Exit(1) from None
+    try:
+        info = snapshot_info(opened)
+    finally:
+        opened.close()
+    print_snapshot(info)
+    if info is None:
+        raise typer.Exit(1)
+
+
+@vulndb_app.command("sync")
+def vulndb_sync(
+    url: Annotated[
+        str | None, typer.Option("--url", help="Export to download (default from settings).")
+    ] = None,
+    project: ProjectOpt = Path(),
+    store: StoreOpt = None,
+) -> None:
+    """Download OSV's PyPI export and import it; offline, keep the current data and say so."""
+    from assay.cli.output import print_import
+    from assay.services.vulndb_sync import sync
+    from assay.settings import load_settings
+
+    settings = load_settings(project, store={"url": store} if store else None)
+    print_import(sync(settings, url or settings.vulnerabilities.export_url))
+
+
+@vulndb_app.command("serve")
+def vulndb_serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8765,
+    project: ProjectOpt = Path(),
+    store: StoreOpt = None,
+) -> None:
+    """Serve the imported data as an OSV-compatible API (/v1/query, /v1/querybatch, /v1/vulns).
+
+    Existing OSV clients work offline against it, for example:
+    pip-audit --osv-url http://127.0.0.1:8765/v1/query
+    """
+    import os
+
+    import uvicorn
+
+    from assay.errors import NotFoundError
+    from assay.services.vulndb import open_store, snapshot_info
+    from assay.settings import load_settings
+
+    settings = load_settings(project, store={"url": store} if store else None)
+    opened = open_store(settings, create=False)
+    try:
+        info = snapshot_info(opened)
+    finally:
+        opened.close()
+    if info is None:
+        raise NotFoundError(
+            "the vulnerability database is empty", hint="import data first: assay vulndb import"
+        )
+    os.environ["ASSAY_PROJECT_DIR"] = str(project.resolve())
+    if store:
+        os.environ["ASSAY_STORE_URL"] = store
+    print(
+        f"serving {info.record_count} OSV records (snapshot {info.digest[:12]}) "
+        f"on http://{host}:{port}/v1/",
+        file=sys.stderr,
+        flush=True,
+    )
+    uvicorn.run(
+        "assay.api.osv_server:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        log_level="warning",
+    )
 
 
 def run() -> None:

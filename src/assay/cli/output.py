@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -15,8 +16,11 @@ from assay.errors import AssayError
 
 if TYPE_CHECKING:
     from assay.core.evidence import EvidenceRecord
+    from assay.core.inventory import Inventory
+    from assay.core.scan import ScanResult
     from assay.services.certify import CertifyResult
     from assay.services.runs import RunListing
+    from assay.services.vulndb import ImportReport, SnapshotInfo
 
 _STATUS_STYLE = {"pass": "green", "fail": "red", "waived": "yellow", "unknown": "magenta"}
 
@@ -145,3 +149,74 @@ def print_evidence(record: EvidenceRecord, data: bytes) -> None:
     out.print("\n".join(lines[:200]), markup=False, highlight=False, soft_wrap=True)
     if len(lines) > 200:
         out.print(f"[dim]... {len(lines) - 200} more lines; use --raw for all[/]")
+
+
+_SEVERITY_STYLE = {
+    "critical": "bold red",
+    "high": "red",
+    "medium": "yellow",
+    "low": "cyan",
+    "unknown": "magenta",
+}
+
+
+def print_scan(inventory: Inventory, result: ScanResult) -> None:
+    """The findings table, the fix advice and the data the scan used."""
+    out = console()
+    if result.status.value == "unknown":
+        out.print(f"[bold magenta]Vulnerabilities: UNKNOWN[/] ({escape(result.reason)})")
+        out.print("No vulnerability data could be consulted: this is not a clean result.")
+        return
+    if result.findings:
+        table = Table(title="Vulnerabilities in force", title_justify="left")
+        for column in ("Package", "Version", "ID", "Severity", "Fixed in", "Summary"):
+            table.add_column(column, overflow="fold")
+        for finding in result.findings:
+            style = _SEVERITY_STYLE[finding.severity.value]
+            score = f" {finding.score:.1f}" if finding.score is not None else ""
+            table.add_row(
+                finding.package,
+                finding.version,
+                "\n".join(finding.ids),
+                f"[{style}]{finding.severity.value}{score}[/]",
+                finding.fixed_in or "no fix",
+                escape(finding.summary),
+            )
+        out.print(table)
+    upgrades = list(result.fixes)
+    if upgrades:
+        out.print("Upgrades that fix every finding of a package:")
+        for fix in upgrades:
+            advice = f"upgrade to {fix.fix}" if fix.fix else "no single version fixes all"
+            out.print(f"  {fix.package} {fix.version}: {advice}")
+    counts = ", ".join(f"{n} {k}" for k, n in result.counts().items() if n)
+    out.print(
+        f"{len(result.findings)} finding(s) in force ({counts or 'none'}), "
+        f"{len(result.suppressed)} suppressed; {result.scanned} of "
+        f"{len(inventory.components)} components checked against {escape(result.source)}"
+    )
+
+
+def print_import(report: ImportReport) -> None:
+    out = console()
+    info = report.snapshot
+    for ident, reason in report.rejected:
+        out.print(f"[yellow]rejected[/] {escape(ident)}: {escape(reason)}", soft_wrap=True)
+    out.print(
+        f"imported {info.record_count} records from {escape(info.source)} in "
+        f"{report.seconds:.2f} s ({info.rejected_count} rejected); snapshot {info.digest}, "
+        f"newest record modified {info.newest_modified}"
+    )
+
+
+def print_snapshot(info: SnapshotInfo | None) -> None:
+    out = console()
+    if info is None:
+        out.print("No vulnerability database yet. Import one: assay vulndb import FILE, or sync")
+        return
+    age = datetime.now(UTC) - info.imported_at
+    out.print(f"snapshot  {info.digest}")
+    out.print(f"source    {escape(info.source)}")
+    out.print(f"records   {info.record_count} ({info.rejected_count} rejected at import)")
+    out.print(f"newest    {info.newest_modified}")
+    out.print(f"imported  {info.imported_at:%Y-%m-%d %H:%M} UTC ({age.days} days ago)")

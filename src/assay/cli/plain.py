@@ -12,8 +12,9 @@ from assay.errors import UsageError
 
 if TYPE_CHECKING:
     from assay.core.inventory import Inventory
+    from assay.core.scan import ScanResult
 
-__all__ = ["print_notices", "write_atomically"]
+__all__ = ["print_notices", "print_scan_warnings", "write_atomically"]
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -40,3 +41,25 @@ def print_notices(inventory: Inventory, wrote: Path | None) -> None:
             f"wrote {wrote}: {len(inventory.components)} components from {sources}",
             file=sys.stderr,
         )
+
+
+def print_scan_warnings(result: ScanResult, *, to_stderr: bool) -> None:
+    """Suppressions that expired or match nothing, and components left unchecked."""
+    stream = sys.stderr if to_stderr else sys.stdout
+    for entry in result.expired_suppressions:
+        print(
+            f"warning: suppression of {entry.id} (owner {entry.owner}) expired on "
+            f"{entry.expires.isoformat()} and no longer applies",
+            file=stream,
+        )
+    for entry in result.unmatched_suppressions:
+        print(
+            f"warning: suppression of {entry.id} (owner {entry.owner}) matches no finding; "
+            "remove it from assay.toml",
+            file=stream,
+        )
+    if result.not_scanned and result.status.value != "unknown":
+        names = ", ".join(result.not_scanned)
+        print(f"warning: not checked (no pinned version): {names}", file=stream)
+    if result.status.value == "unknown":
+        print(f"error: vulnerabilities unknown: {result.reason}", file=sys.stderr)

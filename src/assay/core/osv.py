@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
@@ -12,6 +13,7 @@ from packaging.version import InvalidVersion, Version
 from assay.core.inventory import canonical_name
 
 __all__ = [
+    "TIME_FIELDS",
     "Affected",
     "Event",
     "EventKind",
@@ -19,6 +21,7 @@ __all__ = [
     "OsvRange",
     "Severity",
     "Vulnerability",
+    "normalise_times",
     "parse_record",
 ]
 
@@ -94,6 +97,38 @@ class Vulnerability:
     @property
     def ids(self) -> tuple[str, ...]:
         return (self.id, *self.aliases)
+
+
+TIME_FIELDS = ("modified", "published", "withdrawn")
+
+
+def normalise_times(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The record with its timestamps in the RFC 3339 UTC form the OSV schema requires.
+
+    Exports converted from YAML carry ``2023-10-25 18:17:00+00:00`` or datetime objects;
+    OSV clients (pip-audit among them) accept only ``2023-10-25T18:17:00Z``. The instant is
+    unchanged; a value that is not a time is left as it is, for validation to judge.
+    """
+    result = dict(data)
+    for field in TIME_FIELDS:
+        value = result.get(field)
+        if isinstance(value, datetime):
+            moment = value
+        elif isinstance(value, str):
+            try:
+                moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                continue
+        else:
+            continue
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        moment = moment.astimezone(UTC)
+        text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+        if moment.microsecond:
+            text += f".{moment.microsecond:06d}"
+        result[field] = text + "Z"
+    return result
 
 
 def parse_record(data: Mapping[str, Any]) -> Vulnerability:

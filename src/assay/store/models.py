@@ -5,11 +5,31 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-__all__ = ["Base", "EvidenceRow", "ProjectRow", "RunRow", "UTCDateTime"]
+__all__ = [
+    "Base",
+    "EvidenceRow",
+    "OsvIdRow",
+    "OsvPackageRow",
+    "OsvRecordRow",
+    "OsvSnapshotRow",
+    "ProjectRow",
+    "RunRow",
+    "UTCDateTime",
+]
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -81,3 +101,46 @@ class EvidenceRow(Base):
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     run: Mapped[RunRow] = relationship(back_populates="evidence")
+
+
+class OsvSnapshotRow(Base):
+    """One import of vulnerability data; the newest is the one in force."""
+
+    __tablename__ = "osv_snapshots"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(Text)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    record_count: Mapped[int] = mapped_column(Integer)
+    rejected_count: Mapped[int] = mapped_column(Integer)
+    newest_modified: Mapped[str | None] = mapped_column(String(40))
+
+
+class OsvRecordRow(Base):
+    """One OSV record as imported (compact JSON), in the snapshot in force."""
+
+    __tablename__ = "osv_records"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    modified: Mapped[str] = mapped_column(String(40))
+    withdrawn: Mapped[bool] = mapped_column(Boolean)
+    data: Mapped[str] = mapped_column(Text)
+
+
+class OsvPackageRow(Base):
+    """Which records name which PyPI package (canonical name)."""
+
+    __tablename__ = "osv_packages"
+
+    package: Mapped[str] = mapped_column(String(200), primary_key=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("osv_records.id"), primary_key=True)
+
+
+class OsvIdRow(Base):
+    """Every id and alias of a record, so a record is found by any of them."""
+
+    __tablename__ = "osv_ids"
+
+    ident: Mapped[str] = mapped_column(String(100), primary_key=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("osv_records.id"), primary_key=True)

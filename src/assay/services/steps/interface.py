@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from assay.core.evidence import EvidenceItem
 from assay.settings import Settings
@@ -22,6 +23,8 @@ class StepContext:
     """Interpreter to inventory (``--python``)."""
     environment: bool = False
     """Inventory the installed environment rather than lock files."""
+    shared: dict[str, Any] = field(default_factory=dict)
+    """What earlier steps computed, for later ones (``inventory``: the Inventory)."""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ class InventoryStep(Step):
         inventory = inventory_for(
             context.project, python=context.python, environment=context.environment
         )
+        context.shared["inventory"] = inventory
         components = inventory.components
         summary = {
             "components": len(components),

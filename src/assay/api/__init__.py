@@ -1,0 +1,1 @@
+"""HTTP front end: FastAPI applications over the services and feeds."""

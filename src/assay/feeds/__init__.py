@@ -1,0 +1,1 @@
+"""Vulnerability data sources: the OSV source interface, in-memory data and the OSV API."""
