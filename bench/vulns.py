@@ -149,13 +149,12 @@ def _scan_versus_pip_audit(project: Path, work: Path, runs: int) -> None:
                 [
                     str(BIN / "assay"),
                     "scan",
+                    str(project),
                     "--python",
                     str(env),
                     "--online",
                     "-f",
                     "json",
-                    "-C",
-                    str(project),
                 ],
                 online_env,
             ),
@@ -163,13 +162,12 @@ def _scan_versus_pip_audit(project: Path, work: Path, runs: int) -> None:
                 [
                     str(BIN / "assay"),
                     "scan",
+                    str(project),
                     "--python",
                     str(env),
                     "--offline",
                     "-f",
                     "json",
-                    "-C",
-                    str(project),
                 ],
                 None,
             ),
@@ -196,8 +194,12 @@ def _scan_versus_pip_audit(project: Path, work: Path, runs: int) -> None:
         for _ in range(runs):
             for name, (command, extra) in commands.items():
                 began = time.perf_counter()
-                subprocess.run(command, capture_output=True, env=extra, check=False, cwd=project)
+                done = subprocess.run(
+                    command, capture_output=True, text=True, env=extra, check=False, cwd=project
+                )
                 times[name].append(time.perf_counter() - began)
+                if done.returncode not in (0, 1) or not done.stdout.strip():
+                    raise SystemExit(f"{name} failed ({done.returncode}):\n{done.stderr[-2000:]}")
         medians = {name: statistics.median(v) for name, v in times.items()}
         print(
             f"3. one environment of {len(PINS)} pinned packages, one server on 127.0.0.1, "

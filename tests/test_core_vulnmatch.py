@@ -217,3 +217,27 @@ def test_unpinned_components_are_listed_as_not_scanned() -> None:
     )
     result = scan_inventory(inventory, {}, source="test", snapshot=None)
     assert result.not_scanned == ("pkg",) and result.scanned == 1
+
+
+@settings(max_examples=500, deadline=None)
+@given(first=versions, second=versions)
+def test_canonical_strings_are_equal_exactly_when_versions_are(
+    first: Version, second: Version
+) -> None:
+    from assay.core.osv import canonical_version
+
+    assert (canonical_version(str(first)) == canonical_version(str(second))) == (first == second)
+
+
+@pytest.mark.parametrize(
+    ("listed", "asked"), [("1.0.0", "1"), ("1", "1.0"), ("01.2", "1.2"), ("1.0+ABC", "1+abc")]
+)
+def test_a_listed_version_matches_however_it_is_written(listed: str, asked: str) -> None:
+    record = parse_record(
+        {
+            "id": "X-2",
+            "modified": "x",
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "pkg"}, "versions": [listed]}],
+        }
+    )
+    assert match_package("pkg", asked, [record])

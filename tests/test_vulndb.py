@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
 import json
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -375,3 +379,78 @@ def test_certify_stores_vulnerability_evidence_naming_the_snapshot(
     )
     document = json.loads(shown.out)
     assert document["snapshot"] and len(document["snapshot"]) == 64
+
+
+@pytest.fixture
+def export_server(tmp_path: Path) -> Iterator[str]:
+    """A plain HTTP server on 127.0.0.1 publishing an export zip, as OSV's bucket does."""
+    folder = tmp_path / "published"
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "all.zip", "w") as archive:
+        archive.writestr(
+            "PYSEC-0000-1.json",
+            json.dumps(
+                {
+                    "id": "PYSEC-0000-1",
+                    "modified": "2024-01-01T00:00:00Z",
+                    "affected": [
+                        {
+                            "package": {"ecosystem": "PyPI", "name": "demo"},
+                            "versions": ["1.0"],
+                        }
+                    ],
+                }
+            ),
+        )
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+def test_sync_downloads_and_imports_the_export(export_server: str, tmp_path: Path) -> None:
+    result = run_assay("vulndb", "sync", "--url", f"{export_server}/all.zip", "-C", tmp_path)
+    assert result.code == 0, result.err
+    assert "imported 1 records" in result.out
+    status = run_assay("vulndb", "status", "-C", tmp_path)
+    assert "records   1 " in status.out
+
+
+def test_sync_offline_says_so_and_keeps_the_data_in_force(
+    export_server: str, tmp_path: Path
+) -> None:
+    assert (
+        run_assay("vulndb", "sync", "--url", f"{export_server}/all.zip", "-C", tmp_path).code == 0
+    )
+    began = time.monotonic()
+    dead = f"http://127.0.0.1:{_free_port()}/all.zip"
+    result = run_assay("vulndb", "sync", "--url", dead, "-C", tmp_path)
+    assert result.code == 3
+    assert "could not download the vulnerability export" in result.err
+    assert "keeping the current data (snapshot" in result.err
+    assert time.monotonic() - began < 30
+    assert "records   1 " in run_assay("vulndb", "status", "-C", tmp_path).out
+    missing = run_assay("vulndb", "sync", "--url", f"{export_server}/nope.zip", "-C", tmp_path)
+    assert missing.code == 3 and "HTTP 404" in missing.err
+
+
+def test_sync_stops_trying_a_failing_url_once_the_breaker_opens(tmp_path: Path) -> None:
+    from pybreaker import CircuitBreaker
+
+    from assay.feeds.interface import FeedError
+    from assay.services.vulndb_sync import sync
+
+    breaker = CircuitBreaker(fail_max=2, reset_timeout=60, throw_new_error_on_trip=False)
+    settings = load_settings(tmp_path)
+    dead = f"http://127.0.0.1:{_free_port()}/all.zip"
+    with pytest.raises(FeedError, match="could not download"):
+        sync(settings, dead, attempts=2, breaker=breaker)
+    began = time.monotonic()
+    with pytest.raises(FeedError, match="its last 2 downloads failed"):
+        sync(settings, dead, attempts=2, breaker=breaker)
+    assert time.monotonic() - began < 1

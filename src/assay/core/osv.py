@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import enum
+import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from packaging.utils import canonicalize_version
 from packaging.version import InvalidVersion, Version
 
 from assay.core.inventory import canonical_name
@@ -21,6 +24,7 @@ __all__ = [
     "OsvRange",
     "Severity",
     "Vulnerability",
+    "canonical_version",
     "normalise_times",
     "parse_record",
 ]
@@ -63,10 +67,53 @@ class Affected:
     name: str
     """PEP 503 canonical package name."""
     ranges: tuple[OsvRange, ...]
-    versions: frozenset[Version]
-    """The explicit ``versions`` list, parsed."""
-    unparsed_versions: frozenset[str] = frozenset()
-    """Entries of ``versions`` that are not PEP 440 versions, compared as text."""
+    versions_text: frozenset[str] = frozenset()
+    """The explicit ``versions`` list as written. It is parsed only when needed: lists run
+    to hundreds of entries and most records are never matched against a given version."""
+    known_canonical: frozenset[str] | None = None
+    """The canonical forms of ``versions_text`` when computed beforehand (at import)."""
+
+    @functools.cached_property
+    def versions(self) -> frozenset[Version]:
+        """The ``versions`` entries that are PEP 440 versions, parsed."""
+        parsed = set()
+        for text in self.versions_text:
+            try:
+                parsed.add(Version(text))
+            except InvalidVersion:
+                continue
+        return frozenset(parsed)
+
+    @functools.cached_property
+    def canonical_versions(self) -> frozenset[str]:
+        """The entries in canonical form: equal strings exactly when the versions are equal."""
+        if self.known_canonical is not None:
+            return self.known_canonical
+        return frozenset(canonical_version(text) for text in self.versions_text)
+
+
+# Versions already written in PEP 440's normal form (no leading zeros, lower-case, no
+# separators to normalise): ``1.2.3``, ``2.0rc1``, ``1.0.post1.dev2``. They are most of
+# every list, and their canonical form only needs trailing zeros dropped from the release.
+_NORMAL = re.compile(
+    r"^(?P<release>(?:0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*))*)"
+    r"(?P<rest>(?:(?:a|b|rc)(?:0|[1-9][0-9]*))?(?:\.post(?:0|[1-9][0-9]*))?"
+    r"(?:\.dev(?:0|[1-9][0-9]*))?)$"
+)
+
+
+def canonical_version(text: str) -> str:
+    """PEP 440 canonical form (``1.0.0`` and ``1`` alike), or the text when not a version."""
+    normal = _NORMAL.match(text)
+    if normal:
+        release = normal.group("release")
+        while release.endswith(".0"):
+            release = release[:-2]
+        return release + normal.group("rest")
+    try:
+        return canonicalize_version(Version(text))
+    except InvalidVersion:
+        return text
 
 
 @dataclass(frozen=True)
@@ -131,8 +178,14 @@ def normalise_times(data: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
-def parse_record(data: Mapping[str, Any]) -> Vulnerability:
-    """Parse one OSV JSON record; raise :class:`MalformedRecord` naming it when invalid."""
+def parse_record(
+    data: Mapping[str, Any], canonical: Mapping[str, frozenset[str]] | None = None
+) -> Vulnerability:
+    """Parse one OSV JSON record; raise :class:`MalformedRecord` naming it when invalid.
+
+    ``canonical`` gives, per canonical package name, the canonical forms of the record's
+    ``versions`` list when they were computed beforehand.
+    """
     if not isinstance(data, Mapping):
         raise MalformedRecord("record is not a JSON object")
     ident = data.get("id")
@@ -152,7 +205,7 @@ def parse_record(data: Mapping[str, Any]) -> Vulnerability:
     if not isinstance(affected_raw, list):
         raise bad("'affected' must be a list")
     affected = tuple(
-        _affected(entry, bad)
+        _affected(entry, bad, canonical or {})
         for entry in affected_raw
         if isinstance(entry, Mapping) and _ecosystem(entry) == PYPI
     )
@@ -191,7 +244,9 @@ def _ecosystem(entry: Mapping[str, Any]) -> str:
     return ecosystem.split(":", 1)[0]
 
 
-def _affected(entry: Mapping[str, Any], bad: Any) -> Affected:
+def _affected(
+    entry: Mapping[str, Any], bad: Any, canonical: Mapping[str, frozenset[str]]
+) -> Affected:
     name = (entry.get("package") or {}).get("name")
     if not isinstance(name, str) or not name:
         raise bad("an affected package has no name")
@@ -203,14 +258,9 @@ def _affected(entry: Mapping[str, Any], bad: Any) -> Affected:
             continue  # GIT ranges name commits, not versions; SEMVER is not PyPI's order
         events = sorted((_event(e, name, bad) for e in raw["events"]), key=_order)
         ranges.append(OsvRange(tuple(events)))
-    parsed: set[Version] = set()
-    unparsed: set[str] = set()
-    for text in entry.get("versions") or []:
-        try:
-            parsed.add(Version(str(text)))
-        except InvalidVersion:
-            unparsed.add(str(text))
-    return Affected(canonical_name(name), tuple(ranges), frozenset(parsed), frozenset(unparsed))
+    listed = frozenset(str(text) for text in entry.get("versions") or [])
+    package = canonical_name(name)
+    return Affected(package, tuple(ranges), listed, canonical.get(package))
 
 
 def _event(raw: Any, name: str, bad: Any) -> Event:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from packaging.utils import canonicalize_version
 from packaging.version import InvalidVersion, Version
 
 from assay.core.osv import Affected, EventKind, OsvRange, Vulnerability
@@ -52,10 +53,14 @@ def affects(affected: Affected, version_text: str) -> bool:
     try:
         version = Version(version_text)
     except InvalidVersion:
-        return version_text in affected.unparsed_versions
-    if version in affected.versions:
+        return version_text in affected.versions_text
+    return _affects(affected, version, canonicalize_version(version))
+
+
+def _affects(affected: Affected, version: Version, canonical: str) -> bool:
+    if any(in_range(version, r) for r in affected.ranges):
         return True
-    return any(in_range(version, r) for r in affected.ranges)
+    return canonical in affected.canonical_versions
 
 
 @dataclass(frozen=True)
@@ -82,12 +87,23 @@ class Match:
 
 def match_package(package: str, version: str, records: Iterable[Vulnerability]) -> list[Match]:
     """The findings for one package version: withdrawn records skipped, aliases merged."""
-    hits = [
-        record
-        for record in records
-        if not record.withdrawn
-        and any(a.name == package and affects(a, version) for a in record.affected)
-    ]
+    try:
+        parsed = Version(version)
+    except InvalidVersion:
+        hits = [
+            record
+            for record in records
+            if not record.withdrawn
+            and any(a.name == package and version in a.versions_text for a in record.affected)
+        ]
+    else:
+        canonical = canonicalize_version(parsed)
+        hits = [
+            record
+            for record in records
+            if not record.withdrawn
+            and any(a.name == package and _affects(a, parsed, canonical) for a in record.affected)
+        ]
     return [Match(package, version, group) for group in merge_aliases(hits)]
 
 
@@ -147,7 +163,8 @@ def fix_for(package: str, version: str, records: Iterable[Vulnerability]) -> str
                 if event.kind is EventKind.FIXED and event.version and event.version > current:
                     candidates.setdefault(event.version, event.text)
     for candidate in sorted(candidates):
-        if not any(affects(entry, str(candidate)) for entry in affected):
+        canonical = canonicalize_version(candidate)
+        if not any(_affects(entry, candidate, canonical) for entry in affected):
             return candidates[candidate]
     return None
 

@@ -109,10 +109,21 @@ def import_export(settings: Settings, path: Path, *, now: datetime | None = None
                 {"id": r.id, "modified": r.modified, "withdrawn": bool(r.withdrawn), "data": t}
                 for t, r in accepted.values()
             ]
-            packages = {(a.name, r.id) for _, r in accepted.values() for a in r.affected}
+            packages = {
+                (a.name, r.id): "\n".join(sorted(a.canonical_versions))
+                for _, r in accepted.values()
+                for a in r.affected
+            }
             idents = {(i, r.id) for _, r in accepted.values() for i in r.ids}
             _bulk(session, OsvRecordRow, records)
-            _bulk(session, OsvPackageRow, [{"package": p, "record_id": i} for p, i in packages])
+            _bulk(
+                session,
+                OsvPackageRow,
+                [
+                    {"package": p, "record_id": i, "canonical_versions": c}
+                    for (p, i), c in packages.items()
+                ],
+            )
             _bulk(session, OsvIdRow, [{"ident": a, "record_id": i} for a, i in idents])
             session.add(
                 OsvSnapshotRow(
@@ -149,25 +160,37 @@ def snapshot_info(store: Store) -> SnapshotInfo | None:
 
 
 def records_for(store: Store, packages: Iterable[str]) -> dict[str, list[Vulnerability]]:
-    """Parsed records per canonical package name, for the packages asked about."""
+    """Parsed records per canonical package name, for the packages asked about.
+
+    The canonical versions computed at import come along, so matching never re-derives
+    them from the (long) versions lists.
+    """
     names = sorted({canonical_name(p) for p in packages})
-    result: dict[str, list[Vulnerability]] = {}
+    found: dict[str, tuple[str, dict[str, frozenset[str]]]] = {}
+    wanted: dict[str, list[str]] = {}
     with store.transaction() as session:
         for start in range(0, len(names), _CHUNK):
             chunk = names[start : start + _CHUNK]
             rows = session.execute(
-                select(OsvPackageRow.package, OsvRecordRow.data)
+                select(
+                    OsvPackageRow.package,
+                    OsvPackageRow.canonical_versions,
+                    OsvRecordRow.id,
+                    OsvRecordRow.data,
+                )
                 .join(OsvRecordRow, OsvRecordRow.id == OsvPackageRow.record_id)
                 .where(OsvPackageRow.package.in_(chunk))
                 .order_by(OsvPackageRow.package, OsvRecordRow.id)
             ).all()
-            cache: dict[str, Vulnerability] = {}
-            for package, data in rows:
-                record = cache.get(data)
-                if record is None:
-                    record = cache[data] = parse_record(json.loads(data))
-                result.setdefault(package, []).append(record)
-    return result
+            for package, canonical, record_id, data in rows:
+                entry = found.setdefault(record_id, (data, {}))
+                entry[1][package] = frozenset(canonical.split("\n")) if canonical else frozenset()
+                wanted.setdefault(package, []).append(record_id)
+    parsed = {
+        record_id: parse_record(json.loads(data), canonical)
+        for record_id, (data, canonical) in found.items()
+    }
+    return {package: [parsed[i] for i in ids] for package, ids in wanted.items()}
 
 
 class StoreOsvSource:

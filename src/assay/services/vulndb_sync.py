@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 import httpx
+from pybreaker import CircuitBreaker, CircuitBreakerError
 from tenacity import (
     RetryError,
     Retrying,
@@ -16,12 +17,16 @@ from tenacity import (
 
 from assay.errors import AssayError
 from assay.feeds.interface import FeedError
+from assay.feeds.osv_api import default_breaker
 from assay.services.vulndb import ImportReport, import_export, open_store, snapshot_info
 from assay.settings import Settings
 
 __all__ = ["sync"]
 
 _TIMEOUT = httpx.Timeout(30.0, read=120.0)
+# One breaker per process: a long-running host (the server, an agent session) that syncs
+# repeatedly stops hammering an export URL that keeps failing, and says so at once.
+_BREAKER = default_breaker()
 
 
 class _Retryable(Exception):
@@ -34,8 +39,10 @@ def sync(
     *,
     transport: httpx.BaseTransport | None = None,
     attempts: int = 4,
+    breaker: CircuitBreaker | None = None,
 ) -> ImportReport:
-    """Fetch ``url`` (an OSV export zip) with retries, then import it."""
+    """Fetch ``url`` (an OSV export zip) with retries behind a circuit breaker, then import it."""
+    breaker = breaker or _BREAKER
     with tempfile.TemporaryDirectory(prefix="assay-sync-") as folder:
         target = Path(folder) / "export.zip"
         try:
@@ -46,7 +53,14 @@ def sync(
                 reraise=False,
             ):
                 with attempt:
-                    _download(url, target, transport)
+                    breaker.call(_download, url, target, transport)
+        except CircuitBreakerError as exc:
+            raise FeedError(
+                f"not downloading {url}: its last {breaker.fail_counter} downloads failed; "
+                f"{_current(settings)}",
+                hint=f"wait {breaker.reset_timeout:g} s, or import a copy with: "
+                "assay vulndb import FILE",
+            ) from exc
         except (RetryError, httpx.HTTPError) as exc:
             raise FeedError(
                 f"could not download the vulnerability export from {url}: "

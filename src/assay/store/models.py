@@ -135,6 +135,8 @@ class OsvPackageRow(Base):
 
     package: Mapped[str] = mapped_column(String(200), primary_key=True)
     record_id: Mapped[str] = mapped_column(ForeignKey("osv_records.id"), primary_key=True)
+    canonical_versions: Mapped[str] = mapped_column(Text, default="")
+    """The record's versions list for this package in canonical form, one per line."""
 
 
 class OsvIdRow(Base):
