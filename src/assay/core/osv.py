@@ -59,6 +59,11 @@ class OsvRange:
     events: tuple[Event, ...]
     """Sorted by version, the "0" introduction first."""
 
+    @functools.cached_property
+    def limits(self) -> tuple[Version, ...]:
+        """Versions of the ``limit`` events (rare), computed once."""
+        return tuple(e.version for e in self.events if e.kind is EventKind.LIMIT and e.version)
+
 
 @dataclass(frozen=True)
 class Affected:

@@ -137,7 +137,9 @@ def scan_inventory(
                     references=first.references,
                 )
             )
-        if matches:
+        if len(matches) == 1:  # one finding: its own fix is the package's
+            fixes.append(PackageFix(component.name, component.version, findings[-1].fixed_in))
+        elif matches:
             every = [r for m in matches for r in m.records]
             fixes.append(
                 PackageFix(

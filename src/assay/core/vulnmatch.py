@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -28,7 +29,7 @@ def in_range(version: Version, osv_range: OsvRange) -> bool:
     the range, a ``fixed`` at or below it closes it, a ``last_affected`` below it closes
     it. ``limit`` events, when present, bound the range from above.
     """
-    limits = [e.version for e in osv_range.events if e.kind is EventKind.LIMIT and e.version]
+    limits = osv_range.limits
     if limits and not any(version < limit for limit in limits):
         return False
     affected = False
@@ -71,16 +72,16 @@ class Match:
     version: str
     records: tuple[Vulnerability, ...]
 
-    @property
+    @functools.cached_property
     def ids(self) -> tuple[str, ...]:
         """Every id and alias of the merged records, sorted."""
         return tuple(sorted({i for r in self.records for i in r.ids}))
 
-    @property
+    @functools.cached_property
     def id(self) -> str:
         return primary_id(self.ids)
 
-    @property
+    @functools.cached_property
     def aliases(self) -> tuple[str, ...]:
         return tuple(i for i in self.ids if i != self.id)
 
