@@ -4,6 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 EXAMPLE ?= examples/shipping-quotes
+ADVISORIES ?= ../shared/data/osv-pypi-advisories.zip
 
 .PHONY: demo test lint bench clean install install-test
 
@@ -23,6 +24,8 @@ install-test: $(VENV)/.installed-test
 
 ## demo: install Assay and certify the example project (exit 0 whatever the verdict)
 demo: $(VENV)/.installed
+	@if [ -f $(ADVISORIES) ]; then $(BIN)/assay vulndb import $(ADVISORIES) -C $(EXAMPLE); \
+	  else echo "make demo: no $(ADVISORIES); vulnerabilities will show as unknown"; fi
 	@$(BIN)/assay certify $(EXAMPLE); rc=$$?; \
 	  if [ $$rc -le 1 ]; then echo "make demo: certify ran (exit $$rc: $$( [ $$rc -eq 0 ] && echo ready || echo 'not ready'))"; exit 0; \
 	  else echo "make demo: certify could not run (exit $$rc)"; exit $$rc; fi
@@ -40,6 +43,7 @@ test: lint
 ## bench: measure Assay against its peers (not part of pass/fail)
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/sbom.py
+	$(BIN)/python bench/vulns.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
