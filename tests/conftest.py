@@ -48,6 +48,33 @@ def run_assay(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | 
     return Cli(done.returncode, done.stdout, done.stderr)
 
 
+def build_venv(root: Path, packages: list[str], *pip_options: str) -> Path:
+    """A real virtual environment at ``root`` with ``packages`` installed by pip.
+
+    Skips the calling test, with pip's own words, when the registry cannot be reached.
+    """
+    subprocess.run([sys.executable, "-m", "venv", str(root)], check=True)
+    done = subprocess.run(
+        [
+            str(root / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            *pip_options,
+            *packages,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot install from the package registry: {done.stderr[-400:]}")
+    return root
+
+
 @pytest.fixture
 def assay() -> type[Cli]:
     return Cli

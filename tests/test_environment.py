@@ -13,7 +13,7 @@ from assay.collectors.detect import collect_inventory
 from assay.collectors.probe import find_interpreter
 from assay.core.inventory import canonical_name
 from assay.errors import InventoryError
-from conftest import run_assay
+from conftest import build_venv, run_assay
 
 PINNED = [
     "flask==3.0.3",
@@ -52,18 +52,7 @@ EXPECTED_EDGES = {
 def real_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A virtual environment with 13 pinned distributions installed by pip from the registry."""
     root = tmp_path_factory.mktemp("venv") / "env"
-    subprocess.run([sys.executable, "-m", "venv", str(root)], check=True)
-    python = root / "bin" / "python"
-    done = subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *PINNED],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot install from the package registry: {done.stderr[-400:]}")
-    return root
+    return build_venv(root, PINNED)
 
 
 def _pip_list(venv: Path) -> dict[str, str]:

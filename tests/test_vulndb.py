@@ -21,7 +21,7 @@ from assay.core.inventory import canonical_name
 from assay.core.vulnmatch import primary_id
 from assay.services.vulndb import open_store, records_for, snapshot_info
 from assay.settings import load_settings
-from conftest import SHARED, run_assay
+from conftest import SHARED, build_venv, run_assay
 
 EXPORT = SHARED / "data" / "osv-pypi-advisories.zip"
 needs_export = pytest.mark.skipif(
@@ -49,26 +49,7 @@ EXPECTED_CVES = {
 @pytest.fixture(scope="module")
 def vulnerable_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("vulnerable") / "env"
-    subprocess.run([sys.executable, "-m", "venv", str(root)], check=True)
-    done = subprocess.run(
-        [
-            str(root / "bin" / "python"),
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--no-deps",
-            "--disable-pip-version-check",
-            *VULNERABLE,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot install from the package registry: {done.stderr[-400:]}")
-    return root
+    return build_venv(root, VULNERABLE, "--no-deps")
 
 
 @pytest.fixture
