@@ -241,3 +241,33 @@ def test_a_listed_version_matches_however_it_is_written(listed: str, asked: str)
         }
     )
     assert match_package("pkg", asked, [record])
+
+
+def test_a_package_fix_is_found_even_when_one_finding_names_no_fixed_version() -> None:
+    closed_by_last_affected = parse_record(
+        {
+            "id": "PYSEC-5",
+            "modified": "x",
+            "affected": [
+                {
+                    "package": {"ecosystem": "PyPI", "name": "pkg"},
+                    "ranges": [
+                        {
+                            "type": "ECOSYSTEM",
+                            "events": [{"introduced": "0"}, {"last_affected": "1.5"}],
+                        }
+                    ],
+                }
+            ],
+        }
+    )
+    fixed_later = parse_record(_record("PYSEC-6", [], "2.0"))
+    inventory = Inventory.build([Component("pkg", "1.0", Origin("requirements.txt", 1))])
+    result = scan_inventory(
+        inventory,
+        index_by_package([closed_by_last_affected, fixed_later]),
+        source="test",
+        snapshot=None,
+    )
+    assert {f.id: f.fixed_in for f in result.findings} == {"PYSEC-5": None, "PYSEC-6": "2.0"}
+    assert [(f.package, f.fix) for f in result.fixes] == [("pkg", "2.0")]

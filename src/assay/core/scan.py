@@ -7,10 +7,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
+from packaging.version import Version
+
 from assay.core.inventory import Inventory
 from assay.core.osv import Vulnerability
 from assay.core.severity import Bucket, bucket_of, score_of
-from assay.core.vulnmatch import fix_for, match_package
+from assay.core.vulnmatch import affects, fix_for, match_package
 
 __all__ = [
     "Finding",
@@ -137,15 +139,14 @@ def scan_inventory(
                     references=first.references,
                 )
             )
-        if len(matches) == 1:  # one finding: its own fix is the package's
-            fixes.append(PackageFix(component.name, component.version, findings[-1].fixed_in))
-        elif matches:
+        if matches:
+            own = [f.fixed_in for f in findings[-len(matches) :]]
             every = [r for m in matches for r in m.records]
             fixes.append(
                 PackageFix(
                     component.name,
                     component.version,
-                    fix_for(component.name, component.version, every),
+                    _package_fix(component.name, component.version, own, every),
                 )
             )
     return ScanResult(
@@ -183,6 +184,22 @@ def apply_suppressions(
         expired_suppressions=expired,
         unmatched_suppressions=unmatched,
     )
+
+
+def _package_fix(
+    package: str, version: str, own: list[str | None], records: list[Vulnerability]
+) -> str | None:
+    """The smallest version fixing every finding of a package.
+
+    Usually the highest of the findings' own fixes; that is checked against every record,
+    and only when it fails (or a finding has no fix) are all candidates searched.
+    """
+    fixed = [f for f in own if f is not None]
+    if len(fixed) == len(own):
+        highest = max(fixed, key=Version)
+        if not any(affects(a, highest) for r in records for a in r.affected if a.name == package):
+            return highest
+    return fix_for(package, version, records)
 
 
 def _summary(records: Sequence[Vulnerability]) -> str:

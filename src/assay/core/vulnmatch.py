@@ -6,10 +6,9 @@ import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from packaging.utils import canonicalize_version
 from packaging.version import InvalidVersion, Version
 
-from assay.core.osv import Affected, EventKind, OsvRange, Vulnerability
+from assay.core.osv import Affected, EventKind, OsvRange, Vulnerability, canonical_version
 
 __all__ = [
     "Match",
@@ -55,7 +54,7 @@ def affects(affected: Affected, version_text: str) -> bool:
         version = Version(version_text)
     except InvalidVersion:
         return version_text in affected.versions_text
-    return _affects(affected, version, canonicalize_version(version))
+    return _affects(affected, version, canonical_version(version_text))
 
 
 def _affects(affected: Affected, version: Version, canonical: str) -> bool:
@@ -98,7 +97,7 @@ def match_package(package: str, version: str, records: Iterable[Vulnerability]) 
             and any(a.name == package and version in a.versions_text for a in record.affected)
         ]
     else:
-        canonical = canonicalize_version(parsed)
+        canonical = canonical_version(version)
         hits = [
             record
             for record in records
@@ -164,7 +163,7 @@ def fix_for(package: str, version: str, records: Iterable[Vulnerability]) -> str
                 if event.kind is EventKind.FIXED and event.version and event.version > current:
                     candidates.setdefault(event.version, event.text)
     for candidate in sorted(candidates):
-        canonical = canonicalize_version(candidate)
+        canonical = canonical_version(candidates[candidate])
         if not any(_affects(entry, candidate, canonical) for entry in affected):
             return candidates[candidate]
     return None
