@@ -6,7 +6,14 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from license_expression import get_license_index, get_spdx_licensing
+from license_expression import (
+    ExpressionError,
+    get_license_index,
+    get_spdx_licensing,
+)
+from license_expression import (
+    ExpressionParseError as ParseError,
+)
 
 from assay.core.inventory import License, LicenseOrigin
 
@@ -150,7 +157,8 @@ def spdx_expression(text: str) -> str | None:
         return _simple_expression(candidate)
     try:
         info = _licensing().validate(candidate, strict=True)
-    except Exception:  # license-expression raises bare Exception subclasses on odd input
+    except (ExpressionError, ParseError, AttributeError, ValueError):
+        # AttributeError: license-expression itself fails on some malformed input ("MIT AND").
         return None
     if info.errors or info.invalid_symbols or not info.normalized_expression:
         return None
