@@ -22,6 +22,7 @@ __all__ = [
     "IgnoreEntry",
     "Settings",
     "StoreSettings",
+    "TestSettings",
     "VulnerabilitySettings",
     "VulnerabilitySource",
     "load_settings",
@@ -73,6 +74,22 @@ class VulnerabilitySettings(BaseModel):
     ignore: list[IgnoreEntry] = []
 
 
+class TestSettings(BaseModel):
+    """``[tests]`` in assay.toml: how certify gets test, coverage and benchmark results."""
+
+    __test__ = False
+    model_config = ConfigDict(extra="forbid")
+
+    command: list[str] | None = None
+    """The project's test command (argument list, run in the project folder), for example
+    ``["pytest", "--junitxml=.assay/junit.xml"]``. Without it, certify reads result files
+    it finds in the tree."""
+    timeout: int = Field(default=1800, gt=0)
+    """Seconds the command may run."""
+    results: list[str] = []
+    """Result files the command writes, relative to the project; empty: look for them."""
+
+
 class Settings(BaseSettings):
     """Everything configurable about a run of Assay on one project."""
 
@@ -86,6 +103,7 @@ class Settings(BaseSettings):
     project_dir: Path = Path()
     store: StoreSettings = StoreSettings()
     vulnerabilities: VulnerabilitySettings = VulnerabilitySettings()
+    tests: TestSettings = TestSettings()
 
     @property
     def state_dir(self) -> Path:

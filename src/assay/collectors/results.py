@@ -1,0 +1,271 @@
+"""Readers of test, coverage, benchmark and load-test result files, and their discovery.
+
+XML goes through defusedxml, so a hostile report cannot expand entities or reach out to
+external resources; every malformed file is reported by name.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from xml.etree.ElementTree import Element
+
+import defusedxml.ElementTree as SafeTree
+from defusedxml import DefusedXmlException
+
+from assay.collectors._files import InputFile, read_input
+from assay.core.results import (
+    Benchmark,
+    CoverageReport,
+    FileCoverage,
+    LoadStat,
+    Outcome,
+    TestCase,
+    TestReport,
+)
+from assay.errors import InventoryError
+
+__all__ = [
+    "discover",
+    "read_benchmarks",
+    "read_coverage",
+    "read_junit",
+    "read_locust",
+]
+
+_SKIP_DIRS = {".git", ".venv", "venv", "node_modules", ".assay", ".tox", ".nox", "__pycache__"}
+
+
+def read_junit(path: Path) -> TestReport:
+    """A JUnit XML report (pytest, and the other producers that follow the format)."""
+    file = read_input(path)
+    root = _xml(file)
+    suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
+    if root.tag not in ("testsuite", "testsuites"):
+        raise file.corrupt(f"the root element is <{root.tag}>, not <testsuites> or <testsuite>")
+    cases = []
+    for suite in suites:
+        for case in suite.findall("testcase"):
+            cases.append(
+                TestCase(
+                    suite=suite.get("name", ""),
+                    classname=case.get("classname", ""),
+                    name=case.get("name", ""),
+                    seconds=_float(case.get("time"), file, "time") or 0.0,
+                    outcome=_outcome(case),
+                    message=_message(case),
+                )
+            )
+    return TestReport(str(path), tuple(cases))
+
+
+def read_coverage(path: Path) -> CoverageReport:
+    """coverage.py JSON, or Cobertura XML (which coverage.py's XML report is)."""
+    file = read_input(path)
+    if path.suffix == ".json":
+        return _coverage_json(file)
+    root = _xml(file)
+    if root.tag != "coverage":
+        raise file.corrupt(f"the root element is <{root.tag}>, not Cobertura's <coverage>")
+    files: dict[str, list[int]] = {}
+    for element in root.iter("class"):
+        name = element.get("filename", "")
+        counts = files.setdefault(name, [0, 0, 0, 0])
+        for line in element.iter("line"):
+            counts[0] += 1
+            counts[1] += 1 if int(line.get("hits", "0")) > 0 else 0
+            condition = line.get("condition-coverage")
+            if line.get("branch") == "true" and condition and "(" in condition:
+                covered, _, valid = condition.split("(")[1].rstrip(")").partition("/")
+                counts[2] += int(valid)
+                counts[3] += int(covered)
+    producer = "coverage.py" if "coverage.py" in file.text[:400] else "Cobertura"
+    return CoverageReport(
+        source=str(path),
+        producer=producer,
+        lines_valid=int(root.get("lines-valid", sum(c[0] for c in files.values()))),
+        lines_covered=int(root.get("lines-covered", sum(c[1] for c in files.values()))),
+        branches_valid=int(root.get("branches-valid", sum(c[2] for c in files.values()))),
+        branches_covered=int(root.get("branches-covered", sum(c[3] for c in files.values()))),
+        files=tuple(
+            FileCoverage(name, c[0], c[1], c[2], c[3]) for name, c in sorted(files.items())
+        ),
+    )
+
+
+def read_benchmarks(path: Path) -> tuple[Benchmark, ...]:
+    """pytest-benchmark JSON, or the generic form ``{"benchmarks": [{"name", "mean"...}]}``.
+
+    Times are in seconds in both.
+    """
+    file = read_input(path)
+    data = file.json()
+    if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list):
+        raise file.corrupt("expected an object with a 'benchmarks' list")
+    result = []
+    for index, entry in enumerate(data["benchmarks"]):
+        if not isinstance(entry, dict) or "name" not in entry:
+            raise file.corrupt(f"benchmark {index + 1} has no name")
+        stats = entry.get("stats", entry)  # pytest-benchmark nests them under "stats"
+        if not isinstance(stats, dict) or "mean" not in stats:
+            raise file.corrupt(f"benchmark {entry['name']!r} has no mean")
+        result.append(
+            Benchmark(
+                source=str(path),
+                name=str(entry.get("fullname") or entry["name"]),
+                mean=_number(stats["mean"], file, "mean"),
+                median=_optional(stats.get("median"), file),
+                minimum=_optional(stats.get("min"), file),
+                maximum=_optional(stats.get("max"), file),
+                stddev=_optional(stats.get("stddev"), file),
+                rounds=int(stats["rounds"]) if isinstance(stats.get("rounds"), int) else None,
+            )
+        )
+    return tuple(result)
+
+
+def read_locust(path: Path) -> tuple[LoadStat, ...]:
+    """A locust ``*_stats.csv`` file (its "Aggregated" row included)."""
+    file = read_input(path)
+    reader = csv.DictReader(io.StringIO(file.text))
+    needed = {
+        "Name",
+        "Request Count",
+        "Failure Count",
+        "Median Response Time",
+        "Average Response Time",
+        "Requests/s",
+    }
+    if not reader.fieldnames or not needed <= set(reader.fieldnames):
+        missing = sorted(needed - set(reader.fieldnames or []))
+        raise file.corrupt(f"not a locust statistics CSV (missing columns: {', '.join(missing)})")
+    rows = []
+    for row in reader:
+        rows.append(
+            LoadStat(
+                source=str(path),
+                method=row.get("Type") or "",
+                name=row["Name"],
+                requests=int(_number(row["Request Count"], file, "Request Count")),
+                failures=int(_number(row["Failure Count"], file, "Failure Count")),
+                median_ms=_number(row["Median Response Time"], file, "Median Response Time"),
+                average_ms=_number(row["Average Response Time"], file, "Average Response Time"),
+                p95_ms=_optional(row.get("95%"), file),
+                p99_ms=_optional(row.get("99%"), file),
+                requests_per_s=_number(row["Requests/s"], file, "Requests/s"),
+            )
+        )
+    return tuple(rows)
+
+
+def discover(project: Path) -> dict[str, list[Path]]:
+    """Result files in the tree, by kind: junit, coverage, benchmarks, locust."""
+    found: dict[str, list[Path]] = {"junit": [], "coverage": [], "benchmarks": [], "locust": []}
+    for path in _walk(project):
+        name = path.name.lower()
+        if name.endswith(".xml") and ("junit" in name or "test-results" in str(path).lower()):
+            found["junit"].append(path)
+        elif name in ("coverage.xml", "coverage.json", "cobertura.xml", "cobertura-coverage.xml"):
+            found["coverage"].append(path)
+        elif name.endswith(".json") and (".benchmarks" in path.parts or "benchmark" in name):
+            found["benchmarks"].append(path)
+        elif name.endswith("_stats.csv"):
+            found["locust"].append(path)
+    return {kind: sorted(paths) for kind, paths in found.items()}
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        if entry.is_dir():
+            if entry.name not in _SKIP_DIRS:
+                yield from _walk(entry)
+        elif entry.is_file():
+            yield entry
+
+
+def _xml(file: InputFile) -> Element:
+    try:
+        root: Element = SafeTree.fromstring(file.data, forbid_dtd=True)
+    except DefusedXmlException as exc:
+        raise InventoryError(
+            f"{file.path} was refused: it declares a DTD or entities ({type(exc).__name__})",
+            hint="result files never need a DTD; regenerate the file with its tool",
+        ) from exc
+    except SafeTree.ParseError as exc:
+        raise InventoryError(
+            f"{file.path} is not well-formed XML: {exc}",
+            hint="the run that wrote it may have been cut off; run it again",
+        ) from exc
+    return root
+
+
+def _coverage_json(file: InputFile) -> CoverageReport:
+    data = file.json()
+    totals = data.get("totals") if isinstance(data, dict) else None
+    if not isinstance(totals, dict) or not isinstance(data.get("files"), dict):
+        raise file.corrupt("expected coverage.py's JSON report with 'totals' and 'files'")
+    files = tuple(
+        FileCoverage(
+            name,
+            int(entry["summary"].get("num_statements", 0)),
+            int(entry["summary"].get("covered_lines", 0)),
+            int(entry["summary"].get("num_branches", 0)),
+            int(entry["summary"].get("covered_branches", 0)),
+        )
+        for name, entry in sorted(data["files"].items())
+    )
+    return CoverageReport(
+        source=str(file.path),
+        producer="coverage.py",
+        lines_valid=int(totals.get("num_statements", 0)),
+        lines_covered=int(totals.get("covered_lines", 0)),
+        branches_valid=int(totals.get("num_branches", 0)),
+        branches_covered=int(totals.get("covered_branches", 0)),
+        files=files,
+    )
+
+
+def _outcome(case: Element) -> Outcome:
+    if case.find("failure") is not None:
+        return Outcome.FAILED
+    if case.find("error") is not None:
+        return Outcome.ERROR
+    if case.find("skipped") is not None:
+        return Outcome.SKIPPED
+    return Outcome.PASSED
+
+
+def _message(case: Element) -> str:
+    for tag in ("failure", "error", "skipped"):
+        element = case.find(tag)
+        if element is not None:
+            return (
+                (element.get("message") or "").strip().splitlines()[0:1][0]
+                if (element.get("message") or "").strip()
+                else ""
+            )
+    return ""
+
+
+def _float(value: str | None, file: InputFile, field: str) -> float | None:
+    return None if value in (None, "") else _number(value, file, field)
+
+
+def _number(value: Any, file: InputFile, field: str) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise file.corrupt(f"{field} {value!r} is not a number") from None
+
+
+def _optional(value: Any, file: InputFile) -> float | None:
+    if value in (None, "", "N/A"):
+        return None
+    return _number(value, file, "statistic")

@@ -1,0 +1,143 @@
+"""Certify step: test, coverage, benchmark and load-test results, measured not claimed.
+
+With ``[tests] command`` in assay.toml the step runs it and reads what it wrote;
+without one it reads the result files it finds in the tree, and says which.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from assay.collectors import results as readers
+from assay.core.evidence import EvidenceItem, EvidenceKind
+from assay.core.results import Outcome, TestReport
+from assay.errors import UsageError
+from assay.services.steps.interface import Step, StepContext, StepOutcome
+
+__all__ = ["STEP", "TestResultsStep"]
+
+MEDIA_TYPE = "application/vnd.assay.results+json"
+
+
+class TestResultsStep(Step):
+    __test__ = False
+
+    name = "tests"
+    title = "Test, coverage and benchmark results"
+    order = 30
+
+    def run(self, context: StepContext) -> StepOutcome:
+        notes: list[str] = []
+        settings = context.settings.tests
+        began = time.time()
+        if settings.command:
+            notes.append(_run_command(settings.command, context.project, settings.timeout))
+        files = readers.discover(context.project)
+        if settings.results:
+            files = _classify([context.project / r for r in settings.results])
+        if settings.command:
+            # Only what this run wrote counts: older files would be evidence of another run.
+            files = {k: [p for p in v if p.stat().st_mtime >= began - 1] for k, v in files.items()}
+        evidence: list[EvidenceItem] = []
+        inputs: list[str] = []
+        junit = [readers.read_junit(p) for p in files["junit"]]
+        if junit:
+            evidence.append(_tests_evidence(junit, context.project))
+        coverage = [readers.read_coverage(p) for p in files["coverage"]]
+        if coverage:
+            evidence.append(_document(EvidenceKind.COVERAGE, coverage, _coverage_summary(coverage)))
+        benchmarks = [b for p in files["benchmarks"] for b in readers.read_benchmarks(p)]
+        if benchmarks:
+            evidence.append(
+                _document(EvidenceKind.BENCHMARKS, benchmarks, {"benchmarks": len(benchmarks)})
+            )
+        load = [row for p in files["locust"] for row in readers.read_locust(p)]
+        if load:
+            evidence.append(_document(EvidenceKind.LOAD_TESTS, load, {"rows": len(load)}))
+        for kind, paths in sorted(files.items()):
+            for path in paths:
+                notes.append(f"read {kind} results from {_relative(path, context.project)}")
+                inputs.append(f"{kind}:{_relative(path, context.project)}")
+        if not evidence:
+            return StepOutcome(
+                notes=tuple(notes),
+                skipped="no test results: set [tests] command in assay.toml, or keep JUnit "
+                "XML / coverage reports in the project",
+            )
+        return StepOutcome(evidence=tuple(evidence), inputs=tuple(inputs), notes=tuple(notes))
+
+
+def _run_command(command: list[str], project: Path, timeout: int) -> str:
+    try:
+        done = subprocess.run(
+            command, cwd=project, capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except FileNotFoundError as exc:
+        raise UsageError(
+            f"the test command {command[0]!r} was not found",
+            hint="check [tests] command in assay.toml (an argument list, run in the project)",
+        ) from exc
+    except subprocess.TimeoutExpired as exc:
+        raise UsageError(
+            f"the test command did not finish within {timeout} s",
+            hint="raise [tests] timeout in assay.toml, or speed the suite up",
+        ) from exc
+    return f"ran {' '.join(command)}: exit code {done.returncode}"
+
+
+def _classify(paths: list[Path]) -> dict[str, list[Path]]:
+    found: dict[str, list[Path]] = {"junit": [], "coverage": [], "benchmarks": [], "locust": []}
+    for path in paths:
+        name = path.name.lower()
+        if name.endswith("_stats.csv"):
+            found["locust"].append(path)
+        elif "coverage" in name or "cobertura" in name:
+            found["coverage"].append(path)
+        elif name.endswith(".json"):
+            found["benchmarks"].append(path)
+        else:
+            found["junit"].append(path)
+    return found
+
+
+def _tests_evidence(reports: list[TestReport], project: Path) -> EvidenceItem:
+    summary = {
+        "tests": sum(r.total for r in reports),
+        **{outcome.value: sum(r.count(outcome) for r in reports) for outcome in Outcome},
+        "seconds": round(sum(r.seconds for r in reports), 3),
+    }
+    return _document(EvidenceKind.TESTS, reports, summary)
+
+
+def _coverage_summary(reports: list[Any]) -> dict[str, Any]:
+    lines_valid = sum(r.lines_valid for r in reports)
+    lines_covered = sum(r.lines_covered for r in reports)
+    branches_valid = sum(r.branches_valid for r in reports)
+    branches_covered = sum(r.branches_covered for r in reports)
+    summary: dict[str, Any] = {"lines_valid": lines_valid, "lines_covered": lines_covered}
+    if lines_valid:
+        summary["line_rate"] = round(lines_covered / lines_valid, 4)
+    if branches_valid:
+        summary["branch_rate"] = round(branches_covered / branches_valid, 4)
+    return summary
+
+
+def _document(kind: EvidenceKind, items: list[Any], summary: dict[str, Any]) -> EvidenceItem:
+    body = {"kind": kind.value, "items": [asdict(item) for item in items], "summary": summary}
+    text = json.dumps(body, indent=2, sort_keys=True, default=str) + "\n"
+    return EvidenceItem(kind, MEDIA_TYPE, text.encode("utf-8"), summary)
+
+
+def _relative(path: Path, project: Path) -> str:
+    try:
+        return path.resolve().relative_to(project.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+STEP = TestResultsStep()
