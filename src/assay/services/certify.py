@@ -36,14 +36,6 @@ class Progress(Protocol):
     def step_finished(self, name: str, title: str, seconds: float) -> None: ...
 
 
-class _Silent:
-    def step_started(self, name: str, title: str) -> None:
-        pass
-
-    def step_finished(self, name: str, title: str, seconds: float) -> None:
-        pass
-
-
 @dataclass(frozen=True)
 class CertifyResult:
     report: RunReport
@@ -70,18 +62,19 @@ def certify(
             f"no such project folder: {project}",
             hint="pass the folder that holds the project (its pyproject.toml or lock file)",
         )
-    progress = progress or _Silent()
     started = clock()
     context = StepContext(project, settings, python=python, environment=environment)
     evidence: list[EvidenceItem] = []
     inputs: list[str] = []
     steps: list[StepReport] = []
     for step in available_steps():
-        progress.step_started(step.name, step.title)
+        if progress:
+            progress.step_started(step.name, step.title)
         began = time.perf_counter()
         outcome = step.run(context)
         seconds = time.perf_counter() - began
-        progress.step_finished(step.name, step.title, seconds)
+        if progress:
+            progress.step_finished(step.name, step.title, seconds)
         evidence += outcome.evidence
         inputs += outcome.inputs
         steps.append(StepReport(step.name, step.title, seconds, outcome.notes, outcome.skipped))
