@@ -44,6 +44,7 @@ test: lint
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/sbom.py
 	$(BIN)/python bench/vulns.py
+	$(BIN)/python bench/quality.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

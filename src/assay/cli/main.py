@@ -259,6 +259,52 @@ def _relative(source: object, project: Path) -> str:
         return path.as_posix()
 
 
+class QualityFormat(enum.StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    SARIF = "sarif"
+
+
+@app.command()
+def quality(
+    path: ProjectArg = Path(),
+    fmt: Annotated[
+        QualityFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = QualityFormat.TABLE,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of standard output.")
+    ] = None,
+) -> None:
+    """Power-of-Ten rules adapted to Python, and theater in shipped code and tests.
+
+    Exit 0 with no theater finding, 1 with some. Results are cached by each file's content,
+    so an unchanged tree is analysed again in a fraction of a second.
+    """
+    from assay.cli.plain import write_atomically
+    from assay.formats import quality as quality_format
+    from assay.services.quality import analyse_tree
+    from assay.settings import load_settings
+
+    settings = load_settings(path)
+    report = analyse_tree(path, cache_file=settings.cache_dir / "quality.json")
+    if fmt is QualityFormat.TABLE:
+        from assay.cli.output import print_quality
+
+        print_quality(report)
+    else:
+        document = (
+            quality_format.to_json(report)
+            if fmt is QualityFormat.JSON
+            else quality_format.to_sarif(report)
+        )
+        if output is None:
+            sys.stdout.write(document)
+        else:
+            write_atomically(output, document)
+    if report.theater:
+        raise typer.Exit(1)
+
+
 @vulndb_app.command("import")
 def vulndb_import(
     source: Annotated[

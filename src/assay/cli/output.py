@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from assay.core.inventory import Inventory
     from assay.core.scan import ScanResult
     from assay.services.certify import CertifyResult
+    from assay.services.quality import QualityReport
     from assay.services.runs import RunListing
     from assay.services.vulndb import ImportReport, SnapshotInfo
 
@@ -220,3 +221,28 @@ def print_snapshot(info: SnapshotInfo | None) -> None:
     out.print(f"records   {info.record_count} ({info.rejected_count} rejected at import)")
     out.print(f"newest    {info.newest_modified}")
     out.print(f"imported  {info.imported_at:%Y-%m-%d %H:%M} UTC ({age.days} days ago)")
+
+
+def print_quality(report: QualityReport) -> None:
+    out = console()
+    table = Table(title="Power-of-Ten compliance (share of functions)", title_justify="left")
+    table.add_column("Rule")
+    table.add_column("Compliance", justify="right")
+    from assay.core.poweroften import RULES
+
+    for rule, text in RULES.items():
+        table.add_row(f"{rule} {text}", f"{report.compliance[rule]:.1%}")
+    table.add_row("[bold]all rules[/]", f"[bold]{report.overall:.1%}[/]")
+    out.print(table)
+    for finding in report.theater:
+        out.print(
+            f"[red]{finding['rule']}[/] {escape(finding['path'])}:{finding['line']} "
+            f"{escape(finding['function'])}: {escape(finding['message'])}",
+            soft_wrap=True,
+        )
+    for error in report.errors:
+        out.print(f"[yellow]not parsed[/] {escape(error['path'])}: {escape(error['error'])}")
+    out.print(
+        f"{report.files} files, {report.functions} functions, {len(report.violations)} rule "
+        f"violations, {len(report.theater)} theater findings ({report.cached} files from cache)"
+    )

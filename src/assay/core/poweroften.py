@@ -1,0 +1,198 @@
+"""The Power of Ten rules, adapted to Python: one walk over one parsed module, no I/O.
+
+Each rule's adaptation and rationale is documented in docs/quality-rules.md.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+__all__ = ["RULES", "FunctionFacts", "ModuleFacts", "Violation", "check_module"]
+
+RULES: dict[str, str] = {
+    "P10-01": "no recursion",
+    "P10-02": "every loop has a visible bound or exit",
+    "P10-03": "functions of at most 60 lines",
+    "P10-04": "public functions validate their input or assert",
+    "P10-05": "smallest scope: no global/nonlocal, no module-level mutable state",
+    "P10-06": "results of calls that report errors are not ignored",
+    "P10-07": "no eval, exec or dynamic imports",
+}
+MAX_LINES = 60
+VALIDATION_FLOOR = 10
+"""Public functions longer than this many lines must raise or assert somewhere."""
+
+_DYNAMIC = {"eval", "exec", "compile", "__import__", "import_module"}
+# Calls whose result is how they report failure (a process's exit status)...
+_PROCESS_CALLS = {"subprocess.run", "subprocess.call", "os.system", "os.popen"}
+# ...and methods that change nothing and only return a new value.
+_VALUE_METHODS = {
+    "replace",
+    "strip",
+    "lstrip",
+    "rstrip",
+    "lower",
+    "upper",
+    "format",
+    "join",
+    "split",
+    "removeprefix",
+    "removesuffix",
+    "with_suffix",
+    "with_name",
+}
+_MUTABLE_CALLS = {"list", "dict", "set", "defaultdict", "OrderedDict", "Counter", "deque"}
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    path: str
+    line: int
+    function: str
+    message: str
+
+
+@dataclass(frozen=True)
+class FunctionFacts:
+    name: str
+    line: int
+    lines: int
+    public: bool
+
+
+@dataclass(frozen=True)
+class ModuleFacts:
+    path: str
+    functions: tuple[FunctionFacts, ...]
+    violations: tuple[Violation, ...]
+
+
+def check_module(tree: ast.Module, path: str) -> ModuleFacts:
+    """Facts and violations of one parsed module."""
+    functions: list[FunctionFacts] = []
+    violations: list[Violation] = []
+    for statement in tree.body:
+        _module_level(statement, path, violations)
+    for node, qualified in _functions(tree):
+        lines = (node.end_lineno or node.lineno) - node.lineno + 1
+        public = not node.name.startswith("_")
+        functions.append(FunctionFacts(qualified, node.lineno, lines, public))
+        violations += _function_violations(node, qualified, lines, public, path)
+    return ModuleFacts(path, tuple(functions), tuple(violations))
+
+
+def _functions(tree: ast.Module) -> list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, str]]:
+    found: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, str]] = []
+    stack: list[tuple[ast.AST, str]] = [(tree, "")]
+    while stack:
+        node, prefix = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                name = f"{prefix}{child.name}"
+                found.append((child, name))
+                stack.append((child, f"{name}."))
+            elif isinstance(child, ast.ClassDef):
+                stack.append((child, f"{prefix}{child.name}."))
+            elif not isinstance(child, ast.expr):
+                stack.append((child, prefix))
+    return sorted(found, key=lambda item: item[0].lineno)
+
+
+def _function_violations(
+    func: ast.FunctionDef | ast.AsyncFunctionDef, name: str, lines: int, public: bool, path: str
+) -> list[Violation]:
+    found: list[Violation] = []
+
+    def add(rule: str, node: ast.AST, message: str) -> None:
+        found.append(Violation(rule, path, getattr(node, "lineno", func.lineno), name, message))
+
+    if lines > MAX_LINES:
+        add("P10-03", func, f"{lines} lines (at most {MAX_LINES})")
+    validates = False
+    for node in _own_nodes(func):
+        if isinstance(node, (ast.Raise, ast.Assert)):
+            validates = True
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            kind = "global" if isinstance(node, ast.Global) else "nonlocal"
+            add("P10-05", node, f"{kind} {', '.join(node.names)} widens the scope of state")
+        elif isinstance(node, ast.While) and _unbounded(node):
+            add(
+                "P10-02", node, "while loop with a constant condition and no break, return or raise"
+            )
+        elif isinstance(node, ast.Call):
+            callee = _callee(node)
+            if callee == func.name or callee == f"self.{func.name}":
+                add("P10-01", node, f"{func.name} calls itself")
+            if callee.rsplit(".", 1)[-1] in _DYNAMIC:
+                add("P10-07", node, f"{callee}() runs or imports code chosen at run time")
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            callee = _callee(node.value)
+            checked = any(k.arg == "check" for k in node.value.keywords)
+            if (callee in _PROCESS_CALLS and not checked) or (
+                "." in callee and callee.rsplit(".", 1)[-1] in _VALUE_METHODS
+            ):
+                add("P10-06", node, f"the result of {callee}() is ignored")
+    if public and lines > VALIDATION_FLOOR and not validates:
+        add("P10-04", func, f"public, {lines} lines, and never raises or asserts on bad input")
+    return found
+
+
+def _own_nodes(func: ast.AST) -> list[ast.AST]:
+    """Nodes of ``func`` excluding nested functions and classes (they are checked alone)."""
+    nodes: list[ast.AST] = []
+    stack = list(ast.iter_child_nodes(func))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        nodes.append(node)
+        stack.extend(ast.iter_child_nodes(node))
+    return nodes
+
+
+def _unbounded(loop: ast.While) -> bool:
+    constant = isinstance(loop.test, ast.Constant) and bool(loop.test.value)
+    if not constant:
+        return False
+    for node in _own_nodes(loop):
+        if isinstance(node, (ast.Break, ast.Return, ast.Raise)):
+            return False
+    return True
+
+
+def _callee(call: ast.Call) -> str:
+    parts: list[str] = []
+    target: ast.expr = call.func
+    while isinstance(target, ast.Attribute):
+        parts.append(target.attr)
+        target = target.value
+    if isinstance(target, ast.Name):
+        parts.append(target.id)
+    return ".".join(reversed(parts))
+
+
+def _module_level(statement: ast.stmt, path: str, violations: list[Violation]) -> None:
+    if not isinstance(statement, (ast.Assign, ast.AnnAssign)) or statement.value is None:
+        return
+    targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+    names = [t.id for t in targets if isinstance(t, ast.Name)]
+    value = statement.value
+    mutable = isinstance(
+        value, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)
+    ) or (isinstance(value, ast.Call) and _callee(value).rsplit(".", 1)[-1] in _MUTABLE_CALLS)
+    # UPPER_CASE names are constants by convention (lookup tables); __all__ is a declaration.
+    variables = [
+        n for n in names if not n.isupper() and not (n.startswith("__") and n.endswith("__"))
+    ]
+    if mutable and variables:
+        violations.append(
+            Violation(
+                "P10-05",
+                path,
+                statement.lineno,
+                "",
+                f"module-level mutable state {', '.join(variables)}",
+            )
+        )

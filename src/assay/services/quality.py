@@ -1,0 +1,212 @@
+"""The quality use case: Power-of-Ten analysis and theater detection over a source tree.
+
+One parse per file, files analysed in parallel processes, results cached by the SHA-256 of
+each file's content in one cache file, so an unchanged tree costs only reading and hashing.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from assay.core import poweroften, theater
+from assay.errors import UsageError
+
+__all__ = ["ANALYSER_VERSION", "QualityReport", "analyse_tree"]
+
+ANALYSER_VERSION = "1"
+_SKIP = {
+    ".git",
+    ".venv",
+    "venv",
+    ".assay",
+    "node_modules",
+    "__pycache__",
+    ".tox",
+    ".nox",
+    "build",
+    "dist",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+}
+_CHUNK = 64
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    root: str
+    files: int
+    functions: int
+    compliance: dict[str, float]
+    """Share of functions with no violation of each rule."""
+    overall: float
+    """Share of functions with no violation at all."""
+    violations: tuple[dict[str, Any], ...]
+    theater: tuple[dict[str, Any], ...]
+    errors: tuple[dict[str, Any], ...]
+    """Files that could not be parsed, with the reason."""
+    cached: int
+    """Files whose results came from the cache."""
+
+
+def analyse_tree(
+    root: Path, *, cache_file: Path | None = None, workers: int | None = None
+) -> QualityReport:
+    """Analyse every Python file under ``root`` (tests get the test-theater rules)."""
+    if not root.is_dir():
+        raise UsageError(f"no such project folder: {root}", hint="pass the project's folder")
+    files = sorted(_python_files(root))
+    cache = _load_cache(cache_file)
+    results: dict[str, dict[str, Any]] = {}
+    todo: list[tuple[str, str, bool]] = []
+    digests: dict[str, str] = {}
+    for path in files:
+        data = path.read_bytes()
+        relative = path.relative_to(root).as_posix()
+        digest = hashlib.sha256(data).hexdigest()
+        digests[relative] = digest
+        hit = cache.get(relative)
+        if hit and hit.get("digest") == digest:
+            results[relative] = hit["result"]
+        else:
+            todo.append((relative, data.decode("utf-8", errors="replace"), _is_test(relative)))
+    cached = len(results)
+    for relative, result in _run(todo, workers):
+        results[relative] = result
+    if cache_file is not None:
+        _save_cache(
+            cache_file, {k: {"digest": digests[k], "result": v} for k, v in results.items()}
+        )
+    return _report(root, results, cached)
+
+
+def analyse_source(relative: str, source: str, is_test: bool) -> dict[str, Any]:
+    """One file: parse once, run the rules and the theater checks; JSON-ready."""
+    try:
+        tree = ast.parse(source, filename=relative)
+    except (SyntaxError, ValueError) as exc:
+        return {
+            "error": f"{type(exc).__name__}: {getattr(exc, 'msg', exc)} "
+            f"(line {getattr(exc, 'lineno', '?')})"
+        }
+    facts = poweroften.check_module(tree, relative)
+    found = (theater.analyse_tests if is_test else theater.analyse_shipped)(source, relative, tree)
+    return {
+        "functions": [asdict(f) for f in facts.functions] if not is_test else [],
+        "violations": [asdict(v) for v in facts.violations] if not is_test else [],
+        "theater": [{**asdict(f), "severity": f.severity.value} for f in found],
+    }
+
+
+def _run(
+    todo: list[tuple[str, str, bool]], workers: int | None
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    if len(todo) < 2 * _CHUNK:
+        for relative, source, is_test in todo:
+            yield relative, analyse_source(relative, source, is_test)
+        return
+    chunks = [todo[i : i + _CHUNK] for i in range(0, len(todo), _CHUNK)]
+    with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        for batch in pool.map(_analyse_chunk, chunks):
+            yield from batch
+
+
+def _analyse_chunk(chunk: list[tuple[str, str, bool]]) -> list[tuple[str, dict[str, Any]]]:
+    return [(relative, analyse_source(relative, source, test)) for relative, source, test in chunk]
+
+
+def _report(root: Path, results: dict[str, dict[str, Any]], cached: int) -> QualityReport:
+    functions = [f for r in results.values() for f in r.get("functions", [])]
+    violations = sorted(
+        (v for r in results.values() for v in r.get("violations", [])),
+        key=lambda v: (v["path"], v["line"], v["rule"]),
+    )
+    flagged: dict[str, set[tuple[str, str]]] = {}
+    for v in violations:
+        flagged.setdefault(v["rule"], set()).add((v["path"], v["function"]))
+    paths = {(f["name"], path) for path, r in results.items() for f in r.get("functions", [])}
+    total = len(functions)
+    compliance = {
+        rule: round(1 - len({k for k in flagged.get(rule, set()) if k[1]}) / total, 4)
+        if total
+        else 1.0
+        for rule in poweroften.RULES
+    }
+    bad = {k for keys in flagged.values() for k in keys if k[1]}
+    overall = round(1 - len(bad) / total, 4) if total else 1.0
+    del paths
+    return QualityReport(
+        root=str(root),
+        files=len(results),
+        functions=total,
+        compliance=compliance,
+        overall=overall,
+        violations=tuple(violations),
+        theater=tuple(
+            sorted(
+                (t for r in results.values() for t in r.get("theater", [])),
+                key=lambda t: (t["path"], t["line"], t["rule"]),
+            )
+        ),
+        errors=tuple(
+            {"path": path, "error": r["error"]}
+            for path, r in sorted(results.items())
+            if "error" in r
+        ),
+        cached=cached,
+    )
+
+
+def _python_files(root: Path) -> Iterator[Path]:
+    """Python files of the project: not hidden folders, build output or environments."""
+    for folder, names, files in os.walk(root):
+        names[:] = sorted(
+            n
+            for n in names
+            if n not in _SKIP
+            and not n.startswith(".")
+            and not n.endswith(".egg-info")
+            and not (Path(folder) / n / "pyvenv.cfg").exists()
+        )
+        for name in files:
+            if name.endswith(".py"):
+                yield Path(folder) / name
+
+
+def _is_test(relative: str) -> bool:
+    parts = relative.split("/")
+    name = parts[-1]
+    return (
+        any(p in ("tests", "test") for p in parts[:-1])
+        or name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+    )
+
+
+def _load_cache(cache_file: Path | None) -> dict[str, Any]:
+    if cache_file is None or not cache_file.is_file():
+        return {}
+    try:
+        data = json.loads(cache_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # a damaged cache is only a slower run
+    if data.get("version") != ANALYSER_VERSION:
+        return {}
+    files: dict[str, Any] = data.get("files", {})
+    return files
+
+
+def _save_cache(cache_file: Path, files: dict[str, Any]) -> None:
+    cache_file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache_file.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"version": ANALYSER_VERSION, "files": files}), encoding="utf-8")
+    tmp.replace(cache_file)
