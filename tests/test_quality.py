@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from importlib import resources
 from pathlib import Path
 
 import jsonschema
 import pytest
 
+from assay.errors import InventoryError
 from assay.services.quality import analyse_tree
 from conftest import build_venv, run_assay
 
@@ -129,3 +132,46 @@ def test_the_analyser_runs_over_django_without_error(tmp_path: Path) -> None:
     assert report.files > 800 and report.functions > 5000
     assert report.errors == ()
     assert 0 < report.overall < 1
+
+
+def test_ruff_and_mypy_reports_kept_in_the_project_are_ingested(project: Path) -> None:
+    (project / "shop" / "typed.py").write_text(
+        'import os\n\n\ncount: int = "three"\n', encoding="utf-8"
+    )
+    bin_dir = Path(sys.executable).parent
+    ruff = subprocess.run(
+        [
+            str(bin_dir / "ruff"),
+            "check",
+            "--isolated",
+            "--select",
+            "F401",
+            "--output-format",
+            "json",
+            "shop/typed.py",
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    (project / "ruff.json").write_text(ruff.stdout, encoding="utf-8")
+    mypy = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-incremental", "shop/typed.py"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    (project / "mypy.txt").write_text(mypy.stdout, encoding="utf-8")
+    report = analyse_tree(project)
+    assert report.linter_reports == ("ruff.json", "mypy.txt")
+    found = {(f["tool"], f["rule"], f["path"], f["line"]) for f in report.linters}
+    assert ("ruff", "F401", "shop/typed.py", 1) in found
+    assert ("mypy", "assignment", "shop/typed.py", 4) in found
+
+
+def test_a_broken_ruff_report_is_named(project: Path) -> None:
+    (project / "ruff.json").write_text('{"not": "a list"}', encoding="utf-8")
+    with pytest.raises(InventoryError, match=r"ruff\.json"):
+        analyse_tree(project)

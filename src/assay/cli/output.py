@@ -242,6 +242,12 @@ def print_quality(report: QualityReport) -> None:
         )
     for error in report.errors:
         out.print(f"[yellow]not parsed[/] {escape(error['path'])}: {escape(error['error'])}")
+    if report.linter_reports:
+        counts: dict[str, int] = {}
+        for item in report.linters:
+            counts[item["tool"]] = counts.get(item["tool"], 0) + 1
+        summary = ", ".join(f"{tool} {n}" for tool, n in sorted(counts.items())) or "no findings"
+        out.print(f"linter reports read: {', '.join(report.linter_reports)} ({summary})")
     out.print(
         f"{report.files} files, {report.functions} functions, {len(report.violations)} rule "
         f"violations, {len(report.theater)} theater findings ({report.cached} files from cache)"

@@ -9,6 +9,7 @@ __all__ = [
     "Benchmark",
     "CoverageReport",
     "FileCoverage",
+    "LintFinding",
     "LoadStat",
     "Outcome",
     "TestCase",
@@ -116,3 +117,14 @@ class LoadStat:
     p95_ms: float | None
     p99_ms: float | None
     requests_per_s: float
+
+
+@dataclass(frozen=True)
+class LintFinding:
+    """One finding of an external linter or type checker (ruff, mypy)."""
+
+    tool: str
+    rule: str
+    path: str
+    line: int
+    message: str

@@ -12,10 +12,11 @@ import json
 import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from assay.collectors.linters import read_linter_results
 from assay.core import poweroften, theater
 from assay.errors import UsageError
 
@@ -55,6 +56,9 @@ class QualityReport:
     """Files that could not be parsed, with the reason."""
     cached: int
     """Files whose results came from the cache."""
+    linters: tuple[dict[str, Any], ...] = ()
+    """Findings of ruff and mypy reports kept in the project (``ruff.json``, ``mypy.txt``)."""
+    linter_reports: tuple[str, ...] = ()
 
 
 def analyse_tree(
@@ -85,7 +89,13 @@ def analyse_tree(
         _save_cache(
             cache_file, {k: {"digest": digests[k], "result": v} for k, v in results.items()}
         )
-    return _report(root, results, cached)
+    report = _report(root, results, cached)
+    found, used = read_linter_results(root)
+    return replace(
+        report,
+        linters=tuple(asdict(f) for f in sorted(found, key=lambda f: (f.path, f.line, f.rule))),
+        linter_reports=used,
+    )
 
 
 def analyse_source(relative: str, source: str, is_test: bool) -> dict[str, Any]:

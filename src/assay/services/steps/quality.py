@@ -27,6 +27,7 @@ class QualityStep(Step):
             "violations": len(report.violations),
             "theater": len(report.theater),
             "unparsed": len(report.errors),
+            "linter_findings": len(report.linters),
         }
         document = quality_format.to_json(report).encode("utf-8")
         notes = [
@@ -34,6 +35,7 @@ class QualityStep(Step):
             f"{report.overall:.1%} ({report.cached} files unchanged since the last run)"
         ]
         notes += [f"could not parse {e['path']}: {e['error']}" for e in report.errors]
+        notes += [f"read linter report {name}" for name in report.linter_reports]
         notes += [
             f"{t['rule']} {t['path']}:{t['line']} {t['message']}" for t in report.theater[:20]
         ]
