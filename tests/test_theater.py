@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,7 @@ def test_the_corpus_is_large_enough_and_balanced() -> None:
     }
 
 
-def test_precision_and_recall_on_the_labelled_corpus(capsys: pytest.CaptureFixture[str]) -> None:
+def test_precision_and_recall_on_the_labelled_corpus() -> None:
     true_positive = false_positive = false_negative = wrong_rule = 0
     mistakes: list[str] = []
     for path in sorted(CORPUS.glob("sample_*.py")):
@@ -71,11 +72,12 @@ def test_precision_and_recall_on_the_labelled_corpus(capsys: pytest.CaptureFixtu
                     mistakes.append(f"{path.name}::{function} {label}, flagged {sorted(predicted)}")
     precision = true_positive / (true_positive + false_positive)
     recall = true_positive / (true_positive + false_negative)
-    with capsys.disabled():
-        print(
-            f"\ntheater detection: precision {precision:.3f}, recall {recall:.3f}, "
-            f"rule mismatches {wrong_rule}; " + "; ".join(mistakes)
-        )
+    # A warning, because the test runs in an xdist worker whose output CI never shows.
+    warnings.warn(
+        f"theater detection: precision {precision:.3f}, recall {recall:.3f}, "
+        f"rule mismatches {wrong_rule}" + ("; " + "; ".join(mistakes) if mistakes else ""),
+        stacklevel=1,
+    )
     assert precision >= PRECISION_TARGET, mistakes
     assert recall >= RECALL_TARGET, mistakes
     assert wrong_rule == 0, mistakes
