@@ -19,7 +19,9 @@ from pydantic_settings import (
 from assay.errors import ConfigError
 
 __all__ = [
+    "AllowedSecret",
     "IgnoreEntry",
+    "SecretSettings",
     "Settings",
     "StoreSettings",
     "TestSettings",
@@ -90,6 +92,23 @@ class TestSettings(BaseModel):
     """Result files the command writes, relative to the project; empty: look for them."""
 
 
+class AllowedSecret(BaseModel):
+    """``[[secrets.allow]]``: a finding accepted by fingerprint, never by value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fingerprint: str = Field(min_length=8)
+    reason: str = Field(min_length=1)
+    owner: str = Field(min_length=1)
+    expires: date
+
+
+class SecretSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    allow: list[AllowedSecret] = []
+
+
 class Settings(BaseSettings):
     """Everything configurable about a run of Assay on one project."""
 
@@ -104,6 +123,7 @@ class Settings(BaseSettings):
     store: StoreSettings = StoreSettings()
     vulnerabilities: VulnerabilitySettings = VulnerabilitySettings()
     tests: TestSettings = TestSettings()
+    secrets: SecretSettings = SecretSettings()
 
     @property
     def state_dir(self) -> Path:

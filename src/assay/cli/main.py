@@ -23,6 +23,8 @@ app = typer.Typer(
 )
 evidence_app = typer.Typer(help="Look at stored evidence.", no_args_is_help=True)
 app.add_typer(evidence_app, name="evidence")
+check_app = typer.Typer(help="Checks that produce evidence for the gates.", no_args_is_help=True)
+app.add_typer(check_app, name="check")
 vulndb_app = typer.Typer(
     help="The vulnerability database: import OSV data, check it, serve it.", no_args_is_help=True
 )
@@ -302,6 +304,43 @@ def quality(
         else:
             write_atomically(output, document)
     if report.theater:
+        raise typer.Exit(1)
+
+
+@check_app.command("secrets")
+def check_secrets_command(
+    path: ProjectArg = Path(),
+    history: Annotated[
+        bool, typer.Option("--history", help="Also scan lines added in git history.")
+    ] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the JSON document.")] = False,
+) -> None:
+    """Committed credentials: known token formats and secret-looking assignments.
+
+    Honours .gitignore and skips binaries and vendored folders. Output shows a redaction
+    and a fingerprint, never the value; accept a finding with [[secrets.allow]] in
+    assay.toml (fingerprint, reason, owner, expires). Exit 1 when any finding is in force.
+    """
+    from assay.services.secrets_check import check_secrets, to_json
+    from assay.settings import load_settings
+
+    result = check_secrets(path, load_settings(path), history=history)
+    if json_output:
+        sys.stdout.write(to_json(result))
+    else:
+        for finding in result.findings:
+            where = f" (commit {finding.commit[:12]})" if finding.commit else ""
+            print(
+                f"{finding.path}:{finding.line}: {finding.rule} {finding.redacted} "
+                f"fingerprint {finding.fingerprint}{where}"
+            )
+        for entry in result.expired:
+            print(
+                f"warning: allowance {entry.fingerprint} expired on {entry.expires}",
+                file=sys.stderr,
+            )
+        print(f"{len(result.findings)} secret(s) in force, {len(result.allowed)} allowed")
+    if result.findings:
         raise typer.Exit(1)
 
 

@@ -1,0 +1,116 @@
+"""Secret findings: redaction, fingerprints, and the checks that keep look-alikes out."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+__all__ = [
+    "KEYWORD_ASSIGNMENT",
+    "AllowEntry",
+    "SecretFinding",
+    "apply_allowlist",
+    "entropy",
+    "fingerprint",
+    "is_placeholder",
+    "looks_secret",
+    "redact",
+]
+
+KEYWORD_ASSIGNMENT = re.compile(
+    r"""(?ix)
+    (?P<name>[a-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key
+        |auth[_-]?key|client[_-]?secret|private[_-]?key)[a-z0-9_]*)
+    ["']?\s*(?::=|=|:)\s*
+    (?P<quote>["'`]?)(?P<value>[^\s"'`,;#]{8,})(?P=quote)
+    """
+)
+_PLACEHOLDER = re.compile(
+    r"(?i)(example|sample|dummy|placeholder|changeme|change_me|your[_-]|<[^>]*>|\$\{|\{\{|"
+    r"xxxx|\*\*\*\*|redacted|replace|fake|test[_-]?(key|token|secret)|notreal|todo)"
+)
+_REFERENCE = re.compile(r"^(os\.|env\.|getenv|settings\.|config\.|self\.|\$|%|process\.env)")
+# Keys that vendors publish in their documentation as examples.
+_DOCUMENTED = {
+    "AKIAIOSFODNN7EXAMPLE",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+}
+
+
+@dataclass(frozen=True)
+class SecretFinding:
+    """A credential found in the tree. The value itself is never kept."""
+
+    rule: str
+    """What kind it is: ``AWS Access Key``, ``GitHub Token``, ``Keyword assignment``..."""
+    path: str
+    line: int
+    fingerprint: str
+    """SHA-256 of the value, shortened: allowlists name this, never the value."""
+    redacted: str
+    """The first characters and the length, enough to recognise it, not to use it."""
+    commit: str | None = None
+    """For findings in git history: the commit that added the line."""
+
+
+@dataclass(frozen=True)
+class AllowEntry:
+    fingerprint: str
+    reason: str
+    owner: str
+    expires: date
+
+
+def fingerprint(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:20]
+
+
+def redact(value: str) -> str:
+    """``ghp_…(40 chars)``: four characters at most, never more than a tenth of the value."""
+    shown = min(4, len(value) // 10)
+    return f"{value[:shown]}…({len(value)} chars)"
+
+
+def entropy(value: str) -> float:
+    """Shannon entropy in bits per character."""
+    counts = Counter(value)
+    total = len(value)
+    return -sum(n / total * math.log2(n / total) for n in counts.values())
+
+
+def is_placeholder(value: str) -> bool:
+    """Values that only look like secrets: examples, templates, references, repeats."""
+    if value in _DOCUMENTED or _PLACEHOLDER.search(value) or _REFERENCE.search(value):
+        return True
+    if len(set(value)) <= 3:  # "xxxxxxxx", "00000000", "********"
+        return True
+    if value.startswith(("/", "http://", "https://", "./", "../")):
+        return True  # a path or a URL without credentials (URLs with them: BasicAuthDetector)
+    return "(" in value or value.endswith(")")
+
+
+def looks_secret(value: str) -> bool:
+    """A keyword-assigned value worth reporting: long, varied, not a hash-like hex digest."""
+    if is_placeholder(value) or len(value) < 8:
+        return False
+    if re.fullmatch(r"[0-9a-f]{32,}", value) or re.fullmatch(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", value
+    ):
+        return False  # digests and UUIDs are identifiers, not credentials
+    return entropy(value) >= 3.0
+
+
+def apply_allowlist(
+    findings: list[SecretFinding], allow: list[AllowEntry], today: date
+) -> tuple[list[SecretFinding], list[SecretFinding], list[AllowEntry]]:
+    """(findings in force, allowed findings, expired entries)."""
+    active = {a.fingerprint: a for a in allow if a.expires >= today}
+    expired = [a for a in allow if a.expires < today]
+    kept = [f for f in findings if f.fingerprint not in active]
+    allowed = [f for f in findings if f.fingerprint in active]
+    return kept, allowed, expired

@@ -1,0 +1,51 @@
+"""The secrets check: scan the tree (and history), apply the allowlist, never keep a value."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from assay.collectors.secrets import scan_history, scan_tree
+from assay.core.secrets import AllowEntry, SecretFinding, apply_allowlist
+from assay.errors import UsageError
+from assay.settings import Settings
+
+__all__ = ["MEDIA_TYPE", "SecretsResult", "check_secrets", "to_json"]
+
+MEDIA_TYPE = "application/vnd.assay.secrets+json"
+
+
+@dataclass(frozen=True)
+class SecretsResult:
+    findings: tuple[SecretFinding, ...]
+    allowed: tuple[SecretFinding, ...]
+    expired: tuple[AllowEntry, ...]
+    history: bool
+
+
+def check_secrets(
+    project: Path, settings: Settings, *, history: bool = False, today: date | None = None
+) -> SecretsResult:
+    if not project.is_dir():
+        raise UsageError(f"no such project folder: {project}", hint="pass the project's folder")
+    found = scan_tree(project) + (scan_history(project) if history else [])
+    allow = [
+        AllowEntry(a.fingerprint, a.reason, a.owner, a.expires) for a in settings.secrets.allow
+    ]
+    kept, allowed, expired = apply_allowlist(found, allow, today or datetime.now(UTC).date())
+    return SecretsResult(tuple(kept), tuple(allowed), tuple(expired), history)
+
+
+def to_json(result: SecretsResult) -> str:
+    """The evidence document: rule, place, fingerprint and redaction; no value, ever."""
+    body = {
+        "history": result.history,
+        "findings": [asdict(f) for f in result.findings],
+        "allowed": [asdict(f) for f in result.allowed],
+        "expired_allowances": [
+            {**asdict(a), "expires": a.expires.isoformat()} for a in result.expired
+        ],
+    }
+    return json.dumps(body, indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,30 @@
+"""Certify step: committed credentials in the tree (PROD-003's second half)."""
+
+from __future__ import annotations
+
+from assay.core.evidence import EvidenceItem, EvidenceKind
+from assay.services.secrets_check import MEDIA_TYPE, check_secrets, to_json
+from assay.services.steps.interface import Step, StepContext, StepOutcome
+
+__all__ = ["STEP", "SecretsStep"]
+
+
+class SecretsStep(Step):
+    name = "secrets"
+    title = "Committed secrets"
+    order = 25
+
+    def run(self, context: StepContext) -> StepOutcome:
+        result = check_secrets(context.project, context.settings)
+        summary = {"findings": len(result.findings), "allowed": len(result.allowed)}
+        notes = [f"{f.rule} at {f.path}:{f.line} ({f.redacted})" for f in result.findings]
+        notes += [f"allowance {a.fingerprint} expired on {a.expires}" for a in result.expired]
+        return StepOutcome(
+            evidence=(
+                EvidenceItem(EvidenceKind.SECRETS, MEDIA_TYPE, to_json(result).encode(), summary),
+            ),
+            notes=tuple(notes),
+        )
+
+
+STEP = SecretsStep()
