@@ -127,8 +127,8 @@ def scan_history(root: Path) -> list[SecretFinding]:
 def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     """(secret type, compiled pattern) of every chosen detector."""
     chosen = []
-    for secret_type, detector in sorted(get_mapping_from_secret_type_to_class().items()):
-        plugin: Any = detector  # the library is untyped
+    detectors: dict[str, Any] = get_mapping_from_secret_type_to_class()  # untyped library
+    for secret_type, plugin in sorted(detectors.items()):
         if plugin.__name__ in _DETECTORS and issubclass(plugin, RegexBasedDetector):
             chosen += [(secret_type, pattern) for pattern in plugin().denylist]
     return tuple(chosen)
