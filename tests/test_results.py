@@ -196,3 +196,24 @@ def test_locust_statistics_are_read_with_percentiles(tmp_path: Path) -> None:
         ("/quote", 1500, 3, 61.0, 95.0),
         ("Aggregated", 1500, 3, 61.0, 95.0),
     ]
+
+
+def test_listed_result_files_are_read_whatever_their_names(example_project: Path) -> None:
+    (example_project / "out").mkdir()
+    (example_project / "out" / "report.xml").write_text(
+        '<testsuite name="s"><testcase classname="c" name="a" time="0.1"/>'
+        '<testcase classname="c" name="b" time="0.1"><failure message="boom"/></testcase>'
+        "</testsuite>",
+        encoding="utf-8",
+    )
+    (example_project / "assay.toml").write_text(
+        '[tests]\nresults = ["out/report.xml"]\n', encoding="utf-8"
+    )
+    assert discover(example_project)["junit"] == []  # the name alone does not say JUnit
+    result = run_assay("certify", example_project)
+    assert result.code == 1, result.err
+    report = json.loads(
+        next((example_project / ".assay/reports").glob("*/report.json")).read_text("utf-8")
+    )
+    tests = next(e for e in report["evidence"] if e["kind"] == "tests")
+    assert (tests["summary"]["tests"], tests["summary"]["failed"]) == (2, 1)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element
@@ -29,7 +29,9 @@ from assay.core.results import (
 from assay.errors import InventoryError
 
 __all__ = [
+    "classify",
     "discover",
+    "kind_of_result",
     "read_benchmarks",
     "read_coverage",
     "read_junit",
@@ -161,20 +163,39 @@ def read_locust(path: Path) -> tuple[LoadStat, ...]:
     return tuple(rows)
 
 
+def kind_of_result(path: Path, *, listed: bool = False) -> str | None:
+    """``junit``, ``coverage``, ``benchmarks`` or ``locust`` for a result file, by its name.
+
+    Files found in the tree must say what they are (``junit*.xml``, ``coverage.xml``);
+    files the user lists in ``[tests] results`` are taken at their word by extension.
+    """
+    name = path.name.lower()
+    if name.endswith("_stats.csv"):
+        return "locust"
+    if name in ("coverage.xml", "coverage.json", "cobertura.xml", "cobertura-coverage.xml") or (
+        listed and ("coverage" in name or "cobertura" in name)
+    ):
+        return "coverage"
+    if name.endswith(".xml") and (listed or "junit" in name or "test-results" in str(path).lower()):
+        return "junit"
+    if name.endswith(".json") and (listed or ".benchmarks" in path.parts or "benchmark" in name):
+        return "benchmarks"
+    return None
+
+
+def classify(paths: Iterable[Path], *, listed: bool = False) -> dict[str, list[Path]]:
+    """Result files by kind; files of no known kind are left out."""
+    found: dict[str, list[Path]] = {"junit": [], "coverage": [], "benchmarks": [], "locust": []}
+    for path in paths:
+        kind = kind_of_result(path, listed=listed)
+        if kind:
+            found[kind].append(path)
+    return {kind: sorted(items) for kind, items in found.items()}
+
+
 def discover(project: Path) -> dict[str, list[Path]]:
     """Result files in the tree, by kind: junit, coverage, benchmarks, locust."""
-    found: dict[str, list[Path]] = {"junit": [], "coverage": [], "benchmarks": [], "locust": []}
-    for path in _walk(project):
-        name = path.name.lower()
-        if name.endswith(".xml") and ("junit" in name or "test-results" in str(path).lower()):
-            found["junit"].append(path)
-        elif name in ("coverage.xml", "coverage.json", "cobertura.xml", "cobertura-coverage.xml"):
-            found["coverage"].append(path)
-        elif name.endswith(".json") and (".benchmarks" in path.parts or "benchmark" in name):
-            found["benchmarks"].append(path)
-        elif name.endswith("_stats.csv"):
-            found["locust"].append(path)
-    return {kind: sorted(paths) for kind, paths in found.items()}
+    return classify(_walk(project))
 
 
 def _walk(folder: Path) -> Iterator[Path]:

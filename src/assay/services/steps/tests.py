@@ -39,7 +39,7 @@ class TestResultsStep(Step):
             notes.append(_run_command(settings.command, context.project, settings.timeout))
         files = readers.discover(context.project)
         if settings.results:
-            files = _classify([context.project / r for r in settings.results])
+            files = readers.classify([context.project / r for r in settings.results], listed=True)
         if settings.command:
             # Only what this run wrote counts: older files would be evidence of another run.
             files = {k: [p for p in v if p.stat().st_mtime >= began - 1] for k, v in files.items()}
@@ -88,21 +88,6 @@ def _run_command(command: list[str], project: Path, timeout: int) -> str:
             hint="raise [tests] timeout in assay.toml, or speed the suite up",
         ) from exc
     return f"ran {' '.join(command)}: exit code {done.returncode}"
-
-
-def _classify(paths: list[Path]) -> dict[str, list[Path]]:
-    found: dict[str, list[Path]] = {"junit": [], "coverage": [], "benchmarks": [], "locust": []}
-    for path in paths:
-        name = path.name.lower()
-        if name.endswith("_stats.csv"):
-            found["locust"].append(path)
-        elif "coverage" in name or "cobertura" in name:
-            found["coverage"].append(path)
-        elif name.endswith(".json"):
-            found["benchmarks"].append(path)
-        else:
-            found["junit"].append(path)
-    return found
 
 
 def _tests_evidence(reports: list[TestReport], project: Path) -> EvidenceItem:
