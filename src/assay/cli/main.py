@@ -344,6 +344,29 @@ def check_secrets_command(
         raise typer.Exit(1)
 
 
+@check_app.command("docs")
+def check_docs_command(path: ProjectArg = Path()) -> None:
+    """Documentation: README, docs folder, changelog, docstring coverage, OpenAPI validity.
+
+    Prints the JSON facts that certify stores as documentation evidence. Exit 1 when an
+    OpenAPI document is present but invalid, or the project serves HTTP without one.
+    """
+    import json
+    from dataclasses import asdict
+
+    from assay.collectors.docs import inspect_docs
+
+    if not path.is_dir():
+        from assay.errors import UsageError
+
+        raise UsageError(f"no such project folder: {path}", hint="pass the project's folder")
+    report = inspect_docs(path)
+    body = {**asdict(report), "docstring_coverage": report.docstring_coverage}
+    sys.stdout.write(json.dumps(body, indent=2, sort_keys=True) + "\n")
+    if report.openapi_errors or (report.serves_http and not report.openapi):
+        raise typer.Exit(1)
+
+
 @vulndb_app.command("import")
 def vulndb_import(
     source: Annotated[
