@@ -367,6 +367,32 @@ def check_docs_command(path: ProjectArg = Path()) -> None:
         raise typer.Exit(1)
 
 
+@check_app.command("performance")
+def check_performance_command(
+    current: Annotated[Path, typer.Argument(help="Benchmark results of this run (JSON).")],
+    baseline: Annotated[
+        Path, typer.Option("--baseline", help="Benchmark results of the baseline run (JSON).")
+    ],
+) -> None:
+    """Compare two benchmark result files (pytest-benchmark or generic JSON).
+
+    A change counts as a regression only beyond three standard errors of the difference
+    (from the benchmarks' own statistics) and at least 5%. Prints each change and the
+    overall overhead; exit 1 when any benchmark regressed.
+    """
+    import json
+    from dataclasses import asdict
+
+    from assay.collectors.results import read_benchmarks
+    from assay.core.perf import compare
+
+    result = compare(read_benchmarks(current), read_benchmarks(baseline))
+    body = {**asdict(result), "regressions": [c.name for c in result.regressions]}
+    sys.stdout.write(json.dumps(body, indent=2, sort_keys=True) + "\n")
+    if result.regressions:
+        raise typer.Exit(1)
+
+
 @vulndb_app.command("import")
 def vulndb_import(
     source: Annotated[

@@ -1,0 +1,93 @@
+"""Benchmark regressions against a baseline, with each benchmark's own noise respected."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assay.core.results import Benchmark
+
+__all__ = ["MIN_EFFECT", "BenchmarkChange", "PerformanceComparison", "compare"]
+
+MIN_EFFECT = 0.05
+"""A change smaller than 5% is never called a regression, however tight the timings."""
+SIGMAS = 3.0
+
+
+@dataclass(frozen=True)
+class BenchmarkChange:
+    name: str
+    baseline_mean: float
+    """The baseline's time compared: its minimum when both runs report one, else its mean."""
+    current_mean: float
+    change: float
+    """Relative change: +0.10 is 10% slower."""
+    noise: float
+    """Three standard errors of the difference, relative to the baseline mean."""
+    regression: bool
+    improvement: bool
+
+
+@dataclass(frozen=True)
+class PerformanceComparison:
+    changes: tuple[BenchmarkChange, ...]
+    only_in_baseline: tuple[str, ...]
+    only_in_current: tuple[str, ...]
+    overhead: float | None
+    """Geometric mean of current/baseline over the shared benchmarks, minus one."""
+
+    @property
+    def regressions(self) -> tuple[BenchmarkChange, ...]:
+        return tuple(c for c in self.changes if c.regression)
+
+
+def compare(current: Sequence[Benchmark], baseline: Sequence[Benchmark]) -> PerformanceComparison:
+    """Match benchmarks by name and judge each change against its noise.
+
+    The noise of a change is three standard errors of the difference of the two means,
+    from the benchmarks' own standard deviations and round counts. A change is a
+    regression only when it is beyond that noise and at least ``MIN_EFFECT``.
+    """
+    base = {b.name: b for b in baseline}
+    now = {b.name: b for b in current}
+    changes = []
+    for name in sorted(base.keys() & now.keys()):
+        before, after = base[name], now[name]
+        # The minimum when both runs report it: other work on the machine only ever adds
+        # time, so the fastest round is the steadiest estimate of the code's own cost.
+        use_min = before.minimum is not None and after.minimum is not None
+        start = before.minimum if use_min and before.minimum else before.mean
+        end = after.minimum if use_min and after.minimum else after.mean
+        if start <= 0:
+            continue
+        difference = end - start
+        noise = SIGMAS * math.sqrt(_variance(before) + _variance(after)) / start
+        change = difference / start
+        threshold = max(noise, MIN_EFFECT)
+        changes.append(
+            BenchmarkChange(
+                name=name,
+                baseline_mean=start,
+                current_mean=end,
+                change=round(change, 6),
+                noise=round(noise, 6),
+                regression=change > threshold,
+                improvement=change < -threshold,
+            )
+        )
+    ratios = [c.current_mean / c.baseline_mean for c in changes if c.baseline_mean > 0]
+    overhead = math.exp(sum(math.log(r) for r in ratios) / len(ratios)) - 1 if ratios else None
+    return PerformanceComparison(
+        changes=tuple(changes),
+        only_in_baseline=tuple(sorted(base.keys() - now.keys())),
+        only_in_current=tuple(sorted(now.keys() - base.keys())),
+        overhead=round(overhead, 6) if overhead is not None else None,
+    )
+
+
+def _variance(benchmark: Benchmark) -> float:
+    """Variance of the mean: stddev squared over the rounds (unknown spread: none)."""
+    if benchmark.stddev is None:
+        return 0.0
+    return benchmark.stddev**2 / max(benchmark.rounds or 1, 1)
