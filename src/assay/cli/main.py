@@ -230,10 +230,12 @@ def scan(
 
         document = scan_json.dumps(result)
     elif fmt is ScanFormat.SARIF:
+        from assay.collectors._files import relative_path
         from assay.formats import sarif
 
         source_file = next(iter(outcome.inventory.sources), None)
-        document = sarif.to_sarif(result, artifact_uri=_relative(source_file, project))
+        uri = relative_path(source_file.path if source_file else ".", project)
+        document = sarif.to_sarif(result, artifact_uri=uri)
     else:
         from assay.formats import cyclonedx_vulns
         from assay.services.sbom import document_time
@@ -251,14 +253,6 @@ def scan(
         raise typer.Exit(3)
     if result.findings:
         raise typer.Exit(1)
-
-
-def _relative(source: object, project: Path) -> str:
-    path = Path(str(getattr(source, "path", "") or "."))
-    try:
-        return path.resolve().relative_to(project.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 class QualityFormat(enum.StrEnum):
@@ -351,19 +345,11 @@ def check_docs_command(path: ProjectArg = Path()) -> None:
     Prints the JSON facts that certify stores as documentation evidence. Exit 1 when an
     OpenAPI document is present but invalid, or the project serves HTTP without one.
     """
-    import json
-    from dataclasses import asdict
+    from assay.services.checks import check_docs, docs_document, docs_problems
 
-    from assay.collectors.docs import inspect_docs
-
-    if not path.is_dir():
-        from assay.errors import UsageError
-
-        raise UsageError(f"no such project folder: {path}", hint="pass the project's folder")
-    report = inspect_docs(path)
-    body = {**asdict(report), "docstring_coverage": report.docstring_coverage}
-    sys.stdout.write(json.dumps(body, indent=2, sort_keys=True) + "\n")
-    if report.openapi_errors or (report.serves_http and not report.openapi):
+    report = check_docs(path)
+    sys.stdout.write(docs_document(report))
+    if docs_problems(report):
         raise typer.Exit(1)
 
 
@@ -380,15 +366,10 @@ def check_performance_command(
     (from the benchmarks' own statistics) and at least 5%. Prints each change and the
     overall overhead; exit 1 when any benchmark regressed.
     """
-    import json
-    from dataclasses import asdict
+    from assay.services.checks import compare_benchmark_files, performance_document
 
-    from assay.collectors.results import read_benchmarks
-    from assay.core.perf import compare
-
-    result = compare(read_benchmarks(current), read_benchmarks(baseline))
-    body = {**asdict(result), "regressions": [c.name for c in result.regressions]}
-    sys.stdout.write(json.dumps(body, indent=2, sort_keys=True) + "\n")
+    result = compare_benchmark_files(current, baseline)
+    sys.stdout.write(performance_document(result))
     if result.regressions:
         raise typer.Exit(1)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from assay.errors import InventoryError
 
-__all__ = ["InputFile", "read_input"]
+__all__ = ["InputFile", "read_input", "relative_path"]
 
 
 @dataclass(frozen=True)
@@ -73,3 +73,12 @@ def read_input(path: Path) -> InputFile:
     except OSError as exc:
         raise InventoryError(f"cannot read {path}: {exc.strerror}") from exc
     return InputFile(path, data, hashlib.sha256(data).hexdigest(), mtime)
+
+
+def relative_path(path: Path | str, root: Path) -> str:
+    """``path`` (relative to the working folder, or absolute) relative to ``root``, posix."""
+    candidate = Path(path)
+    try:
+        return candidate.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return candidate.as_posix()

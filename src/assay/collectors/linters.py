@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from assay.collectors._files import read_input
+from assay.collectors._files import read_input, relative_path
 from assay.core.results import LintFinding
 
 __all__ = ["LINTER_FILES", "read_linter_results", "read_mypy", "read_ruff"]
@@ -77,10 +77,5 @@ def read_linter_results(root: Path) -> tuple[tuple[LintFinding, ...], tuple[str,
 
 
 def _relative(path: str, root: Path) -> str:
-    candidate = Path(path)
-    if candidate.is_absolute():
-        try:
-            return candidate.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            return candidate.as_posix()
-    return candidate.as_posix()
+    # Linters report paths relative to the folder they ran in: the project itself.
+    return relative_path(path, root) if Path(path).is_absolute() else Path(path).as_posix()

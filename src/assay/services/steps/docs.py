@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
-
-from assay.collectors.docs import inspect_docs
 from assay.core.evidence import EvidenceItem, EvidenceKind
+from assay.services.checks import DOCS_MEDIA_TYPE, check_docs, docs_document
 from assay.services.steps.interface import Step, StepContext, StepOutcome
 
-__all__ = ["MEDIA_TYPE", "STEP", "DocsStep"]
-
-MEDIA_TYPE = "application/vnd.assay.documentation+json"
+__all__ = ["STEP", "DocsStep"]
 
 
 class DocsStep(Step):
@@ -20,7 +15,7 @@ class DocsStep(Step):
     order = 50
 
     def run(self, context: StepContext) -> StepOutcome:
-        report = inspect_docs(context.project)
+        report = check_docs(context.project)
         coverage = report.docstring_coverage
         summary: dict[str, object] = {
             "readme_words": report.readme_words,
@@ -30,7 +25,6 @@ class DocsStep(Step):
             "serves_http": report.serves_http,
             "openapi_valid": (not report.openapi_errors) if report.openapi else None,
         }
-        body = {**asdict(report), "docstring_coverage": summary["docstring_coverage"]}
         notes = [
             f"README: {report.readme or 'missing'} ({report.readme_words} words)",
             f"docstrings: {report.documented} of {report.public_objects} public objects",
@@ -40,10 +34,14 @@ class DocsStep(Step):
                 f"serves HTTP ({', '.join(report.http_frameworks)}) but keeps no OpenAPI document"
             )
         notes += [f"OpenAPI {report.openapi}: {error}" for error in report.openapi_errors]
-        document = json.dumps(body, indent=2, sort_keys=True) + "\n"
         return StepOutcome(
             evidence=(
-                EvidenceItem(EvidenceKind.DOCUMENTATION, MEDIA_TYPE, document.encode(), summary),
+                EvidenceItem(
+                    EvidenceKind.DOCUMENTATION,
+                    DOCS_MEDIA_TYPE,
+                    docs_document(report).encode(),
+                    summary,
+                ),
             ),
             notes=tuple(notes),
         )

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from assay.collectors import results as readers
+from assay.collectors._files import relative_path
 from assay.core.evidence import EvidenceItem, EvidenceKind
 from assay.core.results import Outcome, TestReport
 from assay.errors import UsageError
@@ -61,8 +62,8 @@ class TestResultsStep(Step):
             evidence.append(_document(EvidenceKind.LOAD_TESTS, load, {"rows": len(load)}))
         for kind, paths in sorted(files.items()):
             for path in paths:
-                notes.append(f"read {kind} results from {_relative(path, context.project)}")
-                inputs.append(f"{kind}:{_relative(path, context.project)}")
+                notes.append(f"read {kind} results from {relative_path(path, context.project)}")
+                inputs.append(f"{kind}:{relative_path(path, context.project)}")
         if not evidence:
             return StepOutcome(
                 notes=tuple(notes),
@@ -116,13 +117,6 @@ def _document(kind: EvidenceKind, items: list[Any], summary: dict[str, Any]) -> 
     body = {"kind": kind.value, "items": [asdict(item) for item in items], "summary": summary}
     text = json.dumps(body, indent=2, sort_keys=True, default=str) + "\n"
     return EvidenceItem(kind, MEDIA_TYPE, text.encode("utf-8"), summary)
-
-
-def _relative(path: Path, project: Path) -> str:
-    try:
-        return path.resolve().relative_to(project.resolve()).as_posix()
-    except ValueError:
-        return str(path)
 
 
 STEP = TestResultsStep()
