@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,6 +62,7 @@ def test_two_runs_of_the_same_code_show_no_regression(runs: dict[str, Path]) -> 
     (change,) = result.changes
     assert change.name.endswith("test_work")
     assert result.regressions == (), change
+    assert result.regression == 0.0  # what PROD-002 judges: nothing beyond the noise
     assert result.overhead is not None and abs(result.overhead) < 0.5
 
 
@@ -68,6 +71,7 @@ def test_a_deliberately_slowed_copy_is_a_regression(runs: dict[str, Path]) -> No
     result = compare(read_benchmarks(runs["slowed"]), read_benchmarks(runs["first"]))
     assert [c.name.split("::")[-1] for c in result.regressions] == ["test_work"]
     assert result.overhead is not None and result.overhead > 1.0  # about three times slower
+    assert result.regression == result.overhead
     cli = run_assay("check", "performance", runs["slowed"], "--baseline", runs["first"])
     assert cli.code == 1 and json.loads(cli.out)["regressions"]
     same = run_assay("check", "performance", runs["second"], "--baseline", runs["first"])
@@ -97,3 +101,60 @@ def test_a_change_inside_the_noise_is_not_a_regression(tmp_path: Path) -> None:
         read_benchmarks(write("e.json", 1.03, 0.0)), read_benchmarks(write("f.json", 1.0, 0.0))
     )
     assert tiny.regressions == ()  # under the 5% floor, however tight
+
+
+def _latest_report(project: Path) -> dict[str, Any]:
+    newest = max(
+        (project / ".assay/reports").glob("*/report.json"), key=lambda p: p.stat().st_mtime
+    )
+    report: dict[str, Any] = json.loads(newest.read_text(encoding="utf-8"))
+    return report
+
+
+@pytest.mark.network
+def test_certify_compares_benchmarks_with_the_marked_baseline_run(
+    runs: dict[str, Path], tmp_path: Path
+) -> None:
+    project = tmp_path / "timed"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "timed"\nversion = "1.0"\n', encoding="utf-8"
+    )
+    shutil.copy(runs["first"], project / "benchmark.json")
+    assert run_assay("certify", project).code == 1
+    first = _latest_report(project)
+    step = next(s for s in first["steps"] if s["name"] == "performance")
+    assert "no baseline run" in step["skipped"]
+
+    marked = run_assay("runs", "baseline", first["run"]["id"], "-C", project)
+    assert marked.code == 0 and "is now the performance baseline" in marked.out, marked.err
+    assert f"{first['run']['id']} *" in run_assay("runs", "-C", project).out
+
+    shutil.copy(runs["slowed"], project / "benchmark.json")
+    assert run_assay("certify", project).code == 1
+    (evidence,) = [e for e in _latest_report(project)["evidence"] if e["kind"] == "performance"]
+    assert evidence["summary"]["baseline_run"] == first["run"]["id"]
+    assert evidence["summary"]["regressions"] == 1
+    assert evidence["summary"]["overhead_percent"] > 100  # about three times slower
+
+    slowed = run_assay("check", "performance", project)
+    assert slowed.code == 1 and json.loads(slowed.out)["baseline_run"] == first["run"]["id"]
+    shutil.copy(runs["second"], project / "benchmark.json")
+    same = run_assay("check", "performance", project)
+    assert same.code == 0 and json.loads(same.out)["regressions"] == [], same.out
+
+
+def test_baseline_mistakes_are_explained(example_project: Path) -> None:
+    (example_project / "benchmark.json").write_text(
+        json.dumps({"benchmarks": [{"name": "b", "mean": 1.0}]}), encoding="utf-8"
+    )
+    none = run_assay("check", "performance", example_project)
+    assert none.code == 2 and "no baseline for shipping-quotes" in none.err
+    assert "assay runs baseline" in none.err
+    (example_project / "benchmark.json").unlink()
+    assert run_assay("certify", example_project).code == 1
+    run_id = _latest_report(example_project)["run"]["id"]
+    refused = run_assay("runs", "baseline", run_id, "-C", example_project)
+    assert refused.code == 2 and "holds no benchmark results" in refused.err
+    unknown = run_assay("runs", "baseline", "ffff0000", "-C", example_project)
+    assert unknown.code == 2 and "no run matches" in unknown.err

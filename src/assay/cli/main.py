@@ -25,6 +25,8 @@ evidence_app = typer.Typer(help="Look at stored evidence.", no_args_is_help=True
 app.add_typer(evidence_app, name="evidence")
 check_app = typer.Typer(help="Checks that produce evidence for the gates.", no_args_is_help=True)
 app.add_typer(check_app, name="check")
+runs_app = typer.Typer(help="Certify runs: list them, mark a baseline.")
+app.add_typer(runs_app, name="runs")
 vulndb_app = typer.Typer(
     help="The vulnerability database: import OSV data, check it, serve it.", no_args_is_help=True
 )
@@ -33,6 +35,7 @@ app.add_typer(vulndb_app, name="vulndb")
 ProjectArg = Annotated[
     Path, typer.Argument(help="Project folder (default: the current folder).", show_default=False)
 ]
+ProjectOpt = Annotated[Path, typer.Option("--project", "-C", help="Project folder.")]
 PythonOpt = Annotated[
     str | None,
     typer.Option(
@@ -137,19 +140,43 @@ def certify(
         raise typer.Exit(1)
 
 
-@app.command()
+@runs_app.callback(invoke_without_command=True)
 def runs(
-    project: Annotated[Path, typer.Option("--project", "-C", help="Project folder.")] = Path(),
+    context: typer.Context,
+    project: ProjectOpt = Path(),
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many runs.")] = 20,
     store: StoreOpt = None,
 ) -> None:
-    """List the most recent certify runs, newest first."""
+    """List the most recent certify runs, newest first (a * marks a baseline run)."""
+    if context.invoked_subcommand:
+        return
     from assay.cli.output import print_runs
     from assay.services.runs import list_runs
     from assay.settings import load_settings
 
     settings = load_settings(project, store={"url": store} if store else None)
     print_runs(list_runs(settings, limit=limit))
+
+
+@runs_app.command("baseline")
+def runs_baseline(
+    run: Annotated[str, typer.Argument(help="Run id (a unique prefix is enough).")],
+    clear: Annotated[bool, typer.Option("--clear", help="Unmark the run instead.")] = False,
+    project: ProjectOpt = Path(),
+    store: StoreOpt = None,
+) -> None:
+    """Mark a run as its project's performance baseline.
+
+    certify and `assay check performance` compare benchmarks with the newest marked run,
+    or, when none is marked, with the newest run judged ready.
+    """
+    from assay.services.performance import mark_baseline
+    from assay.settings import load_settings
+
+    settings = load_settings(project, store={"url": store} if store else None)
+    run_id, name = mark_baseline(settings, run, marked=not clear)
+    state = "no longer a baseline" if clear else "is now the performance baseline"
+    print(f"run {run_id} of {name} {state}")
 
 
 @evidence_app.command("show")
@@ -179,9 +206,6 @@ class ScanFormat(enum.StrEnum):
     JSON = "json"
     SARIF = "sarif"
     CYCLONEDX = "cyclonedx"
-
-
-ProjectOpt = Annotated[Path, typer.Option("--project", "-C", help="Project folder.")]
 
 
 @app.command()
@@ -353,24 +377,71 @@ def check_docs_command(path: ProjectArg = Path()) -> None:
         raise typer.Exit(1)
 
 
+@check_app.command("monitoring")
+def check_monitoring_command(
+    path: ProjectArg = Path(),
+    json_output: Annotated[bool, typer.Option("--json", help="Print the JSON document.")] = False,
+) -> None:
+    """Monitoring readiness: health, readiness and metrics endpoints, instrumentation,
+    Prometheus alert rules (checked as `promtool check rules` does), structured logging.
+
+    Exit 1 when a rule file is invalid, or when the project has neither a health endpoint
+    with metrics nor alert rules.
+    """
+    from assay.cli.output import print_monitoring
+    from assay.core.monitoring import monitoring_problems
+    from assay.services.checks import check_monitoring, monitoring_document
+
+    facts = check_monitoring(path)
+    if json_output:
+        sys.stdout.write(monitoring_document(facts))
+    else:
+        print_monitoring(facts)
+    if monitoring_problems(facts):
+        raise typer.Exit(1)
+
+
 @check_app.command("performance")
 def check_performance_command(
-    current: Annotated[Path, typer.Argument(help="Benchmark results of this run (JSON).")],
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="Project folder, or a benchmark results file (default: the current folder).",
+            show_default=False,
+        ),
+    ] = Path(),
+    results: Annotated[
+        Path | None,
+        typer.Option("--results", help="Benchmark results of this run (JSON).", show_default=False),
+    ] = None,
     baseline: Annotated[
-        Path, typer.Option("--baseline", help="Benchmark results of the baseline run (JSON).")
-    ],
+        str | None,
+        typer.Option(
+            "--baseline",
+            help="Baseline results file, or a run id (default: the stored baseline run).",
+            show_default=False,
+        ),
+    ] = None,
+    store: StoreOpt = None,
 ) -> None:
-    """Compare two benchmark result files (pytest-benchmark or generic JSON).
+    """Compare benchmark results (pytest-benchmark or generic JSON) with a baseline.
 
-    A change counts as a regression only beyond three standard errors of the difference
-    (from the benchmarks' own statistics) and at least 5%. Prints each change and the
-    overall overhead; exit 1 when any benchmark regressed.
+    The baseline is --baseline (a file or a run), else the run marked with `assay runs
+    baseline`, else the newest run judged ready. A change counts as a regression only
+    beyond three standard errors of the difference (from the benchmarks' own statistics)
+    and at least 5%. Prints each change and the overall overhead; exit 1 when any
+    benchmark regressed.
     """
-    from assay.services.checks import compare_benchmark_files, performance_document
+    from assay.services.performance import check_performance, performance_document
+    from assay.settings import load_settings
 
-    result = compare_benchmark_files(current, baseline)
-    sys.stdout.write(performance_document(result))
-    if result.regressions:
+    project = path
+    if path.is_file():
+        project, results = Path(), results or path
+    settings = load_settings(project, store={"url": store} if store else None)
+    check = check_performance(project, settings, current=results, baseline=baseline)
+    sys.stdout.write(performance_document(check))
+    if check.comparison.regressions:
         raise typer.Exit(1)
 
 

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.status import Status
 from rich.table import Table
 
+from assay.core.monitoring import MonitoringFacts, Probe, monitoring_problems
 from assay.errors import AssayError
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ def print_runs(runs: list[RunListing]) -> None:
         table.add_column(column, overflow="fold")
     for item in runs:
         table.add_row(
-            item.id,
+            f"{item.id} *" if item.baseline else item.id,
             item.project,
             item.started_at.strftime("%Y-%m-%d %H:%M:%S"),
             (item.commit or "-")[:12],
@@ -125,6 +126,29 @@ def print_runs(runs: list[RunListing]) -> None:
             ", ".join(f"{e.kind} {e.id[:8]}" for e in item.evidence),
         )
     out.print(table)
+
+
+def print_monitoring(facts: MonitoringFacts) -> None:
+    out = console()
+    for probe in Probe:
+        routes = facts.probes.get(probe.value, ())
+        shown = escape(", ".join(routes)) if routes else "[yellow]none found[/]"
+        out.print(f"{probe.value:<12}{shown}")
+    instrumentation = ", ".join(facts.instrumentation) or "[yellow]none found[/]"
+    out.print(f"{'metrics lib':<12}{instrumentation}")
+    logging = ", ".join(sorted({f"{s.library} ({s.source})" for s in facts.structured_logging}))
+    out.print(f"{'logging':<12}{escape(logging) or '[yellow]no structured logging found[/]'}")
+    if facts.alert_rule_files:
+        out.print(
+            f"{'alert rules':<12}{facts.alerting_rules} alerting, {facts.recording_rules} "
+            f"recording in {', '.join(facts.alert_rule_files)}"
+        )
+    else:
+        out.print(f"{'alert rules':<12}[yellow]no rule files found[/]")
+    if not facts.serves_http:
+        out.print("the project declares no HTTP routes")
+    for problem in monitoring_problems(facts):
+        out.print(f"[red]problem[/]     {escape(problem)}")
 
 
 def print_evidence(record: EvidenceRecord, data: bytes) -> None:

@@ -5,13 +5,35 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from assay.errors import InventoryError
 
-__all__ = ["InputFile", "read_input", "relative_path"]
+__all__ = [
+    "SKIPPED_FOLDERS",
+    "InputFile",
+    "python_sources",
+    "read_input",
+    "relative_path",
+    "walk_files",
+]
+
+SKIPPED_FOLDERS = frozenset(
+    {
+        "venv",
+        "node_modules",
+        "vendor",
+        "third_party",
+        "__pycache__",
+        "site-packages",
+    }
+)
+"""Folders that hold other people's code; hidden folders are skipped too."""
+_NOT_SOURCE = frozenset({"tests", "test", "docs", "examples", "build", "dist"})
+"""Folders of a project that hold no shipped source (build output holds copies of it)."""
 
 
 @dataclass(frozen=True)
@@ -82,3 +104,28 @@ def relative_path(path: Path | str, root: Path) -> str:
         return candidate.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return candidate.as_posix()
+
+
+def walk_files(root: Path, suffixes: tuple[str, ...] | None = None) -> Iterator[Path]:
+    """Files under ``root`` in sorted order, skipping hidden and vendored folders."""
+    try:
+        entries = sorted(root.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        if entry.is_dir():
+            if not entry.name.startswith(".") and entry.name not in SKIPPED_FOLDERS:
+                yield from walk_files(entry, suffixes)
+        elif entry.is_file() and (suffixes is None or entry.suffix in suffixes):
+            yield entry
+
+
+def python_sources(root: Path) -> list[Path]:
+    """The project's own Python modules: no tests, docs or examples."""
+    return [
+        path
+        for path in walk_files(root, (".py",))
+        if not _NOT_SOURCE & set(path.relative_to(root).parts[:-1])
+        and not path.name.startswith("test_")
+        and path.name != "conftest.py"
+    ]

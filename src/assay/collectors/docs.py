@@ -11,22 +11,11 @@ from typing import Any
 
 import yaml
 
+from assay.collectors._files import python_sources
 from assay.core.docs import DocstringCount, count_docstrings
 
 __all__ = ["DocsReport", "inspect_docs"]
 
-_SKIP = {
-    "tests",
-    "test",
-    "docs",
-    "examples",
-    "build",
-    "dist",
-    "node_modules",
-    "venv",
-    "site-packages",
-    "__pycache__",
-}
 _HTTP = re.compile(
     r"^\s*(?:from|import)\s+(fastapi|flask|django|starlette|aiohttp|litestar)\b", re.MULTILINE
 )
@@ -84,7 +73,7 @@ def inspect_docs(root: Path) -> DocsReport:
     )
     counts: list[DocstringCount] = []
     frameworks: set[str] = set()
-    for path in _sources(root):
+    for path in python_sources(root):
         source = path.read_text(encoding="utf-8", errors="replace")
         frameworks |= set(_HTTP.findall(source))
         try:
@@ -131,18 +120,6 @@ def _validate_openapi(path: Path) -> tuple[str | None, tuple[str, ...]]:
     except ValueError as exc:  # an unknown OpenAPI version, for example
         return version, (str(exc).splitlines()[0],)
     return version, ()
-
-
-def _sources(root: Path) -> list[Path]:
-    found = []
-    for path in sorted(root.rglob("*.py")):
-        parts = path.relative_to(root).parts
-        if any(p.startswith(".") or p in _SKIP for p in parts[:-1]):
-            continue
-        if parts[-1].startswith("test_") or parts[-1] == "conftest.py":
-            continue
-        found.append(path)
-    return found
 
 
 def _first(root: Path, names: tuple[str, ...]) -> Path | None:

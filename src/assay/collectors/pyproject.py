@@ -23,7 +23,13 @@ from assay.core.inventory import (
     canonical_name,
 )
 
-__all__ = ["DeclaredRequirement", "ProjectDeclaration", "read_declaration", "read_pyproject"]
+__all__ = [
+    "DeclaredRequirement",
+    "ProjectDeclaration",
+    "project_name",
+    "read_declaration",
+    "read_pyproject",
+]
 
 
 @dataclass(frozen=True)
@@ -177,3 +183,13 @@ def _line_of(lines: list[str], text: str) -> int | None:
         if text in line:
             return number
     return None
+
+
+def project_name(project: Path) -> str:
+    """The project's name: ``[project] name`` (or Poetry's) when declared, else its folder's."""
+    pyproject = project / "pyproject.toml"
+    if pyproject.is_file():
+        declaration = read_declaration(pyproject)
+        if declaration.root:
+            return declaration.root.name
+    return project.resolve().name

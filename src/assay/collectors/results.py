@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element
@@ -16,7 +16,7 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as SafeTree
 from defusedxml import DefusedXmlException
 
-from assay.collectors._files import InputFile, read_input
+from assay.collectors._files import InputFile, read_input, walk_files
 from assay.core.results import (
     Benchmark,
     CoverageReport,
@@ -37,8 +37,6 @@ __all__ = [
     "read_junit",
     "read_locust",
 ]
-
-_SKIP_DIRS = {".git", ".venv", "venv", "node_modules", ".assay", ".tox", ".nox", "__pycache__"}
 
 
 def read_junit(path: Path) -> TestReport:
@@ -124,6 +122,7 @@ def read_benchmarks(path: Path) -> tuple[Benchmark, ...]:
                 maximum=_optional(stats.get("max"), file),
                 stddev=_optional(stats.get("stddev"), file),
                 rounds=int(stats["rounds"]) if isinstance(stats.get("rounds"), int) else None,
+                iqr=_optional(stats.get("iqr"), file),
             )
         )
     return tuple(result)
@@ -195,20 +194,7 @@ def classify(paths: Iterable[Path], *, listed: bool = False) -> dict[str, list[P
 
 def discover(project: Path) -> dict[str, list[Path]]:
     """Result files in the tree, by kind: junit, coverage, benchmarks, locust."""
-    return classify(_walk(project))
-
-
-def _walk(folder: Path) -> Iterator[Path]:
-    try:
-        entries = sorted(folder.iterdir())
-    except OSError:
-        return
-    for entry in entries:
-        if entry.is_dir():
-            if entry.name not in _SKIP_DIRS:
-                yield from _walk(entry)
-        elif entry.is_file():
-            yield entry
+    return classify(walk_files(project))
 
 
 def _xml(file: InputFile) -> Element:

@@ -27,6 +27,9 @@ class EvidenceKind(enum.StrEnum):
     LOAD_TESTS = "load-tests"
     DOCUMENTATION = "documentation"
     MONITORING = "monitoring"
+    PERFORMANCE = "performance"
+    """Benchmarks compared with the baseline run."""
+    INTEGRATION = "integration-tests"
     PROVENANCE = "provenance"
     CLAIMS = "claims"
 

@@ -68,7 +68,7 @@ DEFAULT_GATES: tuple[GateSpec, ...] = (
         "PROD-002",
         "performance",
         "benchmark regression against the baseline run at most 4.7%",
-        (K.BENCHMARKS,),
+        (K.BENCHMARKS, K.PERFORMANCE),
     ),
     GateSpec(
         "PROD-003",
@@ -86,7 +86,7 @@ DEFAULT_GATES: tuple[GateSpec, ...] = (
         "PROD-005",
         "integration",
         "integration tests present and passing; provenance verifies",
-        (K.TESTS, K.PROVENANCE),
+        (K.INTEGRATION, K.PROVENANCE),
     ),
     GateSpec(
         "PROD-006",

@@ -101,6 +101,8 @@ class Benchmark:
     maximum: float | None
     stddev: float | None
     rounds: int | None
+    iqr: float | None = None
+    """Interquartile range of the rounds."""
 
 
 @dataclass(frozen=True)

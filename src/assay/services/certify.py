@@ -12,7 +12,7 @@ from typing import Protocol
 
 from assay import __version__
 from assay.collectors.git import git_state
-from assay.collectors.pyproject import read_declaration
+from assay.collectors.pyproject import project_name
 from assay.core.evidence import EvidenceItem
 from assay.core.gates import DEFAULT_GATES, unevaluated, verdict
 from assay.core.ids import RunId
@@ -83,7 +83,7 @@ def certify(
     outcome_verdict = verdict(gates)
     git = git_state(project)
     inputs_digest = hashlib.sha256("\n".join(sorted(inputs)).encode()).hexdigest()
-    name = _project_name(project)
+    name = project_name(project)
 
     store = Store.open(settings.store_url, settings.evidence_dir)
     try:
@@ -137,12 +137,3 @@ def certify(
     markdown_path.write_text(report_format.to_markdown(report), encoding="utf-8")
     json_path.write_text(report_format.to_json(report), encoding="utf-8")
     return CertifyResult(report, markdown_path, json_path)
-
-
-def _project_name(project: Path) -> str:
-    pyproject = project / "pyproject.toml"
-    if pyproject.is_file():
-        declaration = read_declaration(pyproject)
-        if declaration.root:
-            return declaration.root.name
-    return project.resolve().name

@@ -1,4 +1,4 @@
-"""The documentation and performance checks, shared by `assay check` and certify."""
+"""The documentation and monitoring checks, shared by `assay check` and certify."""
 
 from __future__ import annotations
 
@@ -8,25 +8,26 @@ from pathlib import Path
 from typing import Any
 
 from assay.collectors.docs import DocsReport, inspect_docs
-from assay.collectors.results import read_benchmarks
-from assay.core.perf import PerformanceComparison, compare
+from assay.collectors.monitoring import inspect_monitoring
+from assay.core.monitoring import MonitoringFacts, monitoring_problems
 from assay.errors import UsageError
 
 __all__ = [
     "DOCS_MEDIA_TYPE",
+    "MONITORING_MEDIA_TYPE",
     "check_docs",
-    "compare_benchmark_files",
+    "check_monitoring",
     "docs_document",
     "docs_problems",
-    "performance_document",
+    "monitoring_document",
 ]
 
 DOCS_MEDIA_TYPE = "application/vnd.assay.documentation+json"
+MONITORING_MEDIA_TYPE = "application/vnd.assay.monitoring+json"
 
 
 def check_docs(project: Path) -> DocsReport:
-    if not project.is_dir():
-        raise UsageError(f"no such project folder: {project}", hint="pass the project's folder")
+    _require_folder(project)
     return inspect_docs(project)
 
 
@@ -41,13 +42,20 @@ def docs_problems(report: DocsReport) -> bool:
     return bool(report.openapi_errors) or (report.serves_http and not report.openapi)
 
 
-def compare_benchmark_files(current: Path, baseline: Path) -> PerformanceComparison:
-    return compare(read_benchmarks(current), read_benchmarks(baseline))
+def check_monitoring(project: Path) -> MonitoringFacts:
+    _require_folder(project)
+    return inspect_monitoring(project)
 
 
-def performance_document(result: PerformanceComparison) -> str:
-    body = {**asdict(result), "regressions": [c.name for c in result.regressions]}
+def monitoring_document(facts: MonitoringFacts) -> str:
+    """The monitoring evidence document, with what falls short of PROD-008."""
+    body = {**asdict(facts), "problems": monitoring_problems(facts)}
     return json.dumps(body, indent=2, sort_keys=True) + "\n"
+
+
+def _require_folder(project: Path) -> None:
+    if not project.is_dir():
+        raise UsageError(f"no such project folder: {project}", hint="pass the project's folder")
 
 
 def _coverage(report: DocsReport) -> float | None:

@@ -24,6 +24,7 @@ class RunListing:
     status: str
     verdict: str | None
     evidence: tuple[EvidenceRecord, ...]
+    baseline: bool = False
 
 
 def list_runs(
@@ -46,6 +47,7 @@ def list_runs(
                     status=row.status,
                     verdict=row.verdict,
                     evidence=tuple(repo.to_record(e) for e in row.evidence),
+                    baseline=row.baseline,
                 )
                 for row in repo.list_runs(session, limit, project)
             ]

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -80,6 +81,8 @@ class RunRow(Base):
     verdict: Mapped[str | None] = mapped_column(String(20))
     assay_version: Mapped[str] = mapped_column(String(40))
     inputs_digest: Mapped[str | None] = mapped_column(String(64))
+    baseline: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Marked as the performance baseline of its project (``assay runs baseline``)."""
 
     project: Mapped[ProjectRow] = relationship(back_populates="runs")
     evidence: Mapped[list[EvidenceRow]] = relationship(

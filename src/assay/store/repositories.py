@@ -18,6 +18,7 @@ from assay.store.models import EvidenceRow, ProjectRow, RunRow
 __all__ = [
     "add_evidence",
     "add_run",
+    "baseline_candidates",
     "count_rows",
     "ensure_project",
     "find_evidence",
@@ -89,6 +90,21 @@ def find_run(session: Session, ident: str) -> RunRow:
         .limit(2)
     ).all()
     return _one(rows, "run", ident, "list runs with: assay runs")
+
+
+def baseline_candidates(session: Session, project: str, kind: str) -> Sequence[RunRow]:
+    """The project's runs that hold evidence of ``kind`` and are marked as baseline or were
+    judged ready: marked ones first, then newest first."""
+    return session.scalars(
+        select(RunRow)
+        .join(ProjectRow)
+        .where(ProjectRow.name == project)
+        .where((RunRow.baseline.is_(True)) | (RunRow.verdict == "ready"))
+        .where(RunRow.evidence.any(EvidenceRow.kind == kind))
+        .options(selectinload(RunRow.evidence))
+        .order_by(RunRow.baseline.desc(), RunRow.started_at.desc(), RunRow.id)
+        .limit(1)
+    ).all()
 
 
 def find_evidence(session: Session, ident: str) -> EvidenceRow:

@@ -53,6 +53,7 @@ class TestResultsStep(Step):
         if coverage:
             evidence.append(_document(EvidenceKind.COVERAGE, coverage, _coverage_summary(coverage)))
         benchmarks = [b for p in files["benchmarks"] for b in readers.read_benchmarks(p)]
+        context.shared["benchmarks"] = benchmarks
         if benchmarks:
             evidence.append(
                 _document(EvidenceKind.BENCHMARKS, benchmarks, {"benchmarks": len(benchmarks)})
