@@ -19,8 +19,13 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(PIP) install -e '.[test]'
 	@touch $@
 
+# promtool and wrk from Debian's packages, unpacked into the venv: tests compare against them.
+$(VENV)/tools/.fetched: scripts/debian-tools.sh | $(BIN)/python
+	sh scripts/debian-tools.sh $(VENV)/tools
+	@touch $@
+
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+install-test: $(VENV)/.installed-test $(VENV)/tools/.fetched
 
 ## demo: install Assay and certify the example project (exit 0 whatever the verdict)
 demo: $(VENV)/.installed
@@ -31,7 +36,7 @@ demo: $(VENV)/.installed
 	  else echo "make demo: certify could not run (exit $$rc)"; exit $$rc; fi
 
 ## lint: ruff and mypy (strict) over the sources and tests
-lint: $(VENV)/.installed-test
+lint: install-test
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy

@@ -16,7 +16,8 @@ from conftest import DATA, ROOT, run_assay
 
 RULES = DATA / "alert_rules"
 RULE_FILES = sorted(RULES.glob("*/*.y*ml"))
-PROMTOOL = shutil.which("promtool") or str(ROOT / ".venv" / "tools" / "bin" / "promtool")
+TOOLS = ROOT / ".venv" / "tools" / "bin"
+PROMTOOL = str(TOOLS / "promtool") if (TOOLS / "promtool").is_file() else shutil.which("promtool")
 
 SERVICE = '''\
 """The quotes service."""
@@ -217,7 +218,7 @@ def test_alert_rule_verdict_matches_the_corpus_label(path: Path) -> None:
 
 
 @pytest.mark.skipif(
-    not Path(PROMTOOL).is_file(),
+    PROMTOOL is None,
     reason="promtool not found: `make test` fetches it from Debian's prometheus package "
     "(scripts/debian-tools.sh); apt-get was not available here",
 )
@@ -225,7 +226,10 @@ def test_alert_rule_verdicts_match_promtool() -> None:
     disagreements = []
     for path in RULE_FILES:
         promtool = subprocess.run(
-            [PROMTOOL, "check", "rules", str(path)], capture_output=True, text=True, check=False
+            [str(PROMTOOL), "check", "rules", str(path)],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         assert promtool.returncode in (0, 1), promtool.stderr
         ours = check_rule_file(path, RULES).check

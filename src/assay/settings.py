@@ -23,6 +23,7 @@ __all__ = [
     "IgnoreEntry",
     "SecretSettings",
     "Settings",
+    "SloSettings",
     "StoreSettings",
     "TestSettings",
     "VulnerabilitySettings",
@@ -109,6 +110,20 @@ class SecretSettings(BaseModel):
     allow: list[AllowedSecret] = []
 
 
+class SloSettings(BaseModel):
+    """``[slo]``: service-level objectives that load-test results are judged against."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    p95_ms: float | None = Field(default=None, gt=0)
+    """95th percentile latency, at most, in milliseconds."""
+    p99_ms: float | None = Field(default=None, gt=0)
+    min_throughput_rps: float | None = Field(default=None, gt=0)
+    """Requests per second, at least."""
+    max_error_rate: float | None = Field(default=None, ge=0, le=1)
+    """Share of failed requests, at most, as a fraction: 0.01 is 1%."""
+
+
 class Settings(BaseSettings):
     """Everything configurable about a run of Assay on one project."""
 
@@ -124,6 +139,7 @@ class Settings(BaseSettings):
     vulnerabilities: VulnerabilitySettings = VulnerabilitySettings()
     tests: TestSettings = TestSettings()
     secrets: SecretSettings = SecretSettings()
+    slo: SloSettings = SloSettings()
 
     @property
     def state_dir(self) -> Path:

@@ -401,6 +401,41 @@ def check_monitoring_command(
         raise typer.Exit(1)
 
 
+@check_app.command("slo")
+def check_slo_command(
+    path: ProjectArg = Path(),
+    results: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--results",
+            help="Load-test result file (locust *_stats.csv, k6 summary JSON, wrk output); "
+            "repeat for several. Default: the ones found in the project.",
+            show_default=False,
+        ),
+    ] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the JSON document.")] = False,
+) -> None:
+    """Load-test results against the service-level objectives in assay.toml [slo].
+
+    Objectives: p95_ms and p99_ms (at most), min_throughput_rps (at least), max_error_rate
+    (a fraction, at most). Each is judged on the worst result that measures it; one that no
+    result measures is "unmeasured", never met. Exit 1 when any objective is missed or
+    unmeasured.
+    """
+    from assay.cli.output import print_slo
+    from assay.core.slo import ObjectiveStatus
+    from assay.services.slo import check_slo, slo_document
+    from assay.settings import load_settings
+
+    check = check_slo(path, load_settings(path), results=results)
+    if json_output:
+        sys.stdout.write(slo_document(check))
+    else:
+        print_slo(check)
+    if check.status is not ObjectiveStatus.MET:
+        raise typer.Exit(1)
+
+
 @check_app.command("performance")
 def check_performance_command(
     path: Annotated[

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from assay.services.certify import CertifyResult
     from assay.services.quality import QualityReport
     from assay.services.runs import RunListing
+    from assay.services.slo import SloCheck
     from assay.services.vulndb import ImportReport, SnapshotInfo
 
 _STATUS_STYLE = {"pass": "green", "fail": "red", "waived": "yellow", "unknown": "magenta"}
@@ -149,6 +150,35 @@ def print_monitoring(facts: MonitoringFacts) -> None:
         out.print("the project declares no HTTP routes")
     for problem in monitoring_problems(facts):
         out.print(f"[red]problem[/]     {escape(problem)}")
+
+
+def print_slo(check: SloCheck) -> None:
+    out = console()
+    for summary in check.summaries:
+        rate = summary.error_rate
+        out.print(
+            f"{summary.tool:<7}{escape(summary.source)}: {summary.requests or 0} requests, "
+            f"{_figure(summary.throughput_rps, ' req/s')}, p95 {_figure(summary.p95_ms, ' ms')}, "
+            f"p99 {_figure(summary.p99_ms, ' ms')}, errors "
+            f"{'not measured' if rate is None else f'{rate:.2%}'}"
+        )
+    table = Table(title="Service-level objectives", title_justify="left")
+    for column in ("Objective", "Target", "Measured (worst)", "Status", "From"):
+        table.add_column(column)
+    style = {"met": "green", "missed": "red", "unmeasured": "magenta"}
+    for result in check.objectives:
+        table.add_row(
+            result.objective,
+            f"{result.target:g}",
+            "-" if result.measured is None else f"{result.measured:g}",
+            f"[{style[result.status.value]}]{result.status.value}[/]",
+            escape(result.source or "-"),
+        )
+    out.print(table)
+
+
+def _figure(value: float | None, unit: str) -> str:
+    return "not measured" if value is None else f"{value:.1f}{unit}"
 
 
 def print_evidence(record: EvidenceRecord, data: bytes) -> None:

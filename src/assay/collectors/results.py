@@ -163,14 +163,22 @@ def read_locust(path: Path) -> tuple[LoadStat, ...]:
 
 
 def kind_of_result(path: Path, *, listed: bool = False) -> str | None:
-    """``junit``, ``coverage``, ``benchmarks`` or ``locust`` for a result file, by its name.
+    """``junit``, ``coverage``, ``benchmarks``, ``locust``, ``k6`` or ``wrk`` for a result
+    file, by its name.
 
-    Files found in the tree must say what they are (``junit*.xml``, ``coverage.xml``);
-    files the user lists in ``[tests] results`` are taken at their word by extension.
+    Files found in the tree must say what they are (``junit*.xml``, ``coverage.xml``,
+    ``k6-summary.json``, ``wrk.txt``); files the user lists in ``[tests] results`` are
+    taken at their word by extension, and a listed JSON or text file by its first lines.
     """
     name = path.name.lower()
     if name.endswith("_stats.csv"):
         return "locust"
+    if name.endswith(".json") and ("k6" in name or (listed and _starts_with(path, "http_req"))):
+        return "k6"
+    if path.suffix.lower() in (".txt", ".log", ".out") and (
+        "wrk" in name or (listed and _starts_with(path, "Requests/sec:"))
+    ):
+        return "wrk"
     if name in ("coverage.xml", "coverage.json", "cobertura.xml", "cobertura-coverage.xml") or (
         listed and ("coverage" in name or "cobertura" in name)
     ):
@@ -184,7 +192,9 @@ def kind_of_result(path: Path, *, listed: bool = False) -> str | None:
 
 def classify(paths: Iterable[Path], *, listed: bool = False) -> dict[str, list[Path]]:
     """Result files by kind; files of no known kind are left out."""
-    found: dict[str, list[Path]] = {"junit": [], "coverage": [], "benchmarks": [], "locust": []}
+    found: dict[str, list[Path]] = {
+        kind: [] for kind in ("junit", "coverage", "benchmarks", "locust", "k6", "wrk")
+    }
     for path in paths:
         kind = kind_of_result(path, listed=listed)
         if kind:
@@ -193,8 +203,17 @@ def classify(paths: Iterable[Path], *, listed: bool = False) -> dict[str, list[P
 
 
 def discover(project: Path) -> dict[str, list[Path]]:
-    """Result files in the tree, by kind: junit, coverage, benchmarks, locust."""
+    """Result files in the tree, by kind: junit, coverage, benchmarks, locust, k6, wrk."""
     return classify(walk_files(project))
+
+
+def _starts_with(path: Path, marker: str) -> bool:
+    """Whether ``marker`` occurs in the first 64 KiB of the file."""
+    try:
+        with path.open("rb") as handle:
+            return marker.encode() in handle.read(65536)
+    except OSError:
+        return False
 
 
 def _xml(file: InputFile) -> Element:

@@ -1,4 +1,7 @@
-"""Certify step: test, coverage, benchmark and load-test results, measured not claimed.
+"""Certify step: test, coverage and benchmark results, measured not claimed.
+
+Load-test results found here are judged by the load step; integration tests by the
+integration step.
 
 With ``[tests] command`` in assay.toml the step runs it and reads what it wrote;
 without one it reads the result files it finds in the tree, and says which.
@@ -58,10 +61,11 @@ class TestResultsStep(Step):
             evidence.append(
                 _document(EvidenceKind.BENCHMARKS, benchmarks, {"benchmarks": len(benchmarks)})
             )
-        load = [row for p in files["locust"] for row in readers.read_locust(p)]
-        if load:
-            evidence.append(_document(EvidenceKind.LOAD_TESTS, load, {"rows": len(load)}))
+        context.shared["result_files"] = files
+        context.shared["junit"] = junit
         for kind, paths in sorted(files.items()):
+            if kind not in ("junit", "coverage", "benchmarks"):
+                continue  # load-test results: the load step reads and notes them
             for path in paths:
                 notes.append(f"read {kind} results from {relative_path(path, context.project)}")
                 inputs.append(f"{kind}:{relative_path(path, context.project)}")
