@@ -1,9 +1,13 @@
 """The errors Assay raises, each with advice a user can act on.
 
 AssayError                  root; ``diagnostics()`` gives the multi-line hint
++-- Refused                 the request is sound but the rules forbid it now (exit 1)
 +-- UsageError              bad input from the user: a path, a flag, a file (exit 2)
 |   +-- InventoryError      a lockfile, manifest or environment that cannot be read
 |   +-- ConfigError         assay.toml or ASSAY_* settings that are invalid
+|   +-- PolicyError         a gate policy that cannot be read
+|   +-- SigningError        a key that cannot be made, found or unlocked
+|   +-- NotFoundError       a run, release, key or certificate that does not exist
 +-- EnvironmentProblem      the machine, not the input: store locked, tool missing (exit 3)
     +-- StoreError          the database or the evidence locker failed
 """
@@ -16,6 +20,9 @@ __all__ = [
     "EnvironmentProblem",
     "InventoryError",
     "NotFoundError",
+    "PolicyError",
+    "Refused",
+    "SigningError",
     "StoreError",
     "UsageError",
 ]
@@ -52,6 +59,21 @@ class ConfigError(UsageError):
 
 class NotFoundError(UsageError):
     """Something the user named (a run, a piece of evidence) does not exist."""
+
+
+class PolicyError(UsageError):
+    """The gate policy in assay.toml cannot be read."""
+
+
+class SigningError(UsageError):
+    """A key cannot be generated, found or unlocked."""
+
+
+class Refused(AssayError):
+    """Sound input that the rules forbid now: a certificate with a failing gate, a
+    sign-off that breaks separation of duties. The message says which rule."""
+
+    exit_code = 1
 
 
 class EnvironmentProblem(AssayError):

@@ -20,14 +20,19 @@ from assay.errors import ConfigError
 
 __all__ = [
     "AllowedSecret",
+    "CertificateSettings",
+    "GatesSettings",
     "IgnoreEntry",
     "SecretSettings",
     "Settings",
+    "SigningSettings",
+    "SignoffSettings",
     "SloSettings",
     "StoreSettings",
     "TestSettings",
     "VulnerabilitySettings",
     "VulnerabilitySource",
+    "WaiverSettings",
     "load_settings",
 ]
 
@@ -124,6 +129,72 @@ class SloSettings(BaseModel):
     """Share of failed requests, at most, as a fraction: 0.01 is 1%."""
 
 
+class WaiverSettings(BaseModel):
+    """``[[gates.waivers]]``: an accepted exception to one gate, until a date."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gate: str = Field(min_length=1)
+    owner: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
+    expires: date
+    ticket: str | None = None
+
+
+class GatesSettings(BaseModel):
+    """``[gates]``: the readiness policy. The default gates apply unless changed here.
+
+    ``[gates.PROD-002] max_regression_percent = 3`` sets a threshold of a default gate;
+    ``enabled = false`` with a ``reason`` switches a gate off (the report says so);
+    ``[[gates.custom]]`` adds a gate (id, title, passes_when, and a condition:
+    ``check``/``all_of``/``any_of``); ``[[gates.waivers]]`` waives a gate until a date.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    waivers: list[WaiverSettings] = []
+    custom: list[dict[str, Any]] = []
+
+
+class SignoffSettings(BaseModel):
+    """``[signoff]``: required roles and how many signers each needs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    roles: dict[str, int] = Field(
+        default_factory=lambda: {
+            "developer": 1,
+            "tech_lead": 1,
+            "qa": 1,
+            "security": 1,
+            "product_owner": 1,
+            "architect": 1,
+        }
+    )
+    """Role -> signers needed (N of the role's M signers)."""
+    validity_days: int = Field(default=30, gt=0)
+    """A sign-off expires this many days after it is given."""
+
+
+class CertificateSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    validity_months: int = Field(default=12, gt=0)
+    review_months: int = Field(default=3, gt=0)
+    """The next review is due this many months after issue."""
+
+
+class SigningSettings(BaseModel):
+    """``[signing]``: where keys live and which key signs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key_dir: Path = Path("~/.assay/keys")
+    """Key folder (``ASSAY_SIGNING_KEY_DIR``); private keys are encrypted, files 0600."""
+    key: str = "default"
+    """Name of the key that signs."""
+
+
 class Settings(BaseSettings):
     """Everything configurable about a run of Assay on one project."""
 
@@ -140,6 +211,10 @@ class Settings(BaseSettings):
     tests: TestSettings = TestSettings()
     secrets: SecretSettings = SecretSettings()
     slo: SloSettings = SloSettings()
+    gates: GatesSettings = GatesSettings()
+    signoff: SignoffSettings = SignoffSettings()
+    certificate: CertificateSettings = CertificateSettings()
+    signing: SigningSettings = SigningSettings()
 
     @property
     def state_dir(self) -> Path:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import getpass
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["GitState", "git_state"]
+__all__ = ["GitState", "current_user", "git_state"]
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,17 @@ def git_state(path: Path) -> GitState:
         return GitState(None, None)
     status = _git(path, "status", "--porcelain", "--untracked-files=normal", "--", ".")
     return GitState(commit, None if status is None else bool(status))
+
+
+def current_user(path: Path) -> str:
+    """Who is acting here: git's user.email for the project, else the login name."""
+    email = _git(path, "config", "user.email")
+    if email:
+        return email
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 def _git(path: Path, *args: str) -> str | None:

@@ -1,20 +1,20 @@
-"""Readiness gates: the default policy, gate results and the verdict they lead to."""
+"""Readiness gates: their results, waivers, and the verdict they lead to."""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
 
 from assay.core.evidence import EvidenceKind
 
 __all__ = [
-    "DEFAULT_GATES",
     "GateResult",
     "GateSpec",
     "GateStatus",
     "Verdict",
-    "unevaluated",
+    "Waiver",
     "verdict",
 ]
 
@@ -39,8 +39,22 @@ class GateSpec:
     id: str
     title: str
     passes_when: str
-    needs: tuple[EvidenceKind, ...]
+    needs: tuple[EvidenceKind | str, ...]
     """Evidence kinds the gate reads."""
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """An accepted exception to a gate: accountable, explained and temporary."""
+
+    gate: str
+    owner: str
+    reason: str
+    expires: date
+    ticket: str | None = None
+
+    def active(self, today: date) -> bool:
+        return today <= self.expires
 
 
 @dataclass(frozen=True)
@@ -54,83 +68,12 @@ class GateResult:
     threshold: str | None = None
     evidence: tuple[str, ...] = ()
     """Digests of the evidence used."""
-
-
-K = EvidenceKind
-DEFAULT_GATES: tuple[GateSpec, ...] = (
-    GateSpec(
-        "PROD-001",
-        "functional completeness",
-        "all collected tests pass; no stubs in shipped code",
-        (K.TESTS, K.THEATER),
-    ),
-    GateSpec(
-        "PROD-002",
-        "performance",
-        "benchmark regression against the baseline run at most 4.7%",
-        (K.BENCHMARKS, K.PERFORMANCE),
-    ),
-    GateSpec(
-        "PROD-003",
-        "security",
-        "no unsuppressed critical or high vulnerability; no secrets in the tree",
-        (K.INVENTORY, K.VULNERABILITIES, K.SECRETS),
-    ),
-    GateSpec(
-        "PROD-004",
-        "code quality",
-        "adapted Power-of-Ten compliance at least 95% of functions",
-        (K.STATIC_ANALYSIS,),
-    ),
-    GateSpec(
-        "PROD-005",
-        "integration",
-        "integration tests present and passing; provenance verifies",
-        (K.INTEGRATION, K.PROVENANCE),
-    ),
-    GateSpec(
-        "PROD-006",
-        "scalability",
-        "load-test results meet the declared latency and throughput targets",
-        (K.LOAD_TESTS,),
-    ),
-    GateSpec(
-        "PROD-007",
-        "documentation",
-        "README and API docs present; public API docstring coverage threshold",
-        (K.DOCUMENTATION,),
-    ),
-    GateSpec(
-        "PROD-008",
-        "monitoring",
-        "health and metrics endpoints or alert rules declared and parseable",
-        (K.MONITORING,),
-    ),
-    GateSpec(
-        "THEATER",
-        "claims and test theater",
-        "no contradicted claim in the declared completion reports; no test theater",
-        (K.CLAIMS, K.THEATER),
-    ),
-)
-
-
-def unevaluated(gates: Sequence[GateSpec], collected: Iterable[str]) -> list[GateResult]:
-    """Results for gates that this version of Assay cannot judge yet: all ``unknown``.
-
-    The explanation names the evidence the gate needs and which of it is still missing,
-    so nobody mistakes an unjudged gate for a passed one.
-    """
-    have = set(collected)
-    results = []
-    for gate in gates:
-        missing = [k.value for k in gate.needs if k.value not in have]
-        if missing:
-            why = f"no evidence: needs {', '.join(missing)}, which this run did not collect"
-        else:
-            why = "evidence collected, but this version of Assay has no evaluator for the gate"
-        results.append(GateResult(gate, GateStatus.UNKNOWN, why))
-    return results
+    waiver: Waiver | None = None
+    """The waiver in force, when the gate is waived."""
+    expired_waivers: tuple[Waiver, ...] = field(default=())
+    """Waivers of this gate that have expired and no longer apply."""
+    judged: GateStatus | None = None
+    """What the evidence alone said, when a waiver changed the status."""
 
 
 def verdict(results: Sequence[GateResult]) -> Verdict:

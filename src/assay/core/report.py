@@ -36,3 +36,6 @@ class RunReport:
     evidence: tuple[EvidenceRecord, ...]
     gates: tuple[GateResult, ...]
     verdict: Verdict
+    policy_digest: str = ""
+    disabled_gates: tuple[tuple[str, str], ...] = ()
+    """Gates the project's policy switches off, with the reason given."""

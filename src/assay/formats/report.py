@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from assay.core.gates import GateStatus
+from assay.core.gates import GateStatus, Waiver
 from assay.core.report import RunReport
 
 __all__ = ["to_json", "to_markdown"]
@@ -43,9 +43,16 @@ def to_dict(report: RunReport) -> dict[str, Any]:
                 "threshold": g.threshold,
                 "evidence": list(g.evidence),
                 "explanation": g.explanation,
+                "judged": g.judged.value if g.judged else None,
+                "waiver": _waiver(g.waiver) if g.waiver else None,
+                "expired_waivers": [_waiver(w) for w in g.expired_waivers],
             }
             for g in report.gates
         ],
+        "policy": {
+            "digest": report.policy_digest,
+            "disabled": [{"gate": gate, "reason": why} for gate, why in report.disabled_gates],
+        },
         "evidence": [
             {
                 "id": e.id,
@@ -68,6 +75,16 @@ def to_dict(report: RunReport) -> dict[str, Any]:
             }
             for s in report.steps
         ],
+    }
+
+
+def _waiver(waiver: Waiver) -> dict[str, Any]:
+    return {
+        "gate": waiver.gate,
+        "owner": waiver.owner,
+        "reason": waiver.reason,
+        "expires": waiver.expires.isoformat(),
+        "ticket": waiver.ticket,
     }
 
 
@@ -101,6 +118,9 @@ def to_markdown(report: RunReport) -> str:
         "",
         "A gate is `UNKNOWN` when there is no evidence to judge it; unknown counts as a "
         "failure for certification.",
+        "",
+        f"Policy digest `{report.policy_digest[:16]}`."
+        + "".join(f" {gate} is switched off: {why}." for gate, why in report.disabled_gates),
         "",
         "## Evidence",
         "",

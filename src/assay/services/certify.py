@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import Protocol
 
 from assay import __version__
-from assay.collectors.git import git_state
+from assay.collectors.git import current_user, git_state
 from assay.collectors.pyproject import project_name
 from assay.core.evidence import EvidenceItem
-from assay.core.gates import DEFAULT_GATES, unevaluated, verdict
 from assay.core.ids import RunId
 from assay.core.report import RunReport, StepReport
 from assay.errors import UsageError
 from assay.formats import report as report_format
+from assay.services.gates import judge_items, load_policy
 from assay.services.steps import StepContext, available_steps
 from assay.settings import Settings
 from assay.store import repositories as repo
@@ -50,6 +50,7 @@ def certify(
     python: str | None = None,
     environment: bool = False,
     progress: Progress | None = None,
+    author: str | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> CertifyResult:
     """Certify the project at ``project``.
@@ -62,6 +63,7 @@ def certify(
             f"no such project folder: {project}",
             hint="pass the folder that holds the project (its pyproject.toml or lock file)",
         )
+    load_policy(settings)  # a policy mistake is reported before any work is done
     started = clock()
     context = StepContext(project, settings, python=python, environment=environment)
     evidence: list[EvidenceItem] = []
@@ -79,8 +81,8 @@ def certify(
         inputs += outcome.inputs
         steps.append(StepReport(step.name, step.title, seconds, outcome.notes, outcome.skipped))
 
-    gates = unevaluated(DEFAULT_GATES, {item.kind.value for item in evidence})
-    outcome_verdict = verdict(gates)
+    judged = judge_items(settings, evidence, clock().date())
+    gates, outcome_verdict = judged.gates, judged.verdict
     git = git_state(project)
     inputs_digest = hashlib.sha256("\n".join(sorted(inputs)).encode()).hexdigest()
     name = project_name(project)
@@ -103,6 +105,7 @@ def certify(
                     verdict=outcome_verdict.value,
                     assay_version=__version__,
                     inputs_digest=inputs_digest,
+                    author=author or current_user(project),
                 ),
             )
             rows = [
@@ -129,6 +132,8 @@ def certify(
         evidence=records,
         gates=tuple(gates),
         verdict=outcome_verdict,
+        policy_digest=judged.policy_digest,
+        disabled_gates=judged.disabled,
     )
     folder = settings.reports_dir / run_id
     folder.mkdir(parents=True, exist_ok=True)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     false,
 )
 from sqlalchemy.engine import Dialect
@@ -22,13 +24,16 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
     "Base",
+    "CertificateRow",
     "EvidenceRow",
     "OsvIdRow",
     "OsvPackageRow",
     "OsvRecordRow",
     "OsvSnapshotRow",
     "ProjectRow",
+    "ReleaseRow",
     "RunRow",
+    "SignoffRow",
     "UTCDateTime",
 ]
 
@@ -82,6 +87,8 @@ class RunRow(Base):
     assay_version: Mapped[str] = mapped_column(String(40))
     inputs_digest: Mapped[str | None] = mapped_column(String(64))
     baseline: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    author: Mapped[str | None] = mapped_column(String(200))
+    """Who ran certify: it may not sign off a release of this run."""
     """Marked as the performance baseline of its project (``assay runs baseline``)."""
 
     project: Mapped[ProjectRow] = relationship(back_populates="runs")
@@ -149,3 +156,62 @@ class OsvIdRow(Base):
 
     ident: Mapped[str] = mapped_column(String(100), primary_key=True)
     record_id: Mapped[str] = mapped_column(ForeignKey("osv_records.id"), primary_key=True)
+
+
+class ReleaseRow(Base):
+    """A named release of a project, bound to one run's evidence."""
+
+    __tablename__ = "releases"
+    __table_args__ = (UniqueConstraint("project_id", "name", name="uq_releases_project_name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"))
+    evidence_digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    project: Mapped[ProjectRow] = relationship()
+    run: Mapped[RunRow] = relationship()
+    signoffs: Mapped[list[SignoffRow]] = relationship(
+        back_populates="release", order_by="SignoffRow.signed_at"
+    )
+
+
+class SignoffRow(Base):
+    """One decision of one signer for one role; never updated, only superseded."""
+
+    __tablename__ = "signoffs"
+    __table_args__ = (Index("ix_signoffs_release", "release_id", "signed_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    release_id: Mapped[str] = mapped_column(ForeignKey("releases.id"))
+    role: Mapped[str] = mapped_column(String(60))
+    signer: Mapped[str] = mapped_column(String(200))
+    decision: Mapped[str] = mapped_column(String(20))
+    condition: Mapped[str | None] = mapped_column(Text)
+    due: Mapped[date | None] = mapped_column(Date)
+    evidence_digest: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    release: Mapped[ReleaseRow] = relationship(back_populates="signoffs")
+
+
+class CertificateRow(Base):
+    __tablename__ = "certificates"
+    __table_args__ = (Index("ix_certificates_release", "release_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    release_id: Mapped[str] = mapped_column(ForeignKey("releases.id"))
+    statement_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    envelope: Mapped[str] = mapped_column(Text)
+    key_id: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
+
+    release: Mapped[ReleaseRow] = relationship()

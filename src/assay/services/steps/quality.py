@@ -48,7 +48,11 @@ class QualityStep(Step):
                     EvidenceKind.THEATER,
                     quality_format.MEDIA_TYPE,
                     document,
-                    {"theater": len(report.theater)},
+                    {
+                        "theater": len(report.theater),
+                        "stubs": sum(t["rule"] == "TH-S001" for t in report.theater),
+                        "test_theater": sum(t["rule"].startswith("TH-T") for t in report.theater),
+                    },
                 ),
             ),
             inputs=(f"source-tree:{report.files}",),
