@@ -193,6 +193,9 @@ class SigningSettings(BaseModel):
     """Key folder (``ASSAY_SIGNING_KEY_DIR``); private keys are encrypted, files 0600."""
     key: str = "default"
     """Name of the key that signs."""
+    trusted_keys: list[Path] = []
+    """Public key files (PEM) whose signatures certify and verify accept, relative to the
+    project, besides the public keys of ``key_dir``."""
 
 
 class Settings(BaseSettings):

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from assay import __version__
+from assay.cli import trust
 from assay.errors import AssayError
 from assay.services.sbom_format import SbomFormat
 
@@ -27,6 +28,9 @@ check_app = typer.Typer(help="Checks that produce evidence for the gates.", no_a
 app.add_typer(check_app, name="check")
 runs_app = typer.Typer(help="Certify runs: list them, mark a baseline.")
 app.add_typer(runs_app, name="runs")
+app.add_typer(trust.keys_app, name="keys")
+app.command("provenance")(trust.provenance)
+app.command("verify")(trust.verify)
 vulndb_app = typer.Typer(
     help="The vulnerability database: import OSV data, check it, serve it.", no_args_is_help=True
 )
@@ -137,6 +141,38 @@ def certify(
         )
     print_certify_result(result)
     if result.report.verdict.value != "ready":
+        raise typer.Exit(1)
+
+
+@app.command()
+def gates(
+    path: ProjectArg = Path(),
+    run: Annotated[
+        str | None,
+        typer.Option("--run", help="Judge this run (default: the newest).", show_default=False),
+    ] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    store: StoreOpt = None,
+) -> None:
+    """Judge the gate policy of assay.toml [gates] against a stored run's evidence.
+
+    Every gate is reported at once, with what was measured, the threshold, and why. Missing
+    or ambiguous evidence is unknown, which fails. Waivers apply until they expire; expired
+    ones are listed. Exit 0 when every gate passes or is waived, else 1.
+    """
+    from datetime import UTC, datetime
+
+    from assay.cli.output import print_gates
+    from assay.services.gates import gates_document, judge_stored_run
+    from assay.settings import load_settings
+
+    settings = load_settings(path, store={"url": store} if store else None)
+    outcome = judge_stored_run(settings, path, datetime.now(UTC).date(), run)
+    if json_output:
+        sys.stdout.write(gates_document(outcome))
+    else:
+        print_gates(outcome)
+    if outcome.verdict.value != "ready":
         raise typer.Exit(1)
 
 

@@ -16,10 +16,14 @@ from assay.core.monitoring import MonitoringFacts, Probe, monitoring_problems
 from assay.errors import AssayError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from assay.core.evidence import EvidenceRecord
+    from assay.core.gates import GateResult
     from assay.core.inventory import Inventory
     from assay.core.scan import ScanResult
     from assay.services.certify import CertifyResult
+    from assay.services.gates import GatesOutcome
     from assay.services.quality import QualityReport
     from assay.services.runs import RunListing
     from assay.services.slo import SloCheck
@@ -74,21 +78,44 @@ class RichProgress:
         self._console.print(f"[green]done[/] {title} ({seconds:.2f} s)")
 
 
-def print_certify_result(result: CertifyResult) -> None:
-    report = result.report
-    out = console()
-    table = Table(title=f"Readiness of {report.project}", title_justify="left")
-    for column in ("Gate", "Title", "Status", "Explanation"):
+def gate_table(title: str, gates: Sequence[GateResult], *, measured: bool = False) -> Table:
+    table = Table(title=title, title_justify="left")
+    columns = ["Gate", "Title", "Status"] + (["Measured", "Threshold"] if measured else [])
+    for column in [*columns, "Explanation"]:
         table.add_column(column, overflow="fold")
-    for gate in report.gates:
+    for gate in gates:
         style = _STATUS_STYLE[gate.status.value]
+        extra = [escape(gate.measured or "-"), escape(gate.threshold or "-")] if measured else []
         table.add_row(
             gate.gate.id,
             gate.gate.title,
             f"[{style}]{gate.status.value}[/]",
-            gate.explanation,
+            *extra,
+            escape(gate.explanation),
         )
-    out.print(table)
+    return table
+
+
+def print_gates(outcome: GatesOutcome) -> None:
+    out = console()
+    out.print(gate_table(f"Gates of run {outcome.run_id}", outcome.gates, measured=True))
+    for gate, why in outcome.disabled:
+        out.print(f"[yellow]{gate} is switched off[/]: {escape(why)}")
+    for result in outcome.gates:
+        for waiver in result.expired_waivers:
+            out.print(
+                f"[yellow]expired waiver[/] of {result.gate.id} by {escape(waiver.owner)} "
+                f"(expired {waiver.expires.isoformat()}): no longer applies"
+            )
+    colour = "green" if outcome.verdict.value == "ready" else "red"
+    out.print(f"Verdict: [bold {colour}]{outcome.verdict.value.upper()}[/]")
+    out.print(f"Policy digest: {outcome.policy_digest}")
+
+
+def print_certify_result(result: CertifyResult) -> None:
+    report = result.report
+    out = console()
+    out.print(gate_table(f"Readiness of {report.project}", report.gates))
     evidence = Table(title="Evidence collected", title_justify="left")
     for column in ("Kind", "SHA-256", "Size", "Summary"):
         evidence.add_column(column, overflow="fold")

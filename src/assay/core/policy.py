@@ -382,8 +382,9 @@ CHECKS: dict[str, CheckDefinition] = {
     "benchmark-regression": CheckDefinition(
         _benchmark_regression, ("performance",), {"max_regression_percent": 4.7}
     ),
+    # An unscored vulnerability may be critical: it fails until scored or suppressed.
     "vulnerabilities": CheckDefinition(
-        _vulnerabilities, ("vulnerabilities",), {"fail_on": ["critical", "high"]}
+        _vulnerabilities, ("vulnerabilities",), {"fail_on": ["critical", "high", "unknown"]}
     ),
     "no-secrets": CheckDefinition(_no_secrets, ("secrets",)),
     "power-of-ten": CheckDefinition(_power_of_ten, ("static-analysis",), {"min_compliance": 0.95}),

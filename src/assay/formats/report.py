@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from assay.core.gates import GateStatus, Waiver
+from assay.core.gates import GateResult, GateStatus, Waiver
 from assay.core.report import RunReport
 
-__all__ = ["to_json", "to_markdown"]
+__all__ = ["gate_dict", "to_json", "to_markdown"]
 
 _MARK = {
     GateStatus.PASS: "PASS",
@@ -33,22 +33,7 @@ def to_dict(report: RunReport) -> dict[str, Any]:
             "inputs_digest": report.inputs_digest,
         },
         "verdict": report.verdict.value,
-        "gates": [
-            {
-                "id": g.gate.id,
-                "title": g.gate.title,
-                "passes_when": g.gate.passes_when,
-                "status": g.status.value,
-                "measured": g.measured,
-                "threshold": g.threshold,
-                "evidence": list(g.evidence),
-                "explanation": g.explanation,
-                "judged": g.judged.value if g.judged else None,
-                "waiver": _waiver(g.waiver) if g.waiver else None,
-                "expired_waivers": [_waiver(w) for w in g.expired_waivers],
-            }
-            for g in report.gates
-        ],
+        "gates": [gate_dict(g) for g in report.gates],
         "policy": {
             "digest": report.policy_digest,
             "disabled": [{"gate": gate, "reason": why} for gate, why in report.disabled_gates],
@@ -75,6 +60,22 @@ def to_dict(report: RunReport) -> dict[str, Any]:
             }
             for s in report.steps
         ],
+    }
+
+
+def gate_dict(g: GateResult) -> dict[str, Any]:
+    return {
+        "id": g.gate.id,
+        "title": g.gate.title,
+        "passes_when": g.gate.passes_when,
+        "status": g.status.value,
+        "measured": g.measured,
+        "threshold": g.threshold,
+        "evidence": list(g.evidence),
+        "explanation": g.explanation,
+        "judged": g.judged.value if g.judged else None,
+        "waiver": _waiver(g.waiver) if g.waiver else None,
+        "expired_waivers": [_waiver(w) for w in g.expired_waivers],
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -30,6 +31,7 @@ from assay.store.database import Store
 
 __all__ = [
     "GatesOutcome",
+    "gates_document",
     "judge_items",
     "judge_records",
     "judge_stored_run",
@@ -153,3 +155,19 @@ def _outcome(
 ) -> GatesOutcome:
     results = evaluate_policy(policy, views, today)
     return GatesOutcome(run_id, results, verdict(results), policy.digest(), policy.disabled)
+
+
+def gates_document(outcome: GatesOutcome) -> str:
+    """The gate results as JSON, in the same shape as the run report's gates."""
+    from assay.formats.report import gate_dict
+
+    body = {
+        "run": outcome.run_id,
+        "verdict": outcome.verdict.value,
+        "policy": {
+            "digest": outcome.policy_digest,
+            "disabled": [{"gate": g, "reason": why} for g, why in outcome.disabled],
+        },
+        "gates": [gate_dict(g) for g in outcome.gates],
+    }
+    return json.dumps(body, indent=2, sort_keys=True) + "\n"

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from assay.core.evidence import EvidenceItem, EvidenceRecord
 from assay.core.ids import EvidenceId, RunId
 from assay.errors import NotFoundError, UsageError
-from assay.store.models import EvidenceRow, ProjectRow, RunRow
+from assay.store.models import CertificateRow, EvidenceRow, ProjectRow, RunRow
 
 __all__ = [
     "add_evidence",
@@ -24,6 +24,7 @@ __all__ = [
     "find_evidence",
     "find_run",
     "list_runs",
+    "revoked_certificates",
     "to_record",
 ]
 
@@ -156,3 +157,9 @@ def _one(rows: Sequence[T], what: str, ident: str, hint: str) -> T:
     if len(rows) > 1:
         raise UsageError(f"{ident!r} matches more than one {what}", hint="give more characters")
     return rows[0]
+
+
+def revoked_certificates(session: Session) -> Sequence[CertificateRow]:
+    return session.scalars(
+        select(CertificateRow).where(CertificateRow.revoked_at.is_not(None))
+    ).all()

@@ -1,0 +1,240 @@
+"""Verifying Assay documents offline: provenance, certificates, revocation lists.
+
+Only public keys are needed. A failure says why: malformed, unknown key, bad signature,
+digest mismatch, expired or revoked.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from assay.errors import NotFoundError, UsageError
+from assay.signing.dsse import FailureReason, VerificationFailure, open_envelope
+
+__all__ = [
+    "CERTIFICATE_PREDICATE",
+    "PROVENANCE_PREDICATE",
+    "REVOCATIONS_PREDICATE",
+    "Revoked",
+    "Verified",
+    "VerifyOutcome",
+    "read_envelope",
+    "revocations_of",
+    "statement_digest",
+    "verify_envelope",
+    "verify_file",
+]
+
+PROVENANCE_PREDICATE = "https://slsa.dev/provenance/v1"
+CERTIFICATE_PREDICATE = "https://assay.dev/readiness-certificate/v1"
+REVOCATIONS_PREDICATE = "https://assay.dev/revocation-list/v1"
+
+
+@dataclass(frozen=True)
+class Revoked:
+    statement_sha256: str
+    reason: str
+    revoked_at: str
+
+
+@dataclass(frozen=True)
+class Verified:
+    kind: str
+    """provenance, certificate, revocation list, or statement."""
+    key_id: str
+    statement: dict[str, Any]
+    statement_sha256: str
+    details: tuple[str, ...]
+
+
+def read_envelope(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise VerificationFailure(FailureReason.MALFORMED, f"no such file: {path}") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise VerificationFailure(FailureReason.MALFORMED, f"{path} is not JSON") from exc
+
+
+def statement_digest(envelope: Mapping[str, Any]) -> str:
+    """SHA-256 of the signed payload bytes: the identity of a certificate."""
+    return hashlib.sha256(base64.b64decode(str(envelope.get("payload", "")))).hexdigest()
+
+
+def verify_envelope(
+    envelope: Any,
+    keys: Mapping[str, Ed25519PublicKey],
+    *,
+    now: datetime,
+    artifacts: Path | None = None,
+    revoked: Mapping[str, Revoked] | None = None,
+) -> Verified:
+    """Verify the signature, then what the document's type asks for: artifact digests for
+    provenance, validity and revocation for certificates."""
+    document, signer = open_envelope(envelope, keys)
+    digest = statement_digest(envelope)
+    predicate_type = document.get("predicateType")
+    raw = document.get("predicate")
+    predicate: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    if predicate_type == PROVENANCE_PREDICATE:
+        details = _check_subjects(document, artifacts)
+        return Verified("provenance", signer, document, digest, details)
+    if predicate_type == CERTIFICATE_PREDICATE:
+        details = _check_certificate(predicate, digest, now, revoked or {})
+        return Verified("certificate", signer, document, digest, details)
+    if predicate_type == REVOCATIONS_PREDICATE:
+        count = len(document.get("subject") or [])
+        return Verified("revocation list", signer, document, digest, (f"{count} revoked",))
+    return Verified("statement", signer, document, digest, (f"predicate {predicate_type}",))
+
+
+def revocations_of(verified: Verified) -> dict[str, Revoked]:
+    """The entries of a verified revocation list, by certificate statement digest."""
+    if verified.kind != "revocation list":
+        raise VerificationFailure(
+            FailureReason.MALFORMED, "the revocation file is not a revocation list"
+        )
+    reasons = verified.statement.get("predicate", {}).get("revocations", {})
+    result = {}
+    for subject in verified.statement.get("subject") or []:
+        sha = str(subject.get("digest", {}).get("sha256", ""))
+        entry = reasons.get(sha, {}) if isinstance(reasons, dict) else {}
+        result[sha] = Revoked(sha, str(entry.get("reason", "")), str(entry.get("revoked_at", "")))
+    return result
+
+
+def _check_subjects(document: Mapping[str, Any], artifacts: Path | None) -> tuple[str, ...]:
+    subjects = document.get("subject")
+    if not isinstance(subjects, list) or not subjects:
+        raise VerificationFailure(FailureReason.MALFORMED, "the statement has no subjects")
+    if artifacts is None:
+        return (f"{len(subjects)} subject(s); artifacts not checked (no folder given)",)
+    details = []
+    for subject in subjects:
+        name = str(subject.get("name", ""))
+        expected = str(subject.get("digest", {}).get("sha256", ""))
+        path = artifacts / Path(name).name
+        if not path.is_file():
+            raise VerificationFailure(
+                FailureReason.DIGEST_MISMATCH, f"artifact {name} is not in {artifacts}"
+            )
+        actual = hashlib.sha256(path.read_bytes()).hexdigest()
+        if actual != expected:
+            raise VerificationFailure(
+                FailureReason.DIGEST_MISMATCH,
+                f"{name} has sha256 {actual[:16]}…, the provenance says {expected[:16]}…",
+            )
+        details.append(f"{name}: sha256 matches")
+    return tuple(details)
+
+
+def _check_certificate(
+    predicate: Mapping[str, Any], digest: str, now: datetime, revoked: Mapping[str, Revoked]
+) -> tuple[str, ...]:
+    if digest in revoked:
+        entry = revoked[digest]
+        raise VerificationFailure(
+            FailureReason.REVOKED, f"revoked on {entry.revoked_at}: {entry.reason}"
+        )
+    until = predicate.get("valid_until")
+    try:
+        valid_until = datetime.fromisoformat(str(until))
+    except ValueError as exc:
+        raise VerificationFailure(FailureReason.MALFORMED, "valid_until is not a time") from exc
+    if now > valid_until:
+        raise VerificationFailure(FailureReason.EXPIRED, f"expired on {until}")
+    release = predicate.get("release", {})
+    return (
+        f"release {release.get('project')} {release.get('name')}",
+        f"valid until {until}; next review {predicate.get('next_review')}",
+    )
+
+
+@dataclass(frozen=True)
+class VerifyOutcome:
+    verified: Verified | None
+    failure: VerificationFailure | None
+
+
+def verify_file(
+    document: Path,
+    key_files: list[Path],
+    *,
+    artifacts: Path | None = None,
+    revocations: Path | None = None,
+    project: Path | None = None,
+    now: datetime | None = None,
+) -> VerifyOutcome:
+    """Verify a document file with the given public keys (and, with ``project``, the
+    project's trusted keys and its store's revocations)."""
+    from assay.settings import load_settings
+    from assay.signing.keys import key_id, load_public_key
+
+    keys = {}
+    for path in key_files:
+        key = load_public_key(path)
+        keys[key_id(key)] = key
+    settings = load_settings(project) if project else None
+    if settings is not None:
+        from assay.services.signing import trusted_keys
+
+        keys.update(trusted_keys(settings))
+    if not keys:
+        raise UsageError(
+            "no trusted public key to verify with",
+            hint="pass --key PUBLIC.pem (from assay keys export-public)",
+        )
+    moment = now or datetime.now(UTC)
+    try:
+        revoked: dict[str, Revoked] = {}
+        if revocations is not None:
+            try:
+                listing = verify_envelope(read_envelope(revocations), keys, now=moment)
+            except VerificationFailure as failure:
+                raise VerificationFailure(
+                    failure.reason, f"revocation list {revocations}: {failure.detail}"
+                ) from failure
+            revoked.update(revocations_of(listing))
+        if settings is not None:
+            revoked.update(_stored_revocations(settings))
+        verified = verify_envelope(
+            read_envelope(document),
+            keys,
+            now=moment,
+            artifacts=artifacts or document.parent,
+            revoked=revoked,
+        )
+    except VerificationFailure as failure:
+        return VerifyOutcome(None, failure)
+    return VerifyOutcome(verified, None)
+
+
+def _stored_revocations(settings: Any) -> dict[str, Revoked]:
+    from assay.store import repositories as repo
+    from assay.store.database import Store
+
+    try:
+        store = Store.open(settings.store_url, settings.evidence_dir, create=False)
+    except NotFoundError:
+        return {}
+    try:
+        with store.transaction() as session:
+            return {
+                row.statement_sha256: Revoked(
+                    row.statement_sha256,
+                    row.revoke_reason or "",
+                    row.revoked_at.isoformat() if row.revoked_at else "",
+                )
+                for row in repo.revoked_certificates(session)
+            }
+    finally:
+        store.close()
