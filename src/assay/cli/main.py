@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from assay import __version__
-from assay.cli import trust
+from assay.cli import releases, trust
 from assay.errors import AssayError
 from assay.services.sbom_format import SbomFormat
 
@@ -29,6 +29,9 @@ app.add_typer(check_app, name="check")
 runs_app = typer.Typer(help="Certify runs: list them, mark a baseline.")
 app.add_typer(runs_app, name="runs")
 app.add_typer(trust.keys_app, name="keys")
+app.add_typer(releases.release_app, name="release")
+app.add_typer(releases.certificate_app, name="certificate")
+app.command("signoff")(releases.signoff)
 app.command("provenance")(trust.provenance)
 app.command("verify")(trust.verify)
 vulndb_app = typer.Typer(
@@ -124,6 +127,15 @@ def certify(
     python: PythonOpt = None,
     environment: EnvironmentOpt = False,
     store: StoreOpt = None,
+    author: Annotated[
+        str | None,
+        typer.Option(
+            "--author",
+            help="Who runs this certification (default: git user.email); the author may "
+            "not sign off a release of the run.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Collect evidence for the project, judge the gates and print the readiness verdict.
 
@@ -137,7 +149,12 @@ def certify(
     settings = load_settings(path, store={"url": store} if store else None)
     with RichProgress() as progress:
         result = certify_project(
-            path, settings, python=python, environment=environment, progress=progress
+            path,
+            settings,
+            python=python,
+            environment=environment,
+            progress=progress,
+            author=author,
         )
     print_certify_result(result)
     if result.report.verdict.value != "ready":

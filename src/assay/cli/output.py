@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from assay.services.certify import CertifyResult
     from assay.services.gates import GatesOutcome
     from assay.services.quality import QualityReport
+    from assay.services.releases import ReleaseStatus
     from assay.services.runs import RunListing
     from assay.services.slo import SloCheck
     from assay.services.vulndb import ImportReport, SnapshotInfo
@@ -110,6 +111,40 @@ def print_gates(outcome: GatesOutcome) -> None:
     colour = "green" if outcome.verdict.value == "ready" else "red"
     out.print(f"Verdict: [bold {colour}]{outcome.verdict.value.upper()}[/]")
     out.print(f"Policy digest: {outcome.policy_digest}")
+
+
+def print_release_status(status: ReleaseStatus) -> None:
+    out = console()
+    release = status.release
+    out.print(
+        f"Release [bold]{escape(release.name)}[/] of {escape(release.project)}: run "
+        f"{release.run_id}, evidence {release.evidence_digest[:16]}"
+    )
+    out.print(gate_table("Gates", status.gates.gates))
+    table = Table(title="Sign-offs", title_justify="left")
+    for column in ("Role", "Needed", "Approved by", "Blocked by", "Void / expired", "State"):
+        table.add_column(column, overflow="fold")
+    for role in status.roles:
+        stale = ", ".join(
+            [*(f"{s} (void)" for s in role.void), *(f"{s} (expired)" for s in role.expired)]
+        )
+        state = "[green]complete[/]" if role.satisfied else "[red]missing[/]"
+        table.add_row(
+            role.role,
+            str(role.needed),
+            escape(", ".join(role.approved_by) or "-"),
+            escape(", ".join(role.rejected_by) or "-"),
+            escape(stale or "-"),
+            state,
+        )
+    out.print(table)
+    missing = status.missing
+    if not missing:
+        out.print("[bold green]Ready for a certificate[/]: assay certificate issue " + release.name)
+        return
+    out.print("[bold red]Missing for a certificate:[/]")
+    for line in missing:
+        out.print(f"  - {escape(line)}", soft_wrap=True)
 
 
 def print_certify_result(result: CertifyResult) -> None:

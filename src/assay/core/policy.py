@@ -207,7 +207,8 @@ def _benchmark_regression(check: Check, read: _Reader) -> Judgement:
         regression <= limit,
         f"{regression:+.2f}%",
         f"<= {limit:g}%",
-        f"benchmarks {regression:+.2f}% against the baseline, beyond noise",
+        f"benchmarks {regression:+.2f}% against the baseline (changes inside their noise "
+        "count as none)",
         f"benchmarks regressed {regression:+.2f}% against the baseline (limit {limit:g}%)",
     )
 

@@ -108,10 +108,17 @@ class Store:
             raise _unavailable(exc) from exc
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A session whose work is committed together, or not at all."""
+    def transaction(self, *, exclusive: bool = False) -> Iterator[Session]:
+        """A session whose work is committed together, or not at all.
+
+        ``exclusive`` serialises writers that read before they write (a sign-off checks the
+        release's sign-offs, then adds one): SQLite takes its write lock at the start
+        (BEGIN IMMEDIATE); on PostgreSQL the caller locks the rows it reads FOR UPDATE.
+        """
         session = self.sessions()
         try:
+            if exclusive and self.engine.dialect.name == "sqlite":
+                session.execute(text("BEGIN IMMEDIATE"))
             yield session
             session.commit()
         except OperationalError as exc:

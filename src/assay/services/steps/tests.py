@@ -45,8 +45,11 @@ class TestResultsStep(Step):
         if settings.results:
             files = readers.classify([context.project / r for r in settings.results], listed=True)
         if settings.command:
-            # Only what this run wrote counts: older files would be evidence of another run.
-            files = {k: [p for p in v if p.stat().st_mtime >= began - 1] for k, v in files.items()}
+            # Of a kind the command writes, only what this run wrote counts: older files
+            # would be evidence of another run. Kinds it does not write (load-test results
+            # from a separate run, say) are read as found, and the notes name each file.
+            fresh = {k: [p for p in v if p.stat().st_mtime >= began - 1] for k, v in files.items()}
+            files = {k: fresh[k] if fresh[k] else v for k, v in files.items()}
         evidence: list[EvidenceItem] = []
         inputs: list[str] = []
         junit = [readers.read_junit(p) for p in files["junit"]]

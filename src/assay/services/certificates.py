@@ -1,0 +1,260 @@
+"""Readiness certificates: issued only when the release is ready, signed, revocable."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from assay import __version__
+from assay.core.gates import GateResult
+from assay.errors import NotFoundError, Refused, UsageError
+from assay.formats import certificate as certificate_format
+from assay.formats.report import gate_dict
+from assay.services.releases import ReleaseStatus, release_status
+from assay.services.signing import Passphrase, signing_key
+from assay.services.verify import CERTIFICATE_PREDICATE, REVOCATIONS_PREDICATE, statement_digest
+from assay.settings import Settings
+from assay.signing.dsse import sign_statement, statement
+from assay.signing.keys import key_id
+from assay.store import repositories as repo
+from assay.store.database import Store
+from assay.store.models import CertificateRow, ReleaseRow
+
+__all__ = [
+    "CertificateInfo",
+    "IssuedCertificate",
+    "issue_certificate",
+    "list_certificates",
+    "revocation_list",
+    "revoke_certificate",
+]
+
+VERIFIER_ID = "https://assay.dev/verifier/cli/v1"
+
+
+@dataclass(frozen=True)
+class IssuedCertificate:
+    id: str
+    statement_sha256: str
+    envelope_path: Path
+    markdown_path: Path
+    html_path: Path
+    valid_until: datetime
+
+
+@dataclass(frozen=True)
+class CertificateInfo:
+    id: str
+    release: str
+    statement_sha256: str
+    issued_at: datetime
+    valid_until: datetime
+    revoked_at: datetime | None
+    revoke_reason: str | None
+
+
+def issue_certificate(
+    settings: Settings,
+    project: Path,
+    release: str,
+    *,
+    now: datetime,
+    ask: Passphrase | None = None,
+    output: Path | None = None,
+) -> IssuedCertificate:
+    """Sign a certificate for the release, or refuse, listing everything still missing."""
+    status = release_status(settings, project, release, now)
+    if not status.ready:
+        raise Refused(
+            f"release {release} cannot be certified yet:\n  - " + "\n  - ".join(status.missing),
+            hint=f"see: assay release status {release}",
+        )
+    key = signing_key(settings, ask)
+    body = certificate_statement(status, now, settings)
+    envelope = sign_statement(body, key)
+    digest = statement_digest(envelope)
+    predicate = body["predicate"]
+    valid_until = datetime.fromisoformat(predicate["valid_until"])
+    store = Store.open(settings.store_url, settings.evidence_dir, create=False)
+    try:
+        with store.transaction(exclusive=True) as session:
+            row = CertificateRow(
+                id=repo.new_id(),
+                release_id=status.release.id,
+                statement_sha256=digest,
+                envelope=json.dumps(envelope, sort_keys=True),
+                key_id=key_id(key.public_key()),
+                issued_at=now,
+                valid_until=valid_until,
+            )
+            session.add(row)
+            certificate_id = row.id
+    finally:
+        store.close()
+    folder = output or settings.state_dir / "certificates" / certificate_id
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"{status.release.project}-{status.release.name}"
+    envelope_path = folder / f"{stem}.certificate.intoto.json"
+    envelope_path.write_text(json.dumps(envelope, indent=2, sort_keys=True) + "\n", "utf-8")
+    markdown_path = folder / f"{stem}.certificate.md"
+    markdown_path.write_text(certificate_format.to_markdown(body, digest), encoding="utf-8")
+    html_path = folder / f"{stem}.certificate.html"
+    html_path.write_text(certificate_format.to_html(body, digest), encoding="utf-8")
+    return IssuedCertificate(
+        certificate_id, digest, envelope_path, markdown_path, html_path, valid_until
+    )
+
+
+def certificate_statement(
+    status: ReleaseStatus, now: datetime, settings: Settings
+) -> dict[str, Any]:
+    """The unsigned in-toto statement of a certificate for a ready release."""
+    release = status.release
+    issued = now.astimezone(UTC).replace(microsecond=0)
+    valid_until = issued + relativedelta(months=settings.certificate.validity_months)
+    next_review = issued + relativedelta(months=settings.certificate.review_months)
+    conditions = [c for role in status.roles for c in role.conditions]
+    predicate = {
+        "verifier": {"id": VERIFIER_ID, "version": {"assay": __version__}},
+        "verificationResult": "PASSED",
+        "release": {
+            "project": release.project,
+            "name": release.name,
+            "run": release.run_id,
+            "commit": release.commit,
+            "evidence_digest": release.evidence_digest,
+        },
+        "policy": {
+            "digest": status.gates.policy_digest,
+            "disabled": [{"gate": g, "reason": why} for g, why in status.gates.disabled],
+        },
+        "gates": [_gate(g) for g in status.gates.gates],
+        "signoffs": [
+            {
+                "role": s.role,
+                "signer": s.signer,
+                "decision": s.decision.value,
+                "condition": s.condition,
+                "due": s.due.isoformat() if s.due else None,
+                "signed_at": s.signed_at.isoformat(),
+                "expires_at": s.expires_at.isoformat(),
+                "evidence_digest": s.evidence_digest,
+            }
+            for s in status.signoffs
+            if s.evidence_digest == release.evidence_digest
+            and any(s.signer in r.approved_by and s.role == r.role for r in status.roles)
+        ],
+        "conditions": [
+            {"role": c.role, "signer": c.signer, "condition": c.text, "due": c.due.isoformat()}
+            for c in conditions
+        ],
+        "issued_at": issued.isoformat(),
+        "valid_until": valid_until.isoformat(),
+        "next_review": next_review.isoformat(),
+    }
+    subject = [
+        {"name": f"{release.project}@{release.name}", "digest": {"sha256": release.evidence_digest}}
+    ]
+    return statement(subject, CERTIFICATE_PREDICATE, predicate)
+
+
+def revoke_certificate(
+    settings: Settings, ident: str, reason: str, *, now: datetime
+) -> CertificateInfo:
+    if not reason.strip():
+        raise UsageError("a revocation needs a reason", hint='--reason "why"')
+    store = Store.open(settings.store_url, settings.evidence_dir, create=False)
+    try:
+        with store.transaction(exclusive=True) as session:
+            row = _certificate(session, ident)
+            if row.revoked_at is not None:
+                raise UsageError(
+                    f"certificate {row.id} was already revoked on {row.revoked_at.isoformat()}"
+                )
+            row.revoked_at, row.revoke_reason = now, reason
+            session.flush()
+            return _info(row)
+    finally:
+        store.close()
+
+
+def list_certificates(settings: Settings) -> list[CertificateInfo]:
+    store = Store.open(settings.store_url, settings.evidence_dir, create=False)
+    try:
+        with store.transaction() as session:
+            rows = session.scalars(select(CertificateRow).order_by(CertificateRow.issued_at)).all()
+            return [_info(row) for row in rows]
+    finally:
+        store.close()
+
+
+def revocation_list(
+    settings: Settings, *, now: datetime, ask: Passphrase | None = None
+) -> dict[str, Any]:
+    """A signed list of the store's revoked certificates, for offline verification."""
+    revoked = [c for c in list_certificates(settings) if c.revoked_at is not None]
+    subjects = [
+        {"name": f"certificate:{c.id}", "digest": {"sha256": c.statement_sha256}} for c in revoked
+    ]
+    predicate = {
+        "issued_at": now.astimezone(UTC).replace(microsecond=0).isoformat(),
+        "revocations": {
+            c.statement_sha256: {
+                "reason": c.revoke_reason,
+                "revoked_at": c.revoked_at.isoformat() if c.revoked_at else None,
+                "release": c.release,
+            }
+            for c in revoked
+        },
+    }
+    return sign_statement(
+        statement(subjects, REVOCATIONS_PREDICATE, predicate), signing_key(settings, ask)
+    )
+
+
+def _gate(result: GateResult) -> dict[str, Any]:
+    body = gate_dict(result)
+    body.pop("passes_when", None)
+    return body
+
+
+def _certificate(session: Session, ident: str) -> CertificateRow:
+    ident = ident.lower().removeprefix("sha256:")
+    rows = session.scalars(
+        select(CertificateRow)
+        .where(
+            CertificateRow.id.startswith(ident, autoescape=True)
+            | CertificateRow.statement_sha256.startswith(ident, autoescape=True)
+        )
+        .limit(2)
+    ).all()
+    if not rows:
+        raise NotFoundError(
+            f"no certificate matches {ident!r}", hint="list them with: assay certificate list"
+        )
+    if len(rows) > 1:
+        raise UsageError(
+            f"{ident!r} matches more than one certificate", hint="give more characters"
+        )
+    found: CertificateRow = rows[0]
+    return found
+
+
+def _info(row: CertificateRow) -> CertificateInfo:
+    release: ReleaseRow = row.release
+    return CertificateInfo(
+        id=row.id,
+        release=f"{release.project.name}@{release.name}",
+        statement_sha256=row.statement_sha256,
+        issued_at=row.issued_at,
+        valid_until=row.valid_until,
+        revoked_at=row.revoked_at,
+        revoke_reason=row.revoke_reason,
+    )

@@ -1,0 +1,274 @@
+"""Releases and sign-offs: a release binds one run's evidence; roles approve it."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from assay.collectors.pyproject import project_name
+from assay.core.signoff import (
+    Decision,
+    RoleState,
+    Signoff,
+    missing_signoffs,
+    refusal,
+    role_states,
+)
+from assay.errors import NotFoundError, Refused, UsageError
+from assay.services.gates import GatesOutcome, judge_records
+from assay.settings import Settings
+from assay.store import repositories as repo
+from assay.store.database import Store
+from assay.store.models import ProjectRow, ReleaseRow, RunRow, SignoffRow
+
+__all__ = [
+    "ReleaseInfo",
+    "ReleaseStatus",
+    "create_release",
+    "evidence_digest",
+    "release_status",
+    "sign_off",
+    "update_release",
+]
+
+
+@dataclass(frozen=True)
+class ReleaseInfo:
+    id: str
+    project: str
+    name: str
+    run_id: str
+    evidence_digest: str
+    created_by: str
+    run_author: str | None
+    commit: str | None
+
+
+@dataclass(frozen=True)
+class ReleaseStatus:
+    release: ReleaseInfo
+    gates: GatesOutcome
+    roles: tuple[RoleState, ...]
+    signoffs: tuple[Signoff, ...]
+
+    @property
+    def missing(self) -> list[str]:
+        """Everything that stands between the release and a certificate."""
+        lines = [
+            f"gate {g.gate.id} ({g.gate.title}) is {g.status.value}: {g.explanation}"
+            for g in self.gates.gates
+            if g.status.value not in ("pass", "waived")
+        ]
+        return lines + missing_signoffs(self.roles)
+
+    @property
+    def ready(self) -> bool:
+        return not self.missing
+
+
+def evidence_digest(items: Sequence[tuple[str, str]]) -> str:
+    """SHA-256 over the sorted ``kind:sha256`` lines of a run's evidence."""
+    lines = sorted(f"{kind}:{sha}" for kind, sha in items)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def create_release(
+    settings: Settings, project: Path, name: str, *, run: str | None, by: str, now: datetime
+) -> ReleaseInfo:
+    """Bind a new release of the project to a run (default: the project's newest)."""
+    _check_name(name)
+    store = _open(settings)
+    try:
+        with store.transaction(exclusive=True) as session:
+            run_row = _run(session, project, run)
+            project_row = run_row.project
+            if _find(session, project_row, name, lock=False) is not None:
+                raise UsageError(
+                    f"release {name} of {project_row.name} already exists",
+                    hint=f"bind it to newer evidence with: assay release update {name}",
+                )
+            row = ReleaseRow(
+                id=repo.new_id(),
+                project_id=project_row.id,
+                name=name,
+                run_id=run_row.id,
+                evidence_digest=_digest_of(run_row),
+                created_at=now,
+                created_by=by,
+                updated_at=now,
+            )
+            session.add(row)
+            session.flush()
+            row.run = run_row
+            row.project = project_row
+            return _info(row)
+    finally:
+        store.close()
+
+
+def update_release(
+    settings: Settings, project: Path, name: str, *, run: str | None, now: datetime
+) -> tuple[ReleaseInfo, bool]:
+    """Bind the release to newer evidence; sign-offs of the old evidence become void.
+    Returns the release and whether its evidence changed."""
+    store = _open(settings)
+    try:
+        with store.transaction(exclusive=True) as session:
+            release = _release(session, project, name, lock=True)
+            run_row = _run(session, project, run)
+            digest = _digest_of(run_row)
+            changed = digest != release.evidence_digest
+            release.run_id, release.run, release.evidence_digest = run_row.id, run_row, digest
+            release.updated_at = now
+            session.flush()
+            return _info(release), changed
+    finally:
+        store.close()
+
+
+def release_status(settings: Settings, project: Path, name: str, now: datetime) -> ReleaseStatus:
+    """Gates (judged now, with the current policy and waivers) and sign-offs of a release."""
+    store = _open(settings)
+    try:
+        with store.transaction() as session:
+            release = _release(session, project, name, lock=False)
+            records = [repo.to_record(e) for e in release.run.evidence]
+            signoffs = tuple(_signoff(s) for s in release.signoffs)
+            info = _info(release)
+    finally:
+        store.close()
+    gates = judge_records(settings, records, now.date(), info.run_id)
+    roles = role_states(settings.signoff.roles, signoffs, info.evidence_digest, now)
+    return ReleaseStatus(info, gates, roles, signoffs)
+
+
+def sign_off(
+    settings: Settings,
+    project: Path,
+    name: str,
+    *,
+    role: str,
+    signer: str,
+    decision: Decision,
+    condition: str | None,
+    due: date | None,
+    now: datetime,
+) -> Signoff:
+    """Record one sign-off, under a lock on the release so that concurrent sign-offs see
+    each other: separation of duties holds however many signers act at once."""
+    roles = settings.signoff.roles
+    if role not in roles:
+        raise UsageError(
+            f"{role!r} is not a sign-off role of this project",
+            hint=f"roles: {', '.join(roles)} (set them in [signoff] roles)",
+        )
+    if not signer.strip():
+        raise UsageError("the signer is empty", hint="pass --as NAME")
+    if decision is Decision.CONDITIONAL:
+        if not condition or due is None:
+            raise UsageError(
+                "a conditional approval needs the condition and its due date",
+                hint='--conditional "what must happen" --due YYYY-MM-DD',
+            )
+        if due < now.date():
+            raise UsageError(f"the due date {due.isoformat()} has already passed")
+    store = _open(settings)
+    try:
+        with store.transaction(exclusive=True) as session:
+            release = _release(session, project, name, lock=True)
+            existing = [_signoff(s) for s in release.signoffs]
+            why = refusal(role, signer, existing, release.run.author)
+            if why:
+                raise Refused(f"sign-off refused: {why}", hint="ask another person to sign")
+            row = SignoffRow(
+                id=repo.new_id(),
+                release_id=release.id,
+                role=role,
+                signer=signer,
+                decision=decision.value,
+                condition=condition if decision is Decision.CONDITIONAL else None,
+                due=due if decision is Decision.CONDITIONAL else None,
+                evidence_digest=release.evidence_digest,
+                signed_at=now,
+                expires_at=now + timedelta(days=settings.signoff.validity_days),
+            )
+            session.add(row)
+            session.flush()
+            return _signoff(row)
+    finally:
+        store.close()
+
+
+def _check_name(name: str) -> None:
+    if not name.strip() or len(name) > 200 or any(c in name for c in "\n\r\t"):
+        raise UsageError(f"invalid release name {name!r}", hint="for example: 2.3.0")
+
+
+def _open(settings: Settings) -> Store:
+    return Store.open(settings.store_url, settings.evidence_dir, create=False)
+
+
+def _run(session: Session, project: Path, run: str | None) -> RunRow:
+    if run:
+        return repo.find_run(session, run)
+    rows = repo.list_runs(session, 1, project_name(project))
+    if not rows:
+        raise NotFoundError(
+            f"no runs of {project_name(project)} yet", hint="run: assay certify PATH"
+        )
+    return rows[0]
+
+
+def _find(session: Session, project: ProjectRow, name: str, *, lock: bool) -> ReleaseRow | None:
+    query = select(ReleaseRow).where(ReleaseRow.project_id == project.id, ReleaseRow.name == name)
+    if lock:
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
+def _release(session: Session, project: Path, name: str, *, lock: bool) -> ReleaseRow:
+    label = project_name(project)
+    project_row = session.scalar(select(ProjectRow).where(ProjectRow.name == label))
+    release = _find(session, project_row, name, lock=lock) if project_row else None
+    if release is None:
+        raise NotFoundError(
+            f"no release {name} of {label}",
+            hint=f"create it with: assay release create {name}",
+        )
+    return release
+
+
+def _digest_of(run: RunRow) -> str:
+    return evidence_digest([(e.kind, e.sha256) for e in run.evidence])
+
+
+def _info(row: ReleaseRow) -> ReleaseInfo:
+    return ReleaseInfo(
+        id=row.id,
+        project=row.project.name,
+        name=row.name,
+        run_id=row.run_id,
+        evidence_digest=row.evidence_digest,
+        created_by=row.created_by,
+        run_author=row.run.author,
+        commit=row.run.commit,
+    )
+
+
+def _signoff(row: SignoffRow) -> Signoff:
+    return Signoff(
+        role=row.role,
+        signer=row.signer,
+        decision=Decision(row.decision),
+        condition=row.condition,
+        due=row.due,
+        evidence_digest=row.evidence_digest,
+        signed_at=row.signed_at,
+        expires_at=row.expires_at,
+    )
