@@ -53,6 +53,14 @@ error can creep into a balance.
 Alert rules for the service that embeds the ledger are in monitoring/alerts.rules.yml.
 """,
     "CHANGELOG.md": "# Changelog\n\n## 1.0.0\n- First release.\n",
+    # Found by the claims step (a report-like name) and judged for the THEATER gate.
+    "COMPLETION_REPORT.md": """\
+# Ledger 1.0 completion report
+
+- ✅ All 3 tests passing
+- ✅ Zero critical vulnerabilities
+- ✅ 1,850 req/s with a p99 latency of 4 ms
+""",
     "src/ledger/__init__.py": '"""Double-entry ledger arithmetic."""\n',
     "src/ledger/book.py": '''\
 """Journal entries and balances, in integer cents."""
@@ -138,14 +146,6 @@ p95_ms = 50
 p99_ms = 100
 min_throughput_rps = 100
 max_error_rate = 0.01
-
-# Claims are judged by their own engine; until a completion report is declared, the
-# THEATER gate's claims part has no evidence.
-[[gates.waivers]]
-gate = "THEATER"
-owner = "release manager"
-reason = "no completion report is declared for this release"
-expires = {expires}
 """
 
 
@@ -164,7 +164,7 @@ def environment(root: Path) -> dict[str, str]:
     }
 
 
-def build(root: Path, *, store_url: str | None = None, expires: str = "2099-12-31") -> Path:
+def build(root: Path, *, store_url: str | None = None) -> Path:
     """Write the project, import vulnerability data and sign its artifact's provenance."""
     if not ADVISORIES.is_file():
         pytest.skip(f"the shared OSV advisories are not at {ADVISORIES} (CI always has them)")
@@ -173,7 +173,7 @@ def build(root: Path, *, store_url: str | None = None, expires: str = "2099-12-3
         (root / name).write_text(text, encoding="utf-8")
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     command += ["--junitxml=build/junit.xml"]
-    config = ASSAY_TOML.format(command=json.dumps(command), expires=expires)
+    config = ASSAY_TOML.format(command=json.dumps(command))
     if store_url:
         config = f'[store]\nurl = "{store_url}"\n\n' + config
     (root / "assay.toml").write_text(config, encoding="utf-8")

@@ -21,6 +21,7 @@ from assay.errors import ConfigError
 __all__ = [
     "AllowedSecret",
     "CertificateSettings",
+    "ClaimsSettings",
     "GatesSettings",
     "IgnoreEntry",
     "SecretSettings",
@@ -198,6 +199,15 @@ class SigningSettings(BaseModel):
     project, besides the public keys of ``key_dir``."""
 
 
+class ClaimsSettings(BaseModel):
+    """``[claims]``: the completion reports whose claims certify checks."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reports: list[str] = []
+    """Markdown reports, relative to the project; empty: report-like files found."""
+
+
 class Settings(BaseSettings):
     """Everything configurable about a run of Assay on one project."""
 
@@ -215,6 +225,7 @@ class Settings(BaseSettings):
     secrets: SecretSettings = SecretSettings()
     slo: SloSettings = SloSettings()
     gates: GatesSettings = GatesSettings()
+    claims: ClaimsSettings = ClaimsSettings()
     signoff: SignoffSettings = SignoffSettings()
     certificate: CertificateSettings = CertificateSettings()
     signing: SigningSettings = SigningSettings()

@@ -161,6 +161,71 @@ def certify(
         raise typer.Exit(1)
 
 
+class ClaimsFormat(enum.StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+@app.command()
+def claims(
+    reports: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Completion reports (Markdown). Default: [claims] reports, or report-like "
+            "Markdown files found in the project.",
+            show_default=False,
+        ),
+    ] = None,
+    project: ProjectOpt = Path(),
+    output_format: Annotated[
+        ClaimsFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ClaimsFormat.TABLE,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Check the numbers of a completion report against the project's evidence.
+
+    Coverage, test counts and pass rates, vulnerabilities by severity, latency and
+    throughput, error rate, availability, line counts, endpoints, files, completion,
+    compliance and overhead. Each claim is supported (within its tolerance), contradicted
+    (both values shown) or unverifiable (with the evidence that would settle it). Exit 1
+    when any claim is contradicted.
+    """
+    from assay.cli.output import print_claims
+    from assay.core.claims import Verdict
+    from assay.services.claims import (
+        check_claims,
+        claims_document,
+        find_reports,
+        measurements_for,
+    )
+    from assay.settings import load_settings
+
+    settings = load_settings(project, store={"url": store} if store else None)
+    paths = list(reports or find_reports(project, settings))
+    if not paths:
+        from assay.errors import UsageError
+
+        raise UsageError(
+            f"no completion report in {project}",
+            hint="pass a report: assay claims REPORT.md, or declare [claims] reports",
+        )
+    check = check_claims(paths, measurements_for(project, settings), project)
+    if output_format is ClaimsFormat.JSON or output:
+        document = claims_document(check)
+        if output:
+            output.write_text(document, encoding="utf-8")
+            print(f"wrote {output}")
+        else:
+            sys.stdout.write(document)
+    if output_format is ClaimsFormat.TABLE:
+        print_claims(check)
+    if check.count(Verdict.CONTRADICTED):
+        raise typer.Exit(1)
+
+
 @app.command()
 def gates(
     path: ProjectArg = Path(),

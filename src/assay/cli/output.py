@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from assay.core.inventory import Inventory
     from assay.core.scan import ScanResult
     from assay.services.certify import CertifyResult
+    from assay.services.claims import ClaimsCheck
     from assay.services.gates import GatesOutcome
     from assay.services.quality import QualityReport
     from assay.services.releases import ReleaseStatus
@@ -111,6 +112,36 @@ def print_gates(outcome: GatesOutcome) -> None:
     colour = "green" if outcome.verdict.value == "ready" else "red"
     out.print(f"Verdict: [bold {colour}]{outcome.verdict.value.upper()}[/]")
     out.print(f"Policy digest: {outcome.policy_digest}")
+
+
+def print_claims(check: ClaimsCheck) -> None:
+    out = console()
+    table = Table(title=f"Claims of {', '.join(check.reports)}", title_justify="left")
+    for column in ("Claim", "Where", "Claimed", "Measured", "Verdict", "Evidence"):
+        table.add_column(column, overflow="fold")
+    style = {"supported": "green", "contradicted": "red", "unverifiable": "magenta"}
+    for result in check.results:
+        claim = result.claim
+        claimed = "-" if claim.value is None else f"{claim.comparator} {claim.value:g} {claim.unit}"
+        label = " ".join(p for p in (claim.kind.value, claim.qualifier, claim.subject) if p)
+        measured = "-" if result.measured is None else f"{result.measured:g}"
+        table.add_row(
+            escape(label),
+            f"line {claim.line}",
+            escape(claimed.replace("= ", "")),
+            measured,
+            f"[{style[result.verdict.value]}]{result.verdict.value}[/]",
+            escape(result.evidence or result.explanation),
+        )
+    out.print(table)
+    summary = check.summary()
+    out.print(
+        f"{summary['claims']} claims: {summary['supported']} supported, "
+        f"{summary['contradicted']} contradicted, {summary['unverifiable']} unverifiable "
+        f"(evidence: {escape(check.evidence_source)})"
+    )
+    if not check.results:
+        out.print("no quantitative claim found in the report")
 
 
 def print_release_status(status: ReleaseStatus) -> None:

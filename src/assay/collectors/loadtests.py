@@ -33,6 +33,7 @@ def read_locust_summary(path: Path) -> LoadSummary:
         failures=total.failures,
         throughput_rps=total.requests_per_s,
         p50_ms=total.median_ms,
+        average_ms=total.average_ms,
         p95_ms=total.p95_ms,
         p99_ms=total.p99_ms,
     )
@@ -68,6 +69,7 @@ def read_k6(path: Path) -> LoadSummary:
         failures=round(rate * requests) if rate is not None and requests is not None else None,
         throughput_rps=_float(reqs.get("rate")),
         p50_ms=_float(duration.get("med")),
+        average_ms=_float(duration.get("avg")),
         p95_ms=_float(duration.get("p(95)")),
         p99_ms=_float(duration.get("p(99)")),
         duration_s=round(run_ms / 1000, 3) if isinstance(run_ms, int | float) else None,
@@ -109,10 +111,19 @@ def read_wrk(path: Path) -> LoadSummary:
         failures=failures,
         throughput_rps=float(rate.group(1)),
         p50_ms=percentiles.get(50),
+        average_ms=_wrk_average(text),
         p95_ms=None,
         p99_ms=percentiles.get(99),
         duration_s=float(total.group(2)) * _UNITS_MS[total.group(3)] / 1000,
     )
+
+
+_WRK_AVERAGE = re.compile(r"^\s*Latency\s+([\d.]+)(us|µs|ms|s|m|h)\b", re.MULTILINE)
+
+
+def _wrk_average(text: str) -> float | None:
+    match = _WRK_AVERAGE.search(text)
+    return float(match.group(1)) * _UNITS_MS[match.group(2)] if match else None
 
 
 def _float(value: Any) -> float | None:

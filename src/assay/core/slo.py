@@ -31,6 +31,7 @@ class LoadSummary:
     p99_ms: float | None
     duration_s: float | None = None
     error_rate_measured: float | None = None
+    average_ms: float | None = None
     """The tool's own failure rate, when it reports one rather than counts."""
 
     @property

@@ -78,6 +78,8 @@ def certify(
         if progress:
             progress.step_finished(step.name, step.title, seconds)
         evidence += outcome.evidence
+        summaries = context.shared.setdefault("summaries", {})
+        summaries.update({item.kind.value: item.summary for item in outcome.evidence})
         inputs += outcome.inputs
         steps.append(StepReport(step.name, step.title, seconds, outcome.notes, outcome.skipped))
 

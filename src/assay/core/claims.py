@@ -1,0 +1,535 @@
+"""Quantitative claims of completion reports: finding them in text, judging them.
+
+Extraction works on segments of a parsed Markdown document (a paragraph, a list item, a
+heading, a table row read as "metric: achieved value"). Each rule pairs a number with the
+words that say what it measures; a number that is a target, a goal or a plan is not a
+claim. Judging compares a claim with a measurement and a tolerance fitting its kind.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+__all__ = [
+    "Claim",
+    "ClaimKind",
+    "ClaimResult",
+    "Measured",
+    "Segment",
+    "Unmeasured",
+    "Verdict",
+    "extract_claims",
+    "judge_claim",
+]
+
+
+class ClaimKind(enum.StrEnum):
+    COVERAGE = "coverage"
+    TEST_COUNT = "test-count"
+    PASS_RATE = "pass-rate"
+    VULNERABILITIES = "vulnerabilities"
+    LATENCY = "latency"
+    THROUGHPUT = "throughput"
+    ERROR_RATE = "error-rate"
+    AVAILABILITY = "availability"
+    LINE_COUNT = "line-count"
+    ENDPOINT_COUNT = "endpoint-count"
+    FILE_COUNT = "file-count"
+    COMPLETION = "completion"
+    SCORE = "score"
+    OVERHEAD = "overhead"
+
+
+class Verdict(enum.StrEnum):
+    SUPPORTED = "supported"
+    CONTRADICTED = "contradicted"
+    UNVERIFIABLE = "unverifiable"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of the report's text with its line (1-based) and the heading above it."""
+
+    text: str
+    line: int
+    heading: str = ""
+    kind: str = "prose"
+    """prose, list, heading or table."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    kind: ClaimKind
+    value: float | None
+    """None for a claim without a number ("certified", "grade A+")."""
+    unit: str
+    text: str
+    line: int
+    qualifier: str = ""
+    """Severity, latency statistic, score name."""
+    subject: str = ""
+    """What a line count is of."""
+    comparator: str = "="
+    """``=``, ``<=`` (under, at most) or ``>=`` (over, at least)."""
+    decimals: int = 0
+    """Decimals as written: they set the tolerance of a percentage."""
+
+
+@dataclass(frozen=True)
+class Measured:
+    value: float
+    source: str
+    """Where the figure comes from (evidence, a file, the tree)."""
+
+
+@dataclass(frozen=True)
+class Unmeasured:
+    needs: str
+    """The evidence that would settle the claim."""
+
+
+Measurement = Measured | Unmeasured
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    claim: Claim
+    verdict: Verdict
+    measured: float | None
+    explanation: str
+    evidence: str = ""
+
+
+# --- extraction -----------------------------------------------------------------------------
+
+NUMBER = r"(?P<n>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+_NOT_ACHIEVED = re.compile(
+    r"(?i)\b(target(?:ed|s)?|goal|aim(?:ing)?|plan(?:ned)?|expect(?:ed)?|should|will|"
+    r"threshold|required?|requirement|budget|slo|objective|by next|next sprint)\b"
+)
+_BELOW = re.compile(
+    r"(?i)(under|below|less than|fewer than|at most|no more than|max(?:imum)?|<|≤)\s*$"
+)
+_ABOVE = re.compile(r"(?i)(over|above|more than|at least|min(?:imum)?|exceed(?:ing)?|>|≥)\s*$")
+
+
+@dataclass(frozen=True)
+class _Rule:
+    kind: ClaimKind
+    pattern: re.Pattern[str]
+    unit: str
+    qualifier: Callable[[re.Match[str]], str] = field(default=lambda m: "")
+    value: Callable[[re.Match[str]], float | None] | None = None
+    subject: Callable[[re.Match[str]], str] = field(default=lambda m: "")
+
+
+def _group(name: str, default: str = "") -> Callable[[re.Match[str]], str]:
+    def read(match: re.Match[str]) -> str:
+        value = match.groupdict().get(name)
+        return (value or default).lower().strip()
+
+    return read
+
+
+def _latency_qualifier(match: re.Match[str]) -> str:
+    word = (match.groupdict().get("q") or "average").lower()
+    return {
+        "avg": "average",
+        "mean": "average",
+        "median": "p50",
+        "95th percentile": "p95",
+        "99th percentile": "p99",
+    }.get(word, word)
+
+
+def _severity(match: re.Match[str]) -> str:
+    word = (match.groupdict().get("sev") or "any").lower()
+    return "medium" if word == "moderate" else word
+
+
+def _vulnerability_count(match: re.Match[str]) -> float:
+    word = match.group("n").lower()
+    return 0.0 if word in ("zero", "no", "none") else _number(word)
+
+
+_PCT = r"\s*(?:%|percent\b)"
+_LAT_Q = r"(?P<q>average|avg|mean|median|p50|p95|p99|95th percentile|99th percentile)"
+_SEV = r"(?P<sev>critical|high|medium|moderate|low)"
+_VULN_WORDS = r"(?:security\s+)?(?:vulnerabilit(?:y|ies)|vulns?|cves?|security issues)"
+_WORD = r"[A-Za-z_][\w/-]*(?:\.\w+)*"
+_NAME = r"(?P<subject>`[^`]+`|" + _WORD + r"(?:\s+" + _WORD + r"){0,2})"
+
+_RULES: tuple[_Rule, ...] = (
+    _Rule(
+        ClaimKind.COVERAGE,
+        re.compile(
+            NUMBER + _PCT + r"\s+(?:(?:test|code|line|branch|unit|statement)\s+){0,2}coverage", re.I
+        ),
+        "%",
+    ),
+    _Rule(ClaimKind.COVERAGE, re.compile(r"coverage\b[^.\d%\n]{0,40}?" + NUMBER + _PCT, re.I), "%"),
+    _Rule(
+        ClaimKind.PASS_RATE,
+        re.compile(
+            r"\ball\s+(?:" + NUMBER + r"\s+)?(?:\w+\s+)?tests?\s+(?:are\s+)?pass(?:ing|ed|es)?\b",
+            re.I,
+        ),
+        "%",
+        value=lambda m: 100.0,
+    ),
+    _Rule(
+        ClaimKind.PASS_RATE,
+        re.compile(NUMBER + _PCT + r"\s+(?:test\s+)?pass(?:ing)?\s+rate", re.I),
+        "%",
+    ),
+    _Rule(ClaimKind.PASS_RATE, re.compile(r"pass\s+rate[^\d\n]{0,20}" + NUMBER + _PCT, re.I), "%"),
+    _Rule(
+        ClaimKind.TEST_COUNT,
+        re.compile(
+            NUMBER + r"\+?\s+(?:unit\s+|automated\s+)?(?:test\s+cases|tests|test\s+functions)\b",
+            re.I,
+        ),
+        "tests",
+    ),
+    _Rule(
+        ClaimKind.TEST_COUNT,
+        re.compile(r"\b(?:test\s+cases|tests|test\s+count)\s*:\s*" + NUMBER + r"\b(?!\s*%)", re.I),
+        "tests",
+    ),
+    _Rule(
+        ClaimKind.VULNERABILITIES,
+        re.compile(
+            r"(?P<n>\d+|zero|no|none)\s+" + _SEV + r"(?:[- ]severity)?\s+" + _VULN_WORDS, re.I
+        ),
+        "vulnerabilities",
+        qualifier=_severity,
+        value=_vulnerability_count,
+    ),
+    _Rule(
+        ClaimKind.VULNERABILITIES,
+        re.compile(r"(?P<n>\d+|zero|no)\s+(?:known\s+)?" + _VULN_WORDS, re.I),
+        "vulnerabilities",
+        qualifier=_severity,
+        value=_vulnerability_count,
+    ),
+    _Rule(
+        ClaimKind.VULNERABILITIES,
+        re.compile(_SEV + r"\s+" + _VULN_WORDS + r"\s*:\s*(?P<n>\d+|zero|none)", re.I),
+        "vulnerabilities",
+        qualifier=_severity,
+        value=_vulnerability_count,
+    ),
+    _Rule(
+        ClaimKind.LATENCY,
+        re.compile(
+            NUMBER
+            + r"\s*(?P<u>ms|milliseconds|s|seconds)\s+(?:"
+            + _LAT_Q
+            + r"\s+)?(?:response\s+times?|latency)",
+            re.I,
+        ),
+        "ms",
+        qualifier=_latency_qualifier,
+    ),
+    _Rule(
+        ClaimKind.LATENCY,
+        re.compile(
+            _LAT_Q
+            + r"\s+(?:response\s+times?|latency)[^\d\n]{0,20}"
+            + NUMBER
+            + r"\s*(?P<u>ms|milliseconds|s|seconds)\b",
+            re.I,
+        ),
+        "ms",
+        qualifier=_latency_qualifier,
+    ),
+    _Rule(
+        ClaimKind.LATENCY,
+        re.compile(
+            r"(?:response\s+times?|latency)\s*\(?"
+            + _LAT_Q
+            + r"?\)?[^\d\n]{0,20}"
+            + NUMBER
+            + r"\s*(?P<u>ms|milliseconds|s|seconds)\b",
+            re.I,
+        ),
+        "ms",
+        qualifier=_latency_qualifier,
+    ),
+    _Rule(
+        ClaimKind.THROUGHPUT,
+        re.compile(
+            NUMBER
+            + r"\+?\s*(?:req/s|requests?\s*/\s*s(?:ec(?:ond)?)?|requests\s+per\s+second|rps)\b",
+            re.I,
+        ),
+        "req/s",
+    ),
+    _Rule(ClaimKind.ERROR_RATE, re.compile(NUMBER + _PCT + r"\s+error\s+rate", re.I), "%"),
+    _Rule(
+        ClaimKind.ERROR_RATE, re.compile(r"error\s+rate[^\d\n]{0,20}" + NUMBER + _PCT, re.I), "%"
+    ),
+    _Rule(
+        ClaimKind.AVAILABILITY, re.compile(NUMBER + _PCT + r"\s+(?:availability|uptime)", re.I), "%"
+    ),
+    _Rule(
+        ClaimKind.AVAILABILITY,
+        re.compile(r"(?:availability|uptime)[^\d\n]{0,20}" + NUMBER + _PCT, re.I),
+        "%",
+    ),
+    _Rule(
+        ClaimKind.LINE_COUNT,
+        re.compile(_NAME + r"\s*(?:\(|:|—|–|-|,|is|has)?\s*" + NUMBER + r"\s+lines\b", re.I),
+        "lines",
+        subject=lambda m: m.group("subject").strip("`").strip(),
+    ),
+    _Rule(
+        ClaimKind.ENDPOINT_COUNT,
+        re.compile(NUMBER + r"\s+(?:api\s+|rest\s+|http\s+)?(?:endpoints|routes)\b", re.I),
+        "endpoints",
+    ),
+    _Rule(
+        ClaimKind.FILE_COUNT,
+        re.compile(NUMBER + r"\s+(?:(?P<q>python|source|code|new|changed)\s+)?files\b", re.I),
+        "files",
+        qualifier=_group("q"),
+    ),
+    _Rule(
+        ClaimKind.COMPLETION,
+        re.compile(NUMBER + _PCT + r"\s+(?:complete[d]?|done|finished)\b", re.I),
+        "%",
+    ),
+    _Rule(ClaimKind.COMPLETION, re.compile(r"completion[^\d\n]{0,20}" + NUMBER + _PCT, re.I), "%"),
+    _Rule(
+        ClaimKind.SCORE,
+        re.compile(
+            r"(?P<q>quality|maintainability|health|code)\s+score[^\d\n]{0,15}" + NUMBER, re.I
+        ),
+        "",
+        qualifier=_group("q"),
+    ),
+    _Rule(
+        ClaimKind.SCORE,
+        re.compile(
+            r"(?P<q>power[- ]of[- ]ten\s+compliance|compliance)[^\d\n]{0,15}" + NUMBER + r"\s*%",
+            re.I,
+        ),
+        "%",
+        qualifier=lambda m: "compliance",
+    ),
+    _Rule(
+        ClaimKind.SCORE,
+        re.compile(
+            r"(?P<q>sigma)(?:\s+level)?[^\d\n]{0,10}"
+            + NUMBER
+            + r"|"
+            + r"(?P<n2>\d+(?:\.\d+)?)\s*(?:σ|sigma)\b",
+            re.I,
+        ),
+        "",
+        qualifier=lambda m: "sigma",
+        value=lambda m: _number(m.group("n") or m.group("n2")),
+    ),
+    _Rule(
+        ClaimKind.SCORE,
+        re.compile(
+            r"\b(?:grade|rated|rating)\s*[:\-]?\s*(?P<g>[A-F][+-]?)(?![\w])|\b(?P<c>production[- ]certified|certified)\b",
+            re.I,
+        ),
+        "",
+        qualifier=lambda m: "grade" if m.group("g") else "certified",
+        value=lambda m: None,
+    ),
+    _Rule(
+        ClaimKind.OVERHEAD,
+        re.compile(
+            NUMBER
+            + _PCT
+            + r"\s+(?:(?:performance|runtime|cpu|memory|latency|pipeline|ci|build|total)\s+)?overhead",
+            re.I,
+        ),
+        "%",
+    ),
+    _Rule(ClaimKind.OVERHEAD, re.compile(r"overhead[^\d\n]{0,30}" + NUMBER + _PCT, re.I), "%"),
+)
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def _decimals(text: str) -> int:
+    return len(text.split(".", 1)[1]) if "." in text else 0
+
+
+def extract_claims(segments: Iterable[Segment]) -> list[Claim]:
+    """Every claim in the segments, once per kind, value and line."""
+    claims: list[Claim] = []
+    seen: set[tuple[ClaimKind, float | None, int, str]] = set()
+    for segment in segments:
+        text = _clean(segment.text)
+        for rule in _RULES:
+            for match in rule.pattern.finditer(text):
+                before = text[max(0, match.start() - 40) : match.start()]
+                inside = text[match.start() : match.end()]
+                if _NOT_ACHIEVED.search(before.split(";")[-1]) or _NOT_ACHIEVED.search(inside):
+                    continue
+                claim = _claim(rule, match, text, segment)
+                if claim is None:
+                    continue
+                key = (claim.kind, claim.value, claim.line, claim.qualifier + claim.subject)
+                if key in seen or _less_specific(claim, claims):
+                    continue
+                seen.add(key)
+                claims.append(claim)
+    return claims
+
+
+def _less_specific(claim: Claim, found: list[Claim]) -> bool:
+    """A latency read as the default "average" where a rule already read its statistic."""
+    return (
+        claim.kind is ClaimKind.LATENCY
+        and claim.qualifier == "average"
+        and any(
+            c.kind is ClaimKind.LATENCY and c.line == claim.line and c.value == claim.value
+            for c in found
+        )
+    )
+
+
+def _claim(rule: _Rule, match: re.Match[str], text: str, segment: Segment) -> Claim | None:
+    raw = match.groupdict().get("n")
+    if rule.value is not None:
+        value = rule.value(match)
+    elif raw is None:
+        return None
+    else:
+        value = _number(raw)
+    unit = rule.unit
+    seconds = (match.groupdict().get("u") or "ms").lower() in ("s", "seconds")
+    if rule.kind is ClaimKind.LATENCY and value is not None and seconds:
+        value = value * 1000
+    anchor = match.start("n") if raw and match.groupdict().get("n") else match.start()
+    before = text[:anchor]
+    comparator = "="
+    if _BELOW.search(before[-20:]):
+        comparator = "<="
+    elif _ABOVE.search(before[-20:]) or (raw and text[match.end("n") : match.end("n") + 1] == "+"):
+        comparator = ">="
+    subject = rule.subject(match)
+    if rule.kind is ClaimKind.LINE_COUNT:
+        subject = _line_subject(text[: match.start("n")], subject)
+        if not subject:
+            return None
+    line = segment.line + text[: match.start("n") if raw else match.start()].count("\n")
+    sentence = text.splitlines()[line - segment.line] if text else ""
+    return Claim(
+        kind=rule.kind,
+        value=value,
+        unit=unit,
+        text=sentence.strip()[:300],
+        line=line,
+        qualifier=rule.qualifier(match),
+        subject=subject,
+        comparator=comparator,
+        decimals=_decimals(raw) if raw else 0,
+    )
+
+
+_STOP = {"is", "has", "was", "are", "at", "with", "of", "the", "a", "an", "now", "total", "in"}
+_FILE_LIKE = re.compile(
+    r"`([^`]+)`|([\w-]+(?:/[\w.-]+)+|[\w-]+\.(?:py|js|ts|go|rs|java|rb|toml|md))"
+)
+
+
+def _line_subject(before: str, words: str) -> str:
+    """What a line count is of: the nearest file-like name, else the words before it."""
+    clause = re.split(r"[.;!?]\s+(?=[A-Z`])", before)[-1]  # this sentence only
+    names = list(_FILE_LIKE.finditer(clause[-80:]))
+    if names:
+        last = names[-1]
+        return (last.group(1) or last.group(2)).strip()
+    kept = [w for w in words.split() if w.lower() not in _STOP]
+    return " ".join(kept)
+
+
+_EMOJI = re.compile("[\u2600-\u27bf\U0001f300-\U0001faff\ufe0f]")
+
+
+def _clean(text: str) -> str:
+    """Status markers and emphasis are not part of a claim's words; line breaks stay, so a
+    claim's line is known even when its sentence spans lines."""
+    text = _EMOJI.sub(" ", text.replace("**", "").replace("__", ""))
+    return re.sub(r"[ \t\u00a0]+", " ", text).strip()
+
+
+# --- judging --------------------------------------------------------------------------------
+
+_PERCENT_KINDS = {
+    ClaimKind.COVERAGE,
+    ClaimKind.PASS_RATE,
+    ClaimKind.ERROR_RATE,
+    ClaimKind.AVAILABILITY,
+    ClaimKind.COMPLETION,
+    ClaimKind.OVERHEAD,
+}
+_COUNT_KINDS = {
+    ClaimKind.TEST_COUNT,
+    ClaimKind.VULNERABILITIES,
+    ClaimKind.ENDPOINT_COUNT,
+    ClaimKind.FILE_COUNT,
+}
+RELATIVE_TOLERANCE = 0.10
+"""Latency and throughput vary from run to run: within 10% of the measurement holds."""
+
+
+def tolerance(claim: Claim, measured: float) -> float:
+    """How far the measurement may be from the claim and still support it."""
+    if claim.kind in _PERCENT_KINDS or (claim.kind is ClaimKind.SCORE and claim.unit == "%"):
+        return max(0.5 / 10.0**claim.decimals, 0.05)  # "95%" holds from 94.5% to 95.5%
+    if claim.kind in _COUNT_KINDS:
+        return 0.0
+    if claim.kind is ClaimKind.LINE_COUNT:
+        return max(1.0, 0.01 * measured)
+    if claim.kind is ClaimKind.SCORE:
+        return 0.5 / 10.0**claim.decimals
+    return RELATIVE_TOLERANCE * measured
+
+
+def judge_claim(claim: Claim, measurement: Measurement) -> ClaimResult:
+    if isinstance(measurement, Unmeasured):
+        return ClaimResult(claim, Verdict.UNVERIFIABLE, None, f"not measured: {measurement.needs}")
+    if claim.value is None:
+        return ClaimResult(
+            claim, Verdict.UNVERIFIABLE, None, "a claim without a defined measurement"
+        )
+    measured = measurement.value
+    slack = tolerance(claim, measured)
+    if claim.comparator == "<=":
+        holds = measured <= claim.value + slack
+    elif claim.comparator == ">=":
+        holds = measured >= claim.value - slack
+    else:
+        holds = abs(measured - claim.value) <= slack
+    shown = f"{_show(claim.value)}{claim.unit and ' ' + claim.unit}"
+    sign = {"=": "", "<=": "at most ", ">=": "at least "}[claim.comparator]
+    verdict = Verdict.SUPPORTED if holds else Verdict.CONTRADICTED
+    explanation = f"claimed {sign}{shown}, measured {_show(measured)} ({measurement.source})"
+    return ClaimResult(claim, verdict, round(measured, 6), explanation, measurement.source)
+
+
+def _show(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
+
+
+def judge_all(
+    claims: Sequence[Claim], measure: Callable[[Claim], Measurement]
+) -> list[ClaimResult]:
+    return [judge_claim(claim, measure(claim)) for claim in claims]
+
+
+def counts(results: Sequence[ClaimResult]) -> Mapping[str, int]:
+    return {verdict.value: sum(r.verdict is verdict for r in results) for verdict in Verdict}
