@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from assay import __version__
-from assay.cli import releases, trust
+from assay.cli import audit, releases, trust
 from assay.errors import AssayError
 from assay.services.sbom_format import SbomFormat
 
@@ -29,6 +29,7 @@ app.add_typer(check_app, name="check")
 runs_app = typer.Typer(help="Certify runs: list them, mark a baseline.")
 app.add_typer(runs_app, name="runs")
 app.add_typer(trust.keys_app, name="keys")
+app.add_typer(audit.audit_app, name="audit")
 app.add_typer(releases.release_app, name="release")
 app.add_typer(releases.certificate_app, name="certificate")
 app.command("signoff")(releases.signoff)
@@ -292,7 +293,9 @@ def runs_baseline(
     from assay.settings import load_settings
 
     settings = load_settings(project, store={"url": store} if store else None)
-    run_id, name = mark_baseline(settings, run, marked=not clear)
+    from assay.collectors.git import current_user
+
+    run_id, name = mark_baseline(settings, run, marked=not clear, actor=current_user(project))
     state = "no longer a baseline" if clear else "is now the performance baseline"
     print(f"run {run_id} of {name} {state}")
 
@@ -616,7 +619,9 @@ def vulndb_import(
     from assay.settings import load_settings
 
     settings = load_settings(project, store={"url": store} if store else None)
-    print_import(import_export(settings, source))
+    from assay.collectors.git import current_user
+
+    print_import(import_export(settings, source, actor=current_user(project)))
 
 
 @vulndb_app.command("status")

@@ -85,9 +85,13 @@ def release_update(
     store: StoreOpt = None,
 ) -> None:
     """Bind the release to newer evidence. Sign-offs of the old evidence become void."""
+    from assay.collectors.git import current_user
     from assay.services.releases import update_release
 
-    info, changed = update_release(_settings(project, store), project, name, run=run, now=_now())
+    settings = _settings(project, store)
+    info, changed = update_release(
+        settings, project, name, run=run, now=_now(), by=current_user(project)
+    )
     print(f"release {info.name} bound to run {info.run_id}")
     if changed:
         print("the evidence changed: earlier sign-offs are void and must be given again")
@@ -211,10 +215,17 @@ def certificate_issue(
     """Issue a signed readiness certificate, only when every gate passes or is waived and
     every required sign-off is valid with no condition past due. Exit 1, listing what is
     missing, otherwise."""
+    from assay.collectors.git import current_user
     from assay.services.certificates import issue_certificate
 
     issued = issue_certificate(
-        _settings(project, store, key), project, release, now=_now(), ask=_ask, output=output
+        _settings(project, store, key),
+        project,
+        release,
+        now=_now(),
+        ask=_ask,
+        output=output,
+        actor=current_user(project),
     )
     print(f"certificate {issued.id} for {release}, valid until {issued.valid_until:%Y-%m-%d}")
     print(f"statement sha256 {issued.statement_sha256}")
@@ -249,9 +260,13 @@ def certificate_revoke(
     store: StoreOpt = None,
 ) -> None:
     """Revoke a certificate; verification fails for it from now on."""
+    from assay.collectors.git import current_user
     from assay.services.certificates import revoke_certificate
 
-    info = revoke_certificate(_settings(project, store), certificate, reason, now=_now())
+    settings = _settings(project, store)
+    info = revoke_certificate(
+        settings, certificate, reason, now=_now(), actor=current_user(project)
+    )
     print(f"revoked certificate {info.id} of {info.release}: {reason}")
     print("publish the list for offline verifiers: assay certificate revocations -o FILE")
 

@@ -17,6 +17,7 @@ from assay.core.gates import GateResult
 from assay.errors import NotFoundError, Refused, UsageError
 from assay.formats import certificate as certificate_format
 from assay.formats.report import gate_dict
+from assay.services.audit import AuditEvent, audit_log
 from assay.services.releases import ReleaseStatus, release_status
 from assay.services.signing import Passphrase, signing_key
 from assay.services.verify import CERTIFICATE_PREDICATE, REVOCATIONS_PREDICATE, statement_digest
@@ -68,6 +69,7 @@ def issue_certificate(
     now: datetime,
     ask: Passphrase | None = None,
     output: Path | None = None,
+    actor: str = "unknown",
 ) -> IssuedCertificate:
     """Sign a certificate for the release, or refuse, listing everything still missing."""
     status = release_status(settings, project, release, now)
@@ -96,6 +98,14 @@ def issue_certificate(
             )
             session.add(row)
             certificate_id = row.id
+            subject = f"{status.release.project}@{status.release.name}"
+            payload = {
+                "certificate": row.id,
+                "statement_sha256": digest,
+                "valid_until": str(valid_until),
+            }
+            event = AuditEvent(actor, "certificate.issued", subject, payload)
+            audit_log(settings).record(session, [event], now)
     finally:
         store.close()
     folder = output or settings.state_dir / "certificates" / certificate_id
@@ -166,7 +176,7 @@ def certificate_statement(
 
 
 def revoke_certificate(
-    settings: Settings, ident: str, reason: str, *, now: datetime
+    settings: Settings, ident: str, reason: str, *, now: datetime, actor: str = "unknown"
 ) -> CertificateInfo:
     if not reason.strip():
         raise UsageError("a revocation needs a reason", hint='--reason "why"')
@@ -180,7 +190,11 @@ def revoke_certificate(
                 )
             row.revoked_at, row.revoke_reason = now, reason
             session.flush()
-            return _info(row)
+            info = _info(row)
+            payload = {"reason": reason, "statement_sha256": row.statement_sha256}
+            event = AuditEvent(actor, "certificate.revoked", row.id, payload)
+            audit_log(settings).record(session, [event], now)
+            return info
     finally:
         store.close()
 

@@ -18,6 +18,7 @@ from assay.core.ids import RunId
 from assay.core.report import RunReport, StepReport
 from assay.errors import UsageError
 from assay.formats import report as report_format
+from assay.services.audit import AuditEvent, audit_log
 from assay.services.gates import judge_items, load_policy
 from assay.services.steps import StepContext, available_steps
 from assay.settings import Settings
@@ -88,6 +89,7 @@ def certify(
     git = git_state(project)
     inputs_digest = hashlib.sha256("\n".join(sorted(inputs)).encode()).hexdigest()
     name = project_name(project)
+    actor = author or current_user(project)
 
     store = Store.open(settings.store_url, settings.evidence_dir)
     try:
@@ -107,7 +109,7 @@ def certify(
                     verdict=outcome_verdict.value,
                     assay_version=__version__,
                     inputs_digest=inputs_digest,
-                    author=author or current_user(project),
+                    author=actor,
                 ),
             )
             rows = [
@@ -116,6 +118,21 @@ def certify(
             ]
             session.flush()
             records = tuple(repo.to_record(row) for row in rows)
+            events = [AuditEvent(actor, "evidence.stored", r.sha256, r.summary) for r in records]
+            events.append(
+                AuditEvent(
+                    actor,
+                    "run.certified",
+                    run.id,
+                    {
+                        "verdict": outcome_verdict.value,
+                        "inputs_digest": inputs_digest,
+                        "policy": judged.policy_digest,
+                        "gates": {g.gate.id: g.status.value for g in gates},
+                    },
+                )
+            )
+            audit_log(settings).record(session, events, finished)
             run_id = RunId(run.id)
     finally:
         store.close()

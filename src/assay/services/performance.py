@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from assay.collectors import results as readers
@@ -17,6 +18,7 @@ from assay.core.evidence import EvidenceKind
 from assay.core.perf import PerformanceComparison, compare
 from assay.core.results import Benchmark
 from assay.errors import NotFoundError, UsageError
+from assay.services.audit import AuditEvent, audit_log
 from assay.settings import Settings
 from assay.store import repositories as repo
 from assay.store.database import Store
@@ -117,7 +119,9 @@ def stored_baseline(settings: Settings, project: str) -> Baseline | None:
         store.close()
 
 
-def mark_baseline(settings: Settings, run_ident: str, *, marked: bool = True) -> tuple[str, str]:
+def mark_baseline(
+    settings: Settings, run_ident: str, *, marked: bool = True, actor: str = "unknown"
+) -> tuple[str, str]:
     """Mark (or unmark) a run as its project's performance baseline: (run id, project)."""
     store = Store.open(settings.store_url, settings.evidence_dir, create=False)
     try:
@@ -129,6 +133,9 @@ def mark_baseline(settings: Settings, run_ident: str, *, marked: bool = True) ->
                     hint="certify with benchmark results (pytest --benchmark-json) first",
                 )
             run.baseline = marked
+            action = "run.baseline_marked" if marked else "run.baseline_cleared"
+            event = AuditEvent(actor, action, run.id, {"project": run.project.name})
+            audit_log(settings).record(session, [event], datetime.now(UTC))
             return run.id, run.project.name
     finally:
         store.close()

@@ -21,6 +21,7 @@ from assay.core.signoff import (
     role_states,
 )
 from assay.errors import NotFoundError, Refused, UsageError
+from assay.services.audit import AuditEvent, audit_log
 from assay.services.gates import GatesOutcome, judge_records
 from assay.settings import Settings
 from assay.store import repositories as repo
@@ -107,13 +108,23 @@ def create_release(
             session.flush()
             row.run = run_row
             row.project = project_row
-            return _info(row)
+            info = _info(row)
+            payload = {"run": info.run_id, "evidence_digest": info.evidence_digest}
+            event = AuditEvent(by, "release.created", f"{info.project}@{name}", payload)
+            audit_log(settings).record(session, [event], now)
+            return info
     finally:
         store.close()
 
 
 def update_release(
-    settings: Settings, project: Path, name: str, *, run: str | None, now: datetime
+    settings: Settings,
+    project: Path,
+    name: str,
+    *,
+    run: str | None,
+    now: datetime,
+    by: str = "unknown",
 ) -> tuple[ReleaseInfo, bool]:
     """Bind the release to newer evidence; sign-offs of the old evidence become void.
     Returns the release and whether its evidence changed."""
@@ -127,7 +138,11 @@ def update_release(
             release.run_id, release.run, release.evidence_digest = run_row.id, run_row, digest
             release.updated_at = now
             session.flush()
-            return _info(release), changed
+            info = _info(release)
+            payload = {"run": info.run_id, "evidence_digest": digest, "changed": changed}
+            event = AuditEvent(by, "release.updated", f"{info.project}@{name}", payload)
+            audit_log(settings).record(session, [event], now)
+            return info, changed
     finally:
         store.close()
 
@@ -200,7 +215,19 @@ def sign_off(
             )
             session.add(row)
             session.flush()
-            return _signoff(row)
+            entry = _signoff(row)
+            payload = {
+                "role": role,
+                "decision": decision.value,
+                "condition": entry.condition,
+                "due": entry.due.isoformat() if entry.due else None,
+                "evidence_digest": entry.evidence_digest,
+            }
+            subject = f"{release.project.name}@{name}"
+            audit_log(settings).record(
+                session, [AuditEvent(signer, "signoff.recorded", subject, payload)], now
+            )
+            return entry
     finally:
         store.close()
 

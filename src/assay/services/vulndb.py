@@ -17,6 +17,7 @@ from assay.collectors.osv_export import read_export
 from assay.core.inventory import canonical_name
 from assay.core.osv import MalformedRecord, Vulnerability, normalise_times, parse_record
 from assay.core.vulnmatch import affects
+from assay.services.audit import AuditEvent, audit_log
 from assay.settings import Settings
 from assay.store import repositories as repo
 from assay.store.database import Store
@@ -59,7 +60,9 @@ def open_store(settings: Settings, *, create: bool = True) -> Store:
     return Store.open(settings.store_url, settings.evidence_dir, create=create)
 
 
-def import_export(settings: Settings, path: Path, *, now: datetime | None = None) -> ImportReport:
+def import_export(
+    settings: Settings, path: Path, *, now: datetime | None = None, actor: str = "unknown"
+) -> ImportReport:
     """Replace the vulnerability data with the records of an OSV export.
 
     Malformed records are left out and reported by id; the rest are imported in one
@@ -136,6 +139,9 @@ def import_export(settings: Settings, path: Path, *, now: datetime | None = None
                     newest_modified=info.newest_modified,
                 )
             )
+            payload = {"digest": info.digest, "records": info.record_count}
+            event = AuditEvent(actor, "vulndb.imported", info.source, payload)
+            audit_log(settings).record(session, [event], info.imported_at)
     finally:
         store.close()
     return ImportReport(info, tuple(sorted(rejected)), time.perf_counter() - began)

@@ -1,0 +1,77 @@
+"""CLI: the tamper-evident audit log."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+audit_app = typer.Typer(
+    help="The audit log: verify it, prove an entry is in it, export it.", no_args_is_help=True
+)
+
+ProjectOpt = Annotated[Path, typer.Option("--project", "-C", help="Project folder.")]
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store", help="Store URL (default: sqlite in PROJECT/.assay).", show_default=False
+    ),
+]
+
+
+def _settings(project: Path, store: str | None):  # type: ignore[no-untyped-def]
+    from assay.settings import load_settings
+
+    return load_settings(project, store={"url": store} if store else None)
+
+
+@audit_app.command("verify")
+def audit_verify(project: ProjectOpt = Path(), store: StoreOpt = None) -> None:
+    """Recompute every entry's leaf hash and every signed tree head.
+
+    Exit 0 when the log is intact; 1 naming the first entry that was edited, deleted,
+    moved or inserted.
+    """
+    from assay.services.audit import verify_log
+
+    report = verify_log(_settings(project, store))
+    if report.ok:
+        print(f"audit log intact: {report.entries} entries, {report.checkpoints} checkpoints")
+        print(f"root {report.root}")
+        print(f"verifier key {report.verifier_key}")
+        return
+    print(f"audit log damaged: first bad entry {report.first_bad}", file=sys.stderr)
+    for problem in report.problems:
+        print(f"  {problem}", file=sys.stderr)
+    raise typer.Exit(1)
+
+
+@audit_app.command("proof")
+def audit_proof(
+    seq: Annotated[int, typer.Argument(help="Entry number.")],
+    project: ProjectOpt = Path(),
+    store: StoreOpt = None,
+) -> None:
+    """Print an inclusion proof (RFC 6962) of one entry in the newest signed checkpoint."""
+    from assay.services.audit import proof
+
+    sys.stdout.write(json.dumps(proof(_settings(project, store), seq), indent=2) + "\n")
+
+
+@audit_app.command("export")
+def audit_export(
+    output_format: Annotated[str, typer.Option("--format", help="Only jsonl.")] = "jsonl",
+    project: ProjectOpt = Path(),
+    store: StoreOpt = None,
+) -> None:
+    """Every entry as a JSON line, then the newest signed checkpoint."""
+    from assay.errors import UsageError
+    from assay.services.audit import export_jsonl
+
+    if output_format != "jsonl":
+        raise UsageError(f"unknown format {output_format!r}", hint="use --format jsonl")
+    for line in export_jsonl(_settings(project, store)):
+        sys.stdout.write(line + "\n")

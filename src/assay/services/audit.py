@@ -1,0 +1,338 @@
+"""The audit log: every state change appends entries in the same transaction as the change.
+
+Entries are leaves of an RFC 6962 Merkle tree; each appending transaction ends with a
+checkpoint (tree size and root) signed as a C2SP signed note with the store's audit key.
+``verify_log`` recomputes every leaf and tree head and names the first entry that does not
+match; ``proof`` gives an inclusion proof anyone can check with the checkpoint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from assay.core.merkle import Frontier, inclusion_proof, leaf_hash
+from assay.errors import NotFoundError, StoreError
+from assay.settings import Settings
+from assay.signing.note import (
+    checkpoint_text,
+    parse_checkpoint,
+    sign_note,
+    verifier_key,
+    verify_note,
+)
+from assay.store.database import Store
+from assay.store.models import AuditCheckpointRow, AuditEntryRow, AuditHeadRow
+
+__all__ = [
+    "ORIGIN",
+    "AuditEvent",
+    "AuditLog",
+    "VerifyReport",
+    "audit_log",
+    "export_jsonl",
+    "proof",
+    "verify_log",
+]
+
+ORIGIN = "assay.local/audit"
+KEY_NAME = "assay-audit"
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    actor: str
+    action: str
+    """``run.certified``, ``evidence.stored``, ``signoff.recorded``, ``certificate.issued``..."""
+    subject: str
+    payload: Any
+    """Anything JSON can hold; only its SHA-256 is in the log."""
+
+
+def leaf_data(seq: int, at: datetime, actor: str, action: str, subject: str, digest: str) -> bytes:
+    """The bytes a leaf hashes: the entry in canonical JSON."""
+    body = {
+        "seq": seq,
+        "at": at.isoformat(),
+        "actor": actor,
+        "action": action,
+        "subject": subject,
+        "payload_sha256": digest,
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+
+class AuditLog:
+    """Appends to the log of one store, signing checkpoints with the store's audit key."""
+
+    def __init__(self, key_file: Path) -> None:
+        self.key_file = key_file
+        self._key: Ed25519PrivateKey | None = None
+
+    def key(self) -> Ed25519PrivateKey:
+        """The audit key (created on first use, mode 0600, beside the database)."""
+        if self._key is None:
+            if not self.key_file.exists():
+                self._create_key()
+            data = self.key_file.read_bytes()
+            key = serialization.load_pem_private_key(data, None)
+            if not isinstance(key, Ed25519PrivateKey):
+                raise StoreError(f"{self.key_file} is not an Ed25519 key")
+            self._key = key
+        return self._key
+
+    def public_key(self) -> Ed25519PublicKey:
+        return self.key().public_key()
+
+    def record(self, session: Session, events: Sequence[AuditEvent], now: datetime) -> list[int]:
+        """Append ``events`` and a signed checkpoint inside the caller's transaction; the
+        head row is locked, so concurrent appenders take turns."""
+        if not events:
+            return []
+        head = session.execute(
+            select(AuditHeadRow).where(AuditHeadRow.id == 1).with_for_update()
+        ).scalar_one()
+        nodes = [bytes.fromhex(h) for h in head.frontier.split(",") if h]
+        frontier = Frontier(head.size, nodes)
+        rows, sequence = [], []
+        for event in events:
+            seq = frontier.size
+            digest = hashlib.sha256(
+                json.dumps(event.payload, sort_keys=True, default=str).encode()
+            ).hexdigest()
+            leaf = leaf_hash(leaf_data(seq, now, event.actor, event.action, event.subject, digest))
+            frontier.append(leaf)
+            rows.append(
+                {
+                    "seq": seq,
+                    "at": now,
+                    "actor": event.actor[:200],
+                    "action": event.action[:80],
+                    "subject": event.subject[:300],
+                    "payload_sha256": digest,
+                    "leaf_hash": leaf.hex(),
+                }
+            )
+            sequence.append(seq)
+        session.execute(insert(AuditEntryRow), rows)
+        root = frontier.root()
+        note = sign_note(checkpoint_text(ORIGIN, frontier.size, root), KEY_NAME, self.key())
+        session.execute(
+            insert(AuditCheckpointRow),
+            [{"size": frontier.size, "root_hash": root.hex(), "note": note, "created_at": now}],
+        )
+        session.execute(
+            update(AuditHeadRow)
+            .where(AuditHeadRow.id == 1)
+            .values(size=frontier.size, frontier=",".join(n.hex() for n in frontier.nodes))
+        )
+        return sequence
+
+    def _create_key(self) -> None:
+        self.key_file.parent.mkdir(parents=True, exist_ok=True)
+        pem = Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        try:
+            descriptor = os.open(self.key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return  # another process made it first
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(pem)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+def audit_log(settings: Settings) -> AuditLog:
+    return AuditLog(settings.state_dir / "audit.key")
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    entries: int
+    checkpoints: int
+    root: str
+    problems: tuple[str, ...]
+    first_bad: int | None
+    verifier_key: str
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_log(settings: Settings) -> VerifyReport:
+    """Recompute every leaf and every checkpointed tree head; name the first bad entry."""
+    log = audit_log(settings)
+    store = Store.open(settings.store_url, settings.evidence_dir, create=False)
+    try:
+        with store.transaction() as session:
+            check = _Verification(session, log.public_key())
+            check.run()
+    finally:
+        store.close()
+    key = verifier_key(KEY_NAME, log.public_key())
+    root = check.frontier.root().hex()
+    size, problems = check.frontier.size, tuple(check.problems)
+    return VerifyReport(size, len(check.checkpoints), root, problems, check.first_bad, key)
+
+
+class _Verification:
+    def __init__(self, session: Session, public: Ed25519PublicKey) -> None:
+        self.session = session
+        self.public = public
+        self.problems: list[str] = []
+        self.first_bad: int | None = None
+        self.frontier = Frontier()
+        ordered = select(AuditCheckpointRow).order_by(AuditCheckpointRow.size)
+        self.checkpoints = {row.size: row for row in session.scalars(ordered)}
+
+    def bad(self, seq: int | None, message: str) -> None:
+        if self.first_bad is None and seq is not None:
+            self.first_bad = seq
+        self.problems.append(message)
+
+    def run(self) -> None:
+        if self.entries() and self.coverage():
+            self.head()
+
+    def entries(self) -> bool:
+        """Every leaf, in order, and every checkpoint on the way."""
+        good = 0
+        for row in _entries(self.session):
+            expected = self.frontier.size
+            if row.seq != expected:
+                self.bad(expected, f"entry {expected} is missing (deleted?); next is {row.seq}")
+                return False
+            leaf = leaf_hash(_leaf_of(row))
+            if leaf.hex() != row.leaf_hash:
+                self.bad(row.seq, f"entry {row.seq} does not match its leaf hash (edited?)")
+                return False
+            self.frontier.append(leaf)
+            checkpoint = self.checkpoints.get(self.frontier.size)
+            if checkpoint is None:
+                continue
+            if checkpoint.root_hash != self.frontier.root().hex():
+                last = self.frontier.size - 1
+                self.bad(good, f"entries {good} to {last} differ from the checkpoint at {last + 1}")
+                return False
+            good = self.frontier.size
+        return True
+
+    def coverage(self) -> bool:
+        """The newest checkpoint covers exactly the log, and its signature verifies."""
+        size = self.frontier.size
+        if not self.checkpoints:
+            if size:
+                self.bad(0, "the log has entries but no signed checkpoint")
+            return not size
+        newest = max(self.checkpoints)
+        if newest > size:
+            self.bad(size, f"the checkpoint at size {newest} covers entries missing from {size}")
+            return False
+        if size > newest:
+            self.bad(newest, f"entries {newest} to {size - 1} are in no checkpoint (inserted?)")
+            return False
+        text = verify_note(self.checkpoints[newest].note, KEY_NAME, self.public)
+        if text is None:
+            self.bad(None, f"the checkpoint at size {size} is not signed by the audit key")
+            return False
+        if parse_checkpoint(text) != (ORIGIN, size, self.frontier.root()):
+            self.bad(None, f"the signed checkpoint at size {size} differs from its row")
+            return False
+        return True
+
+    def head(self) -> None:
+        head = self.session.get(AuditHeadRow, 1)
+        size = self.frontier.size
+        if head is not None and head.size != size:
+            self.bad(min(head.size, size), f"the head says {head.size} entries; the log has {size}")
+
+
+def _leaf_of(row: AuditEntryRow) -> bytes:
+    return leaf_data(row.seq, row.at, row.actor, row.action, row.subject, row.payload_sha256)
+
+
+def _entries(session: Session) -> Iterator[AuditEntryRow]:
+    yield from session.scalars(
+        select(AuditEntryRow).order_by(AuditEntryRow.seq).execution_options(yield_per=5000)
+    )
+
+
+def proof(settings: Settings, seq: int) -> dict[str, Any]:
+    """An inclusion proof of entry ``seq`` in the newest signed checkpoint."""
+    store = Store.open(settings.store_url, settings.evidence_dir, create=False)
+    try:
+        with store.transaction() as session:
+            checkpoint = session.scalars(
+                select(AuditCheckpointRow).order_by(AuditCheckpointRow.size.desc()).limit(1)
+            ).first()
+            if checkpoint is None:
+                raise NotFoundError("the audit log is empty", hint="nothing has been recorded yet")
+            leaves = [
+                bytes.fromhex(h)
+                for h in session.scalars(
+                    select(AuditEntryRow.leaf_hash)
+                    .where(AuditEntryRow.seq < checkpoint.size)
+                    .order_by(AuditEntryRow.seq)
+                )
+            ]
+            entry = session.get(AuditEntryRow, seq)
+            if entry is None or seq >= checkpoint.size:
+                raise NotFoundError(
+                    f"no audit entry {seq} in the signed log (size {checkpoint.size})",
+                    hint="list entries with: assay audit export",
+                )
+            data = _leaf_of(entry)
+            return {
+                "seq": seq,
+                "tree_size": checkpoint.size,
+                "leaf_data": data.decode(),
+                "leaf_hash": leaf_hash(data).hex(),
+                "proof": [p.hex() for p in inclusion_proof(seq, leaves)],
+                "root_hash": checkpoint.root_hash,
+                "checkpoint": checkpoint.note,
+                "verifier_key": verifier_key(KEY_NAME, audit_log(settings).public_key()),
+            }
+    finally:
+        store.close()
+
+
+def export_jsonl(settings: Settings) -> Iterator[str]:
+    """Every entry as a JSON line, then the newest checkpoint."""
+    store = Store.open(settings.store_url, settings.evidence_dir, create=False)
+    try:
+        with store.transaction() as session:
+            for row in _entries(session):
+                yield json.dumps(
+                    {
+                        "seq": row.seq,
+                        "at": row.at.isoformat(),
+                        "actor": row.actor,
+                        "action": row.action,
+                        "subject": row.subject,
+                        "payload_sha256": row.payload_sha256,
+                        "leaf_hash": row.leaf_hash,
+                    },
+                    sort_keys=True,
+                )
+            newest = session.scalars(
+                select(AuditCheckpointRow).order_by(AuditCheckpointRow.size.desc()).limit(1)
+            ).first()
+            if newest is not None:
+                yield json.dumps({"checkpoint": newest.note}, sort_keys=True)
+    finally:
+        store.close()
