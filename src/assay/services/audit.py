@@ -14,7 +14,7 @@ import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple, cast
 
@@ -189,8 +189,9 @@ class VerifyReport:
         return not self.problems
 
 
-def verify_log(settings: Settings) -> VerifyReport:
+def verify_log(settings: Settings, actor: str = "local") -> VerifyReport:
     """Recompute every leaf and every checkpointed tree head; name the first bad entry."""
+    _may_read(settings, actor)
     log = audit_log(settings)
     store = Store.open(settings.store_url, settings.evidence_dir, create=False)
     try:
@@ -291,6 +292,13 @@ class _Entry(NamedTuple):
     leaf_hash: str
 
 
+def _may_read(settings: Settings, actor: str) -> None:
+    from assay.core.access import Operation, Target
+    from assay.services.access import authorize  # access records refusals in this log
+
+    authorize(settings, actor, Operation.READ_AUDIT, Target(), datetime.now(UTC))
+
+
 def _entries(session: Session) -> Iterator[_Entry]:
     """Every entry in order, as plain tuples (verifying 100,000 entries must stay fast)."""
     table = AuditEntryRow
@@ -300,8 +308,9 @@ def _entries(session: Session) -> Iterator[_Entry]:
         yield _Entry(*row)
 
 
-def proof(settings: Settings, seq: int) -> dict[str, Any]:
+def proof(settings: Settings, seq: int, actor: str = "local") -> dict[str, Any]:
     """An inclusion proof of entry ``seq`` in the newest signed checkpoint."""
+    _may_read(settings, actor)
     store = Store.open(settings.store_url, settings.evidence_dir, create=False)
     try:
         with store.transaction() as session:
@@ -339,8 +348,9 @@ def proof(settings: Settings, seq: int) -> dict[str, Any]:
         store.close()
 
 
-def export_jsonl(settings: Settings) -> Iterator[str]:
+def export_jsonl(settings: Settings, actor: str = "local") -> Iterator[str]:
     """Every entry as a JSON line, then the newest checkpoint."""
+    _may_read(settings, actor)
     store = Store.open(settings.store_url, settings.evidence_dir, create=False)
     try:
         with store.transaction() as session:

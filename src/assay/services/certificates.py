@@ -13,10 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assay import __version__
+from assay.collectors.pyproject import project_name
+from assay.core.access import Operation, Target
 from assay.core.gates import GateResult
 from assay.errors import NotFoundError, Refused, UsageError
 from assay.formats import certificate as certificate_format
 from assay.formats.report import gate_dict
+from assay.services.access import authorize
 from assay.services.audit import AuditEvent, audit_log
 from assay.services.releases import ReleaseStatus, release_status
 from assay.services.signing import Passphrase, signing_key
@@ -72,6 +75,8 @@ def issue_certificate(
     actor: str = "unknown",
 ) -> IssuedCertificate:
     """Sign a certificate for the release, or refuse, listing everything still missing."""
+    target = Target(project_name(project), release)
+    authorize(settings, actor, Operation.ISSUE_CERTIFICATE, target, now)
     status = release_status(settings, project, release, now)
     if not status.ready:
         raise Refused(
@@ -180,6 +185,7 @@ def revoke_certificate(
 ) -> CertificateInfo:
     if not reason.strip():
         raise UsageError("a revocation needs a reason", hint='--reason "why"')
+    authorize(settings, actor, Operation.REVOKE_CERTIFICATE, Target(), now)
     store = Store.open(settings.store_url, settings.evidence_dir, create=False)
     try:
         with store.transaction(exclusive=True) as session:

@@ -13,11 +13,13 @@ from typing import Protocol
 from assay import __version__
 from assay.collectors.git import current_user, git_state
 from assay.collectors.pyproject import project_name
+from assay.core.access import Operation, Target
 from assay.core.evidence import EvidenceItem
 from assay.core.ids import RunId
 from assay.core.report import RunReport, StepReport
 from assay.errors import UsageError
 from assay.formats import report as report_format
+from assay.services.access import authorize
 from assay.services.audit import AuditEvent, audit_log
 from assay.services.gates import judge_items, load_policy
 from assay.services.steps import StepContext, available_steps
@@ -65,6 +67,8 @@ def certify(
             hint="pass the folder that holds the project (its pyproject.toml or lock file)",
         )
     load_policy(settings)  # a policy mistake is reported before any work is done
+    actor = author or current_user(project)
+    authorize(settings, actor, Operation.CERTIFY, Target(project_name(project)), clock())
     started = clock()
     context = StepContext(project, settings, python=python, environment=environment)
     evidence: list[EvidenceItem] = []
@@ -89,7 +93,6 @@ def certify(
     git = git_state(project)
     inputs_digest = hashlib.sha256("\n".join(sorted(inputs)).encode()).hexdigest()
     name = project_name(project)
-    actor = author or current_user(project)
 
     store = Store.open(settings.store_url, settings.evidence_dir)
     try:

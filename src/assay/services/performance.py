@@ -14,10 +14,12 @@ from pathlib import Path
 from assay.collectors import results as readers
 from assay.collectors._files import relative_path
 from assay.collectors.pyproject import project_name
+from assay.core.access import Operation, Target
 from assay.core.evidence import EvidenceKind
 from assay.core.perf import PerformanceComparison, compare
 from assay.core.results import Benchmark
 from assay.errors import NotFoundError, UsageError
+from assay.services.access import authorize
 from assay.services.audit import AuditEvent, audit_log
 from assay.settings import Settings
 from assay.store import repositories as repo
@@ -123,6 +125,7 @@ def mark_baseline(
     settings: Settings, run_ident: str, *, marked: bool = True, actor: str = "unknown"
 ) -> tuple[str, str]:
     """Mark (or unmark) a run as its project's performance baseline: (run id, project)."""
+    authorize(settings, actor, Operation.MARK_BASELINE, Target(), datetime.now(UTC))
     store = Store.open(settings.store_url, settings.evidence_dir, create=False)
     try:
         with store.transaction() as session:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assay.collectors.pyproject import project_name
+from assay.core.access import Operation, Target
 from assay.core.signoff import (
     Decision,
     RoleState,
@@ -21,6 +22,7 @@ from assay.core.signoff import (
     role_states,
 )
 from assay.errors import NotFoundError, Refused, UsageError
+from assay.services.access import PermissionRefused, authorize
 from assay.services.audit import AuditEvent, audit_log
 from assay.services.gates import GatesOutcome, judge_records
 from assay.settings import Settings
@@ -84,6 +86,7 @@ def create_release(
 ) -> ReleaseInfo:
     """Bind a new release of the project to a run (default: the project's newest)."""
     _check_name(name)
+    authorize(settings, by, Operation.CREATE_RELEASE, Target(project_name(project), name), now)
     store = _open(settings)
     try:
         with store.transaction(exclusive=True) as session:
@@ -128,6 +131,7 @@ def update_release(
 ) -> tuple[ReleaseInfo, bool]:
     """Bind the release to newer evidence; sign-offs of the old evidence become void.
     Returns the release and whether its evidence changed."""
+    authorize(settings, by, Operation.UPDATE_RELEASE, Target(project_name(project), name), now)
     store = _open(settings)
     try:
         with store.transaction(exclusive=True) as session:
@@ -193,6 +197,12 @@ def sign_off(
             )
         if due < now.date():
             raise UsageError(f"the due date {due.isoformat()} has already passed")
+    who = authorize(settings, signer, Operation.SIGN_OFF, Target(project_name(project), name), now)
+    if who.kind != "local" and role not in who.roles:
+        raise PermissionRefused(
+            f"refused: {signer} does not hold the role {role}",
+            hint="ask an admin to add the role to the principal",
+        )
     store = _open(settings)
     try:
         with store.transaction(exclusive=True) as session:

@@ -14,9 +14,11 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 
 from assay.collectors.osv_export import read_export
+from assay.core.access import Operation, Target
 from assay.core.inventory import canonical_name
 from assay.core.osv import MalformedRecord, Vulnerability, normalise_times, parse_record
 from assay.core.vulnmatch import affects
+from assay.services.access import authorize
 from assay.services.audit import AuditEvent, audit_log
 from assay.settings import Settings
 from assay.store import repositories as repo
@@ -68,6 +70,7 @@ def import_export(
     Malformed records are left out and reported by id; the rest are imported in one
     transaction, so a failure leaves the previous data in force.
     """
+    authorize(settings, actor, Operation.IMPORT_VULNERABILITIES, Target(), now or datetime.now(UTC))
     began = time.perf_counter()
     accepted: dict[str, tuple[str, Vulnerability]] = {}
     rejected: list[tuple[str, str]] = []

@@ -30,14 +30,20 @@ __all__ = [
     "Base",
     "CertificateRow",
     "EvidenceRow",
+    "IncidentCounterRow",
+    "IncidentEventRow",
+    "IncidentRow",
+    "LockdownRow",
     "OsvIdRow",
     "OsvPackageRow",
     "OsvRecordRow",
     "OsvSnapshotRow",
+    "PrincipalRow",
     "ProjectRow",
     "ReleaseRow",
     "RunRow",
     "SignoffRow",
+    "TokenRow",
     "UTCDateTime",
 ]
 
@@ -254,3 +260,88 @@ class AuditCheckpointRow(Base):
     root_hash: Mapped[str] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PrincipalRow(Base):
+    """A person or an agent, with roles and a status."""
+
+    __tablename__ = "principals"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    roles: Mapped[str] = mapped_column(Text)
+    """Comma-separated role names."""
+    status: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TokenRow(Base):
+    """An API token: only its SHA-256 is kept; the token itself is shown once."""
+
+    __tablename__ = "tokens"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    principal_id: Mapped[str] = mapped_column(ForeignKey("principals.id"))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    principal: Mapped[PrincipalRow] = relationship()
+
+
+class IncidentRow(Base):
+    __tablename__ = "incidents"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    type: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(Text)
+    opened_by: Mapped[str] = mapped_column(String(200))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    events: Mapped[list[IncidentEventRow]] = relationship(order_by="IncidentEventRow.at")
+
+
+class IncidentEventRow(Base):
+    """One entry of an incident's timeline."""
+
+    __tablename__ = "incident_events"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text)
+
+
+class IncidentCounterRow(Base):
+    """The last incident number of a day, so ids stay unique under concurrency."""
+
+    __tablename__ = "incident_counters"
+
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class LockdownRow(Base):
+    __tablename__ = "lockdowns"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer)
+    scope: Mapped[str] = mapped_column(String(20))
+    target: Mapped[str | None] = mapped_column(String(300))
+    reason: Mapped[str] = mapped_column(Text)
+    started_by: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"))
+    suspended: Mapped[str] = mapped_column(Text)
+    """JSON: the agents this lockdown suspended, with their status before, and tokens."""
+    lifted_by: Mapped[str | None] = mapped_column(String(200))
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lift_reason: Mapped[str | None] = mapped_column(Text)

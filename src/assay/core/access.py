@@ -1,0 +1,122 @@
+"""Who may do what: roles, the operations of the services, the permission table, and what
+each lockdown level freezes. Pure data and functions; the services enforce them."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = [
+    "LOCKDOWN_FREEZES",
+    "PERMISSIONS",
+    "Operation",
+    "Role",
+    "Scope",
+    "Target",
+    "frozen_by",
+    "may",
+    "needed_roles",
+]
+
+
+class Role(enum.StrEnum):
+    DEVELOPER = "developer"
+    TECH_LEAD = "tech_lead"
+    QA = "qa"
+    SECURITY = "security"
+    PRODUCT_OWNER = "product_owner"
+    ARCHITECT = "architect"
+    ADMIN = "admin"
+    AUDITOR = "auditor"
+    AGENT = "agent"
+
+
+class Operation(enum.StrEnum):
+    CERTIFY = "certify"
+    MARK_BASELINE = "baseline.mark"
+    IMPORT_VULNERABILITIES = "vulndb.import"
+    CREATE_RELEASE = "release.create"
+    UPDATE_RELEASE = "release.update"
+    SIGN_OFF = "signoff"
+    ISSUE_CERTIFICATE = "certificate.issue"
+    REVOKE_CERTIFICATE = "certificate.revoke"
+    READ_AUDIT = "audit.read"
+    ADD_PRINCIPAL = "principal.add"
+    SUSPEND_PRINCIPAL = "principal.suspend"
+    ISSUE_TOKEN = "token.issue"
+    REVOKE_TOKEN = "token.revoke"
+    START_LOCKDOWN = "lockdown.start"
+    LIFT_LOCKDOWN = "lockdown.lift"
+    OPEN_INCIDENT = "incident.open"
+    UPDATE_INCIDENT = "incident.update"
+
+
+R = Role
+_SIGNERS = frozenset({R.DEVELOPER, R.TECH_LEAD, R.QA, R.SECURITY, R.PRODUCT_OWNER, R.ARCHITECT})
+_ADMIN = frozenset({R.ADMIN})
+PERMISSIONS: dict[Operation, frozenset[Role]] = {
+    Operation.CERTIFY: frozenset({R.DEVELOPER, R.TECH_LEAD, R.QA, R.ADMIN, R.AGENT}),
+    Operation.MARK_BASELINE: frozenset({R.DEVELOPER, R.TECH_LEAD, R.ADMIN}),
+    Operation.IMPORT_VULNERABILITIES: frozenset({R.SECURITY, R.ADMIN, R.AGENT}),
+    Operation.CREATE_RELEASE: frozenset({R.TECH_LEAD, R.PRODUCT_OWNER, R.ADMIN}),
+    Operation.UPDATE_RELEASE: frozenset({R.TECH_LEAD, R.PRODUCT_OWNER, R.ADMIN}),
+    Operation.SIGN_OFF: _SIGNERS,
+    Operation.ISSUE_CERTIFICATE: frozenset({R.TECH_LEAD, R.PRODUCT_OWNER, R.ADMIN}),
+    Operation.REVOKE_CERTIFICATE: frozenset({R.SECURITY, R.ADMIN}),
+    Operation.READ_AUDIT: frozenset({R.AUDITOR, R.SECURITY, R.ADMIN}),
+    Operation.ADD_PRINCIPAL: _ADMIN,
+    Operation.SUSPEND_PRINCIPAL: frozenset({R.ADMIN, R.SECURITY}),
+    Operation.ISSUE_TOKEN: _ADMIN,
+    Operation.REVOKE_TOKEN: frozenset({R.ADMIN, R.SECURITY}),
+    Operation.START_LOCKDOWN: frozenset({R.ADMIN, R.SECURITY}),
+    Operation.LIFT_LOCKDOWN: frozenset({R.ADMIN, R.SECURITY}),
+    Operation.OPEN_INCIDENT: _SIGNERS | {R.ADMIN, R.AUDITOR},
+    Operation.UPDATE_INCIDENT: frozenset({R.ADMIN, R.SECURITY}),
+}
+"""Every operation of the services and the roles that may perform it."""
+
+
+class Scope(enum.StrEnum):
+    GLOBAL = "global"
+    PROJECT = "project"
+    RELEASE = "release"
+
+
+_LEVEL_ONE = frozenset({Operation.CERTIFY, Operation.SIGN_OFF, Operation.ISSUE_CERTIFICATE})
+LOCKDOWN_FREEZES: dict[int, frozenset[Operation]] = {
+    1: _LEVEL_ONE,
+    2: _LEVEL_ONE,
+    3: frozenset(Operation) - {Operation.LIFT_LOCKDOWN, Operation.READ_AUDIT},
+}
+"""Level 1 freezes new evidence, sign-offs and certificates in its scope; level 2 also
+suspends agents and revokes their tokens (when it starts); level 3 makes everything read-only
+but lifting."""
+
+
+@dataclass(frozen=True)
+class Target:
+    project: str | None = None
+    release: str | None = None
+
+
+def may(roles: Iterable[Role], operation: Operation) -> bool:
+    return bool(set(roles) & PERMISSIONS[operation])
+
+
+def needed_roles(operation: Operation) -> list[str]:
+    return sorted(role.value for role in PERMISSIONS[operation])
+
+
+def frozen_by(
+    level: int, scope: Scope, value: str | None, operation: Operation, target: Target
+) -> bool:
+    """Whether a lockdown of ``level`` over ``scope``/``value`` refuses ``operation`` on
+    ``target`` (a project name, or ``project@release``)."""
+    if operation not in LOCKDOWN_FREEZES[level]:
+        return False
+    if scope is Scope.GLOBAL:
+        return True
+    if scope is Scope.PROJECT:
+        return target.project == value
+    return target.release is not None and f"{target.project}@{target.release}" == value

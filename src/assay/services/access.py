@@ -1,0 +1,324 @@
+"""Principals, API tokens, and the check every service operation makes first.
+
+Until the first principal is added, the local user acts with every role (a fresh install
+must be usable); from then on the actor must be an active principal, named or identified by
+an API token (``ASSAY_TOKEN``). Lockdowns apply either way. A refusal is recorded in the
+audit log in a transaction of its own, so it stays recorded after the refused work is
+rolled back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from assay.core.access import Operation, Role, Scope, Target, frozen_by, may, needed_roles
+from assay.errors import NotFoundError, Refused, UsageError
+from assay.services.audit import AuditEvent, audit_log
+from assay.settings import Settings
+from assay.store import repositories as repo
+from assay.store.database import Store
+from assay.store.models import LockdownRow, PrincipalRow, TokenRow
+
+__all__ = [
+    "Actor",
+    "IssuedToken",
+    "PermissionRefused",
+    "add_principal",
+    "authorize",
+    "issue_token",
+    "list_principals",
+    "list_tokens",
+    "revoke_token",
+    "suspend_principal",
+]
+
+TOKEN_PREFIX = "assay_"
+
+
+class PermissionRefused(Refused):
+    """The actor's roles do not allow the operation."""
+
+
+class LockedDown(Refused):
+    """A lockdown freezes the operation in its scope."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str
+    roles: frozenset[Role]
+    kind: str
+    """person, agent, or local (no principals registered yet)."""
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    id: str
+    token: str
+    """Shown once; only its SHA-256 is stored."""
+    principal: str
+    expires_at: datetime
+
+
+def authorize(
+    settings: Settings, actor: str, operation: Operation, target: Target, now: datetime
+) -> Actor:
+    """The acting principal, when it may perform ``operation`` on ``target`` now; else
+    Refused with the reason, recorded in the audit log."""
+    try:
+        store = Store.open(settings.store_url, settings.evidence_dir, create=False)
+    except NotFoundError:  # no store yet: no principals and no lockdowns either
+        return Actor(actor, frozenset(Role), "local")
+    try:
+        with store.transaction() as session:
+            who = _resolve(session, actor, settings.token, operation, now)
+            lock = _lockdown(session, operation, target)
+        if not may(who.roles, operation):
+            why = (
+                f"{who.name} ({', '.join(sorted(r.value for r in who.roles)) or 'no roles'}) "
+                f"may not {operation.value}: it needs one of {', '.join(needed_roles(operation))}"
+            )
+            _refused(store, settings, who.name, operation, target, why, now)
+            raise PermissionRefused(f"refused: {why}", hint="ask an admin for the role")
+        if lock is not None:
+            where = lock.target or "everything"
+            why = (
+                f"{operation.value} is frozen by a level {lock.level} lockdown of {where} "
+                f"(incident {lock.incident_id}, since {lock.started_at:%Y-%m-%d %H:%M}): "
+                f"{lock.reason}"
+            )
+            _refused(store, settings, who.name, operation, target, why, now)
+            raise LockedDown(f"refused: {why}", hint="lift it with: assay lockdown lift")
+        return who
+    finally:
+        store.close()
+
+
+def _resolve(
+    session: Session, name: str, token: str | None, operation: Operation, now: datetime
+) -> Actor:
+    if token:
+        row = session.scalar(select(TokenRow).where(TokenRow.token_sha256 == _hash(token)))
+        if row is None or row.revoked_at is not None or row.expires_at <= now:
+            state = "unknown" if row is None else "revoked" if row.revoked_at else "expired"
+            raise PermissionRefused(f"refused: the API token is {state}", hint="issue a new one")
+        scopes = set(row.scopes.split(","))
+        if "*" not in scopes and operation.value not in scopes:
+            raise PermissionRefused(
+                f"refused: the token's scopes ({row.scopes}) do not include {operation.value}",
+                hint="issue a token with that scope",
+            )
+        principal: PrincipalRow | None = row.principal
+    else:
+        if session.scalar(select(PrincipalRow.id).limit(1)) is None:
+            return Actor(name, frozenset(Role), "local")
+        principal = session.scalar(select(PrincipalRow).where(PrincipalRow.name == name))
+        if principal is None:
+            raise PermissionRefused(
+                f"refused: {name} is not a principal of this store",
+                hint="ask an admin: assay principal add NAME --role ROLE, or set ASSAY_TOKEN",
+            )
+    if principal is None:  # pragma: no cover - a token always has its principal
+        raise PermissionRefused("refused: the token has no principal")
+    if principal.status != "active":
+        raise PermissionRefused(f"refused: {principal.name} is {principal.status}")
+    roles = frozenset(Role(r) for r in principal.roles.split(",") if r)
+    return Actor(principal.name, roles, principal.kind)
+
+
+def _lockdown(session: Session, operation: Operation, target: Target) -> LockdownRow | None:
+    active = session.scalars(
+        select(LockdownRow)
+        .where(LockdownRow.lifted_at.is_(None))
+        .order_by(LockdownRow.level.desc())
+    )
+    for row in active:
+        if frozen_by(row.level, Scope(row.scope), row.target, operation, target):
+            return row
+    return None
+
+
+def _refused(
+    store: Store,
+    settings: Settings,
+    actor: str,
+    operation: Operation,
+    target: Target,
+    why: str,
+    now: datetime,
+) -> None:
+    subject = f"{target.project}@{target.release}" if target.release else target.project or "-"
+    with store.transaction(exclusive=True) as session:
+        event = AuditEvent(
+            actor, "operation.refused", subject, {"operation": operation, "why": why}
+        )
+        audit_log(settings).record(session, [event], now)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def add_principal(
+    settings: Settings, actor: str, name: str, kind: str, roles: list[str], now: datetime
+) -> None:
+    if kind not in ("person", "agent"):
+        raise UsageError(f"unknown kind {kind!r}", hint="person or agent")
+    try:
+        parsed = sorted({Role(r) for r in roles}, key=lambda r: r.value)
+    except ValueError as exc:
+        raise UsageError(str(exc), hint=f"roles: {', '.join(r.value for r in Role)}") from exc
+    if not parsed:
+        raise UsageError("a principal needs at least one role", hint="--role qa")
+    authorize(settings, actor, Operation.ADD_PRINCIPAL, Target(), now)
+    store = Store.open(settings.store_url, settings.evidence_dir)
+    try:
+        with store.transaction(exclusive=True) as session:
+            if session.scalar(select(PrincipalRow).where(PrincipalRow.name == name)):
+                raise UsageError(f"principal {name} already exists")
+            joined = ",".join(r.value for r in parsed)
+            session.add(
+                PrincipalRow(
+                    id=repo.new_id(),
+                    name=name,
+                    kind=kind,
+                    roles=joined,
+                    status="active",
+                    created_at=now,
+                )
+            )
+            event = AuditEvent(actor, "principal.added", name, {"kind": kind, "roles": joined})
+            audit_log(settings).record(session, [event], now)
+    finally:
+        store.close()
+
+
+def list_principals(settings: Settings) -> list[PrincipalRow]:
+    store = Store.open(settings.store_url, settings.evidence_dir)
+    try:
+        with store.transaction() as session:
+            rows = list(session.scalars(select(PrincipalRow).order_by(PrincipalRow.name)))
+            session.expunge_all()
+            return rows
+    finally:
+        store.close()
+
+
+def suspend_principal(settings: Settings, actor: str, name: str, now: datetime) -> None:
+    authorize(settings, actor, Operation.SUSPEND_PRINCIPAL, Target(), now)
+    _set_status(settings, actor, name, "suspended", now)
+
+
+def _set_status(settings: Settings, actor: str, name: str, status: str, now: datetime) -> None:
+    store = Store.open(settings.store_url, settings.evidence_dir)
+    try:
+        with store.transaction(exclusive=True) as session:
+            row = session.scalar(select(PrincipalRow).where(PrincipalRow.name == name))
+            if row is None:
+                raise NotFoundError(f"no principal {name}", hint="list them: assay principal list")
+            row.status = status
+            event = AuditEvent(actor, f"principal.{status}", name, {})
+            audit_log(settings).record(session, [event], now)
+    finally:
+        store.close()
+
+
+def issue_token(
+    settings: Settings,
+    actor: str,
+    principal: str,
+    scopes: list[str],
+    days: int,
+    now: datetime,
+) -> IssuedToken:
+    known = {op.value for op in Operation} | {"*"}
+    unknown = sorted(set(scopes) - known)
+    if unknown or not scopes:
+        raise UsageError(
+            f"unknown scope {', '.join(unknown) or '(none given)'}",
+            hint=f"scopes: * or {', '.join(sorted(op.value for op in Operation))}",
+        )
+    if days <= 0:
+        raise UsageError("a token must live at least a day", hint="--days 30")
+    authorize(settings, actor, Operation.ISSUE_TOKEN, Target(), now)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    store = Store.open(settings.store_url, settings.evidence_dir)
+    try:
+        with store.transaction(exclusive=True) as session:
+            owner = session.scalar(select(PrincipalRow).where(PrincipalRow.name == principal))
+            if owner is None:
+                raise NotFoundError(f"no principal {principal}", hint="add it first")
+            row = TokenRow(
+                id=repo.new_id(),
+                principal_id=owner.id,
+                token_sha256=_hash(token),
+                scopes=",".join(sorted(set(scopes))),
+                created_at=now,
+                expires_at=now + timedelta(days=days),
+            )
+            session.add(row)
+            payload = {"token": row.id, "scopes": row.scopes, "expires": str(row.expires_at)}
+            event = AuditEvent(actor, "token.issued", principal, payload)
+            audit_log(settings).record(session, [event], now)
+            return IssuedToken(row.id, token, principal, row.expires_at)
+    finally:
+        store.close()
+
+
+def list_tokens(settings: Settings) -> list[dict[str, object]]:
+    store = Store.open(settings.store_url, settings.evidence_dir)
+    try:
+        with store.transaction() as session:
+            return [
+                {
+                    "id": row.id,
+                    "principal": row.principal.name,
+                    "scopes": row.scopes,
+                    "expires_at": row.expires_at.isoformat(),
+                    "revoked": row.revoked_at is not None,
+                }
+                for row in session.scalars(select(TokenRow).order_by(TokenRow.created_at))
+            ]
+    finally:
+        store.close()
+
+
+def revoke_token(settings: Settings, actor: str, token_id: str, now: datetime) -> None:
+    authorize(settings, actor, Operation.REVOKE_TOKEN, Target(), now)
+    store = Store.open(settings.store_url, settings.evidence_dir)
+    try:
+        with store.transaction(exclusive=True) as session:
+            row = session.get(TokenRow, token_id)
+            if row is None:
+                raise NotFoundError(f"no token {token_id}", hint="list them: assay token list")
+            row.revoked_at = row.revoked_at or now
+            event = AuditEvent(actor, "token.revoked", row.principal.name, {"token": token_id})
+            audit_log(settings).record(session, [event], now)
+    finally:
+        store.close()
+
+
+def suspend_agents(session: Session, now: datetime) -> list[dict[str, str]]:
+    """Suspend every active agent and revoke its tokens: what a level 2 lockdown does.
+    Returns what was changed, so lifting can restore it."""
+    changed = []
+    for agent in session.scalars(select(PrincipalRow).where(PrincipalRow.kind == "agent")):
+        changed.append({"name": agent.name, "status": agent.status})
+        agent.status = "suspended"
+        for token in session.scalars(select(TokenRow).where(TokenRow.principal_id == agent.id)):
+            token.revoked_at = token.revoked_at or now
+    return changed
+
+
+def restore_agents(session: Session, suspended: str) -> None:
+    for entry in json.loads(suspended or "[]"):
+        agent = session.scalar(select(PrincipalRow).where(PrincipalRow.name == entry["name"]))
+        if agent is not None and agent.status == "suspended":
+            agent.status = entry["status"]

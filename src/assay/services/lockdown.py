@@ -1,0 +1,276 @@
+"""Lockdowns and incidents.
+
+A lockdown freezes a scope (everything, a project, a release) at a level; starting one
+opens an incident. Level 2 also suspends agents and revokes their tokens; lifting restores
+the agents' status (tokens stay revoked). Incident ids are ``INC-YYYYMMDD-NNN``, numbered
+per day by a counter row that concurrent openers update in turn.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from assay.core.access import Operation, Scope, Target
+from assay.errors import NotFoundError, UsageError
+from assay.services.access import authorize, restore_agents, suspend_agents
+from assay.services.audit import AuditEvent, audit_log
+from assay.settings import Settings
+from assay.store import repositories as repo
+from assay.store.database import Store
+from assay.store.models import IncidentEventRow, IncidentRow, LockdownRow
+
+__all__ = [
+    "INCIDENT_STATUSES",
+    "SEVERITIES",
+    "LockdownInfo",
+    "active_lockdowns",
+    "lift_lockdown",
+    "list_incidents",
+    "open_incident",
+    "start_lockdown",
+    "update_incident",
+]
+
+SEVERITIES = ("low", "medium", "high", "critical")
+INCIDENT_STATUSES = ("open", "investigating", "resolved")
+_LEVEL_SEVERITY = {1: "medium", 2: "high", 3: "critical"}
+
+
+@dataclass(frozen=True)
+class LockdownInfo:
+    id: str
+    level: int
+    scope: str
+    target: str | None
+    reason: str
+    started_by: str
+    started_at: datetime
+    incident: str
+    suspended: list[str]
+
+
+def start_lockdown(
+    settings: Settings,
+    actor: str,
+    *,
+    level: int,
+    scope: Scope,
+    target: str | None,
+    reason: str,
+    now: datetime,
+) -> LockdownInfo:
+    if level not in (1, 2, 3):
+        raise UsageError(f"no lockdown level {level}", hint="1, 2 or 3")
+    if (scope is Scope.GLOBAL) != (target is None):
+        raise UsageError(
+            "a global lockdown takes no target; a project or release lockdown needs one",
+            hint="--scope project --target NAME, or --scope release --target PROJECT@RELEASE",
+        )
+    if not reason.strip():
+        raise UsageError("a lockdown needs a reason", hint='--reason "why"')
+    authorize(settings, actor, Operation.START_LOCKDOWN, Target(), now)
+    store = Store.open(settings.store_url, settings.evidence_dir)
+    try:
+        with store.transaction(exclusive=True) as session:
+            title = f"level {level} lockdown of {target or 'everything'}: {reason}"
+            incident = _new_incident(session, "lockdown", _LEVEL_SEVERITY[level], title, actor, now)
+            suspended = suspend_agents(session, now) if level >= 2 else []
+            row = LockdownRow(
+                id=repo.new_id(),
+                level=level,
+                scope=scope.value,
+                target=target,
+                reason=reason,
+                started_by=actor,
+                started_at=now,
+                incident_id=incident.id,
+                suspended=json.dumps(suspended),
+            )
+            session.add(row)
+            payload = {"level": level, "scope": scope.value, "incident": incident.id}
+            events = [
+                AuditEvent(actor, "incident.opened", incident.id, {"title": title}),
+                AuditEvent(actor, "lockdown.started", target or "global", payload),
+            ]
+            audit_log(settings).record(session, events, now)
+            return _info(row)
+    finally:
+        store.close()
+
+
+def lift_lockdown(
+    settings: Settings, actor: str, lockdown: str, reason: str, now: datetime
+) -> LockdownInfo:
+    if not reason.strip():
+        raise UsageError("lifting a lockdown needs a reason", hint='--reason "why"')
+    authorize(settings, actor, Operation.LIFT_LOCKDOWN, Target(), now)
+    store = Store.open(settings.store_url, settings.evidence_dir)
+    try:
+        with store.transaction(exclusive=True) as session:
+            row = _active(session, lockdown)
+            row.lifted_by, row.lifted_at, row.lift_reason = actor, now, reason
+            restore_agents(session, row.suspended)
+            _timeline(
+                session, row.incident_id, actor, "investigating", f"lockdown lifted: {reason}", now
+            )
+            event = AuditEvent(actor, "lockdown.lifted", row.target or "global", {"reason": reason})
+            audit_log(settings).record(session, [event], now)
+            return _info(row)
+    finally:
+        store.close()
+
+
+def active_lockdowns(settings: Settings) -> list[LockdownInfo]:
+    store = Store.open(settings.store_url, settings.evidence_dir)
+    try:
+        with store.transaction() as session:
+            query = select(LockdownRow).where(LockdownRow.lifted_at.is_(None))
+            return [_info(row) for row in session.scalars(query.order_by(LockdownRow.started_at))]
+    finally:
+        store.close()
+
+
+def open_incident(
+    settings: Settings,
+    actor: str,
+    *,
+    type: str,
+    severity: str,
+    title: str,
+    now: datetime,
+) -> str:
+    if severity not in SEVERITIES:
+        raise UsageError(f"unknown severity {severity!r}", hint=", ".join(SEVERITIES))
+    if not title.strip():
+        raise UsageError("an incident needs a title", hint='--title "what happened"')
+    authorize(settings, actor, Operation.OPEN_INCIDENT, Target(), now)
+    store = Store.open(settings.store_url, settings.evidence_dir)
+    try:
+        with store.transaction(exclusive=True) as session:
+            incident = _new_incident(session, type, severity, title, actor, now)
+            event = AuditEvent(actor, "incident.opened", incident.id, {"title": title})
+            audit_log(settings).record(session, [event], now)
+            return incident.id
+    finally:
+        store.close()
+
+
+def update_incident(
+    settings: Settings, actor: str, ident: str, *, status: str, note: str, now: datetime
+) -> None:
+    if status not in INCIDENT_STATUSES:
+        raise UsageError(f"unknown status {status!r}", hint=", ".join(INCIDENT_STATUSES))
+    authorize(settings, actor, Operation.UPDATE_INCIDENT, Target(), now)
+    store = Store.open(settings.store_url, settings.evidence_dir)
+    try:
+        with store.transaction(exclusive=True) as session:
+            _timeline(session, ident, actor, status, note, now)
+            event = AuditEvent(actor, f"incident.{status}", ident, {"note": note})
+            audit_log(settings).record(session, [event], now)
+    finally:
+        store.close()
+
+
+def list_incidents(settings: Settings) -> list[dict[str, object]]:
+    store = Store.open(settings.store_url, settings.evidence_dir)
+    try:
+        with store.transaction() as session:
+            return [
+                {
+                    "id": row.id,
+                    "type": row.type,
+                    "severity": row.severity,
+                    "status": row.status,
+                    "title": row.title,
+                    "opened_at": row.opened_at.isoformat(),
+                    "timeline": [
+                        {
+                            "at": e.at.isoformat(),
+                            "actor": e.actor,
+                            "status": e.status,
+                            "note": e.note,
+                        }
+                        for e in row.events
+                    ],
+                }
+                for row in session.scalars(select(IncidentRow).order_by(IncidentRow.id))
+            ]
+    finally:
+        store.close()
+
+
+def _new_incident(
+    session: Session, type: str, severity: str, title: str, actor: str, now: datetime
+) -> IncidentRow:
+    day = now.strftime("%Y%m%d")
+    # One statement that both SQLite (3.35+) and PostgreSQL run atomically: concurrent
+    # openers get consecutive numbers, never the same one.
+    mark = "?" if session.get_bind().dialect.paramstyle == "qmark" else "%s"
+    number = (
+        session.connection()
+        .exec_driver_sql(
+            f"INSERT INTO incident_counters (day, last) VALUES ({mark}, 1) "
+            "ON CONFLICT (day) DO UPDATE SET last = incident_counters.last + 1 RETURNING last",
+            (day,),
+        )
+        .scalar_one()
+    )
+    incident = IncidentRow(
+        id=f"INC-{day}-{number:03d}",
+        type=type,
+        severity=severity,
+        status="open",
+        title=title,
+        opened_by=actor,
+        opened_at=now,
+    )
+    session.add(incident)
+    session.flush()
+    _timeline(session, incident.id, actor, "open", title, now)
+    return incident
+
+
+def _timeline(
+    session: Session, ident: str, actor: str, status: str, note: str, now: datetime
+) -> None:
+    incident = session.get(IncidentRow, ident)
+    if incident is None:
+        raise NotFoundError(f"no incident {ident}", hint="list them: assay incident list")
+    incident.status = status
+    if status == "resolved":
+        incident.resolved_at = now
+    session.add(
+        IncidentEventRow(
+            id=repo.new_id(), incident_id=ident, at=now, actor=actor, status=status, note=note
+        )
+    )
+
+
+def _active(session: Session, ident: str) -> LockdownRow:
+    query = select(LockdownRow).where(LockdownRow.lifted_at.is_(None))
+    rows = [r for r in session.scalars(query) if r.id.startswith(ident) or r.incident_id == ident]
+    if len(rows) != 1:
+        raise NotFoundError(
+            f"no single active lockdown matches {ident!r}",
+            hint="see them: assay lockdown status",
+        )
+    return rows[0]
+
+
+def _info(row: LockdownRow) -> LockdownInfo:
+    return LockdownInfo(
+        id=row.id,
+        level=row.level,
+        scope=row.scope,
+        target=row.target,
+        reason=row.reason,
+        started_by=row.started_by,
+        started_at=row.started_at,
+        incident=row.incident_id,
+        suspended=[entry["name"] for entry in json.loads(row.suspended or "[]")],
+    )
