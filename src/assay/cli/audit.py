@@ -28,6 +28,12 @@ def _settings(project: Path, store: str | None):  # type: ignore[no-untyped-def]
     return load_settings(project, store={"url": store} if store else None)
 
 
+def _actor(project: Path) -> str:
+    from assay.collectors.git import current_user
+
+    return current_user(project)
+
+
 @audit_app.command("verify")
 def audit_verify(project: ProjectOpt = Path(), store: StoreOpt = None) -> None:
     """Recompute every entry's leaf hash and every signed tree head.
@@ -37,7 +43,7 @@ def audit_verify(project: ProjectOpt = Path(), store: StoreOpt = None) -> None:
     """
     from assay.services.audit import verify_log
 
-    report = verify_log(_settings(project, store))
+    report = verify_log(_settings(project, store), _actor(project))
     if report.ok:
         print(f"audit log intact: {report.entries} entries, {report.checkpoints} checkpoints")
         print(f"root {report.root}")
@@ -58,7 +64,8 @@ def audit_proof(
     """Print an inclusion proof (RFC 6962) of one entry in the newest signed checkpoint."""
     from assay.services.audit import proof
 
-    sys.stdout.write(json.dumps(proof(_settings(project, store), seq), indent=2) + "\n")
+    document = proof(_settings(project, store), seq, _actor(project))
+    sys.stdout.write(json.dumps(document, indent=2) + "\n")
 
 
 @audit_app.command("export")
@@ -73,5 +80,5 @@ def audit_export(
 
     if output_format != "jsonl":
         raise UsageError(f"unknown format {output_format!r}", hint="use --format jsonl")
-    for line in export_jsonl(_settings(project, store)):
+    for line in export_jsonl(_settings(project, store), _actor(project)):
         sys.stdout.write(line + "\n")

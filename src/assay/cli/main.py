@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from assay import __version__
-from assay.cli import audit, releases, trust
+from assay.cli import audit, governance, releases, trust
 from assay.errors import AssayError
 from assay.services.sbom_format import SbomFormat
 
@@ -30,6 +30,10 @@ runs_app = typer.Typer(help="Certify runs: list them, mark a baseline.")
 app.add_typer(runs_app, name="runs")
 app.add_typer(trust.keys_app, name="keys")
 app.add_typer(audit.audit_app, name="audit")
+app.add_typer(governance.principal_app, name="principal")
+app.add_typer(governance.token_app, name="token")
+app.add_typer(governance.lockdown_app, name="lockdown")
+app.add_typer(governance.incident_app, name="incident")
 app.add_typer(releases.release_app, name="release")
 app.add_typer(releases.certificate_app, name="certificate")
 app.command("signoff")(releases.signoff)

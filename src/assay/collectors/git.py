@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,10 @@ def git_state(path: Path) -> GitState:
 
 
 def current_user(path: Path) -> str:
-    """Who is acting here: git's user.email for the project, else the login name."""
+    """Who is acting here: ``ASSAY_PRINCIPAL``, else git's user.email, else the login name."""
+    named = os.environ.get("ASSAY_PRINCIPAL")
+    if named:
+        return named
     email = _git(path, "config", "user.email")
     if email:
         return email
