@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from assay.core.access import Operation, Role, Scope, Target, frozen_by, may, needed_roles
 from assay.errors import NotFoundError, Refused, UsageError
+from assay.services._store import store_session
 from assay.services.audit import AuditEvent, audit_log
 from assay.settings import Settings
 from assay.store import repositories as repo
@@ -178,37 +179,29 @@ def add_principal(
     if not parsed:
         raise UsageError("a principal needs at least one role", hint="--role qa")
     authorize(settings, actor, Operation.ADD_PRINCIPAL, Target(), now)
-    store = Store.open(settings.store_url, settings.evidence_dir)
-    try:
-        with store.transaction(exclusive=True) as session:
-            if session.scalar(select(PrincipalRow).where(PrincipalRow.name == name)):
-                raise UsageError(f"principal {name} already exists")
-            joined = ",".join(r.value for r in parsed)
-            session.add(
-                PrincipalRow(
-                    id=repo.new_id(),
-                    name=name,
-                    kind=kind,
-                    roles=joined,
-                    status="active",
-                    created_at=now,
-                )
+    with store_session(settings, exclusive=True) as session:
+        if session.scalar(select(PrincipalRow).where(PrincipalRow.name == name)):
+            raise UsageError(f"principal {name} already exists")
+        joined = ",".join(r.value for r in parsed)
+        session.add(
+            PrincipalRow(
+                id=repo.new_id(),
+                name=name,
+                kind=kind,
+                roles=joined,
+                status="active",
+                created_at=now,
             )
-            event = AuditEvent(actor, "principal.added", name, {"kind": kind, "roles": joined})
-            audit_log(settings).record(session, [event], now)
-    finally:
-        store.close()
+        )
+        event = AuditEvent(actor, "principal.added", name, {"kind": kind, "roles": joined})
+        audit_log(settings).record(session, [event], now)
 
 
 def list_principals(settings: Settings) -> list[PrincipalRow]:
-    store = Store.open(settings.store_url, settings.evidence_dir)
-    try:
-        with store.transaction() as session:
-            rows = list(session.scalars(select(PrincipalRow).order_by(PrincipalRow.name)))
-            session.expunge_all()
-            return rows
-    finally:
-        store.close()
+    with store_session(settings) as session:
+        rows = list(session.scalars(select(PrincipalRow).order_by(PrincipalRow.name)))
+        session.expunge_all()
+        return rows
 
 
 def suspend_principal(settings: Settings, actor: str, name: str, now: datetime) -> None:
@@ -217,17 +210,13 @@ def suspend_principal(settings: Settings, actor: str, name: str, now: datetime) 
 
 
 def _set_status(settings: Settings, actor: str, name: str, status: str, now: datetime) -> None:
-    store = Store.open(settings.store_url, settings.evidence_dir)
-    try:
-        with store.transaction(exclusive=True) as session:
-            row = session.scalar(select(PrincipalRow).where(PrincipalRow.name == name))
-            if row is None:
-                raise NotFoundError(f"no principal {name}", hint="list them: assay principal list")
-            row.status = status
-            event = AuditEvent(actor, f"principal.{status}", name, {})
-            audit_log(settings).record(session, [event], now)
-    finally:
-        store.close()
+    with store_session(settings, exclusive=True) as session:
+        row = session.scalar(select(PrincipalRow).where(PrincipalRow.name == name))
+        if row is None:
+            raise NotFoundError(f"no principal {name}", hint="list them: assay principal list")
+        row.status = status
+        event = AuditEvent(actor, f"principal.{status}", name, {})
+        audit_log(settings).record(session, [event], now)
 
 
 def issue_token(
@@ -249,60 +238,48 @@ def issue_token(
         raise UsageError("a token must live at least a day", hint="--days 30")
     authorize(settings, actor, Operation.ISSUE_TOKEN, Target(), now)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    store = Store.open(settings.store_url, settings.evidence_dir)
-    try:
-        with store.transaction(exclusive=True) as session:
-            owner = session.scalar(select(PrincipalRow).where(PrincipalRow.name == principal))
-            if owner is None:
-                raise NotFoundError(f"no principal {principal}", hint="add it first")
-            row = TokenRow(
-                id=repo.new_id(),
-                principal_id=owner.id,
-                token_sha256=_hash(token),
-                scopes=",".join(sorted(set(scopes))),
-                created_at=now,
-                expires_at=now + timedelta(days=days),
-            )
-            session.add(row)
-            payload = {"token": row.id, "scopes": row.scopes, "expires": str(row.expires_at)}
-            event = AuditEvent(actor, "token.issued", principal, payload)
-            audit_log(settings).record(session, [event], now)
-            return IssuedToken(row.id, token, principal, row.expires_at)
-    finally:
-        store.close()
+    with store_session(settings, exclusive=True) as session:
+        owner = session.scalar(select(PrincipalRow).where(PrincipalRow.name == principal))
+        if owner is None:
+            raise NotFoundError(f"no principal {principal}", hint="add it first")
+        row = TokenRow(
+            id=repo.new_id(),
+            principal_id=owner.id,
+            token_sha256=_hash(token),
+            scopes=",".join(sorted(set(scopes))),
+            created_at=now,
+            expires_at=now + timedelta(days=days),
+        )
+        session.add(row)
+        payload = {"token": row.id, "scopes": row.scopes, "expires": str(row.expires_at)}
+        event = AuditEvent(actor, "token.issued", principal, payload)
+        audit_log(settings).record(session, [event], now)
+        return IssuedToken(row.id, token, principal, row.expires_at)
 
 
 def list_tokens(settings: Settings) -> list[dict[str, object]]:
-    store = Store.open(settings.store_url, settings.evidence_dir)
-    try:
-        with store.transaction() as session:
-            return [
-                {
-                    "id": row.id,
-                    "principal": row.principal.name,
-                    "scopes": row.scopes,
-                    "expires_at": row.expires_at.isoformat(),
-                    "revoked": row.revoked_at is not None,
-                }
-                for row in session.scalars(select(TokenRow).order_by(TokenRow.created_at))
-            ]
-    finally:
-        store.close()
+    with store_session(settings) as session:
+        return [
+            {
+                "id": row.id,
+                "principal": row.principal.name,
+                "scopes": row.scopes,
+                "expires_at": row.expires_at.isoformat(),
+                "revoked": row.revoked_at is not None,
+            }
+            for row in session.scalars(select(TokenRow).order_by(TokenRow.created_at))
+        ]
 
 
 def revoke_token(settings: Settings, actor: str, token_id: str, now: datetime) -> None:
     authorize(settings, actor, Operation.REVOKE_TOKEN, Target(), now)
-    store = Store.open(settings.store_url, settings.evidence_dir)
-    try:
-        with store.transaction(exclusive=True) as session:
-            row = session.get(TokenRow, token_id)
-            if row is None:
-                raise NotFoundError(f"no token {token_id}", hint="list them: assay token list")
-            row.revoked_at = row.revoked_at or now
-            event = AuditEvent(actor, "token.revoked", row.principal.name, {"token": token_id})
-            audit_log(settings).record(session, [event], now)
-    finally:
-        store.close()
+    with store_session(settings, exclusive=True) as session:
+        row = session.get(TokenRow, token_id)
+        if row is None:
+            raise NotFoundError(f"no token {token_id}", hint="list them: assay token list")
+        row.revoked_at = row.revoked_at or now
+        event = AuditEvent(actor, "token.revoked", row.principal.name, {"token": token_id})
+        audit_log(settings).record(session, [event], now)
 
 
 def suspend_agents(session: Session, now: datetime) -> list[dict[str, str]]:

@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 
 from assay.core.access import Operation, Scope, Target
 from assay.errors import NotFoundError, UsageError
+from assay.services._store import store_session
 from assay.services.access import authorize, restore_agents, suspend_agents
 from assay.services.audit import AuditEvent, audit_log
 from assay.settings import Settings
 from assay.store import repositories as repo
-from assay.store.database import Store
 from assay.store.models import IncidentEventRow, IncidentRow, LockdownRow
 
 __all__ = [
@@ -74,33 +74,29 @@ def start_lockdown(
     if not reason.strip():
         raise UsageError("a lockdown needs a reason", hint='--reason "why"')
     authorize(settings, actor, Operation.START_LOCKDOWN, Target(), now)
-    store = Store.open(settings.store_url, settings.evidence_dir)
-    try:
-        with store.transaction(exclusive=True) as session:
-            title = f"level {level} lockdown of {target or 'everything'}: {reason}"
-            incident = _new_incident(session, "lockdown", _LEVEL_SEVERITY[level], title, actor, now)
-            suspended = suspend_agents(session, now) if level >= 2 else []
-            row = LockdownRow(
-                id=repo.new_id(),
-                level=level,
-                scope=scope.value,
-                target=target,
-                reason=reason,
-                started_by=actor,
-                started_at=now,
-                incident_id=incident.id,
-                suspended=json.dumps(suspended),
-            )
-            session.add(row)
-            payload = {"level": level, "scope": scope.value, "incident": incident.id}
-            events = [
-                AuditEvent(actor, "incident.opened", incident.id, {"title": title}),
-                AuditEvent(actor, "lockdown.started", target or "global", payload),
-            ]
-            audit_log(settings).record(session, events, now)
-            return _info(row)
-    finally:
-        store.close()
+    with store_session(settings, exclusive=True) as session:
+        title = f"level {level} lockdown of {target or 'everything'}: {reason}"
+        incident = _new_incident(session, "lockdown", _LEVEL_SEVERITY[level], title, actor, now)
+        suspended = suspend_agents(session, now) if level >= 2 else []
+        row = LockdownRow(
+            id=repo.new_id(),
+            level=level,
+            scope=scope.value,
+            target=target,
+            reason=reason,
+            started_by=actor,
+            started_at=now,
+            incident_id=incident.id,
+            suspended=json.dumps(suspended),
+        )
+        session.add(row)
+        payload = {"level": level, "scope": scope.value, "incident": incident.id}
+        events = [
+            AuditEvent(actor, "incident.opened", incident.id, {"title": title}),
+            AuditEvent(actor, "lockdown.started", target or "global", payload),
+        ]
+        audit_log(settings).record(session, events, now)
+        return _info(row)
 
 
 def lift_lockdown(
@@ -109,30 +105,22 @@ def lift_lockdown(
     if not reason.strip():
         raise UsageError("lifting a lockdown needs a reason", hint='--reason "why"')
     authorize(settings, actor, Operation.LIFT_LOCKDOWN, Target(), now)
-    store = Store.open(settings.store_url, settings.evidence_dir)
-    try:
-        with store.transaction(exclusive=True) as session:
-            row = _active(session, lockdown)
-            row.lifted_by, row.lifted_at, row.lift_reason = actor, now, reason
-            restore_agents(session, row.suspended)
-            _timeline(
-                session, row.incident_id, actor, "investigating", f"lockdown lifted: {reason}", now
-            )
-            event = AuditEvent(actor, "lockdown.lifted", row.target or "global", {"reason": reason})
-            audit_log(settings).record(session, [event], now)
-            return _info(row)
-    finally:
-        store.close()
+    with store_session(settings, exclusive=True) as session:
+        row = _active(session, lockdown)
+        row.lifted_by, row.lifted_at, row.lift_reason = actor, now, reason
+        restore_agents(session, row.suspended)
+        _timeline(
+            session, row.incident_id, actor, "investigating", f"lockdown lifted: {reason}", now
+        )
+        event = AuditEvent(actor, "lockdown.lifted", row.target or "global", {"reason": reason})
+        audit_log(settings).record(session, [event], now)
+        return _info(row)
 
 
 def active_lockdowns(settings: Settings) -> list[LockdownInfo]:
-    store = Store.open(settings.store_url, settings.evidence_dir)
-    try:
-        with store.transaction() as session:
-            query = select(LockdownRow).where(LockdownRow.lifted_at.is_(None))
-            return [_info(row) for row in session.scalars(query.order_by(LockdownRow.started_at))]
-    finally:
-        store.close()
+    with store_session(settings) as session:
+        query = select(LockdownRow).where(LockdownRow.lifted_at.is_(None))
+        return [_info(row) for row in session.scalars(query.order_by(LockdownRow.started_at))]
 
 
 def open_incident(
@@ -149,15 +137,11 @@ def open_incident(
     if not title.strip():
         raise UsageError("an incident needs a title", hint='--title "what happened"')
     authorize(settings, actor, Operation.OPEN_INCIDENT, Target(), now)
-    store = Store.open(settings.store_url, settings.evidence_dir)
-    try:
-        with store.transaction(exclusive=True) as session:
-            incident = _new_incident(session, type, severity, title, actor, now)
-            event = AuditEvent(actor, "incident.opened", incident.id, {"title": title})
-            audit_log(settings).record(session, [event], now)
-            return incident.id
-    finally:
-        store.close()
+    with store_session(settings, exclusive=True) as session:
+        incident = _new_incident(session, type, severity, title, actor, now)
+        event = AuditEvent(actor, "incident.opened", incident.id, {"title": title})
+        audit_log(settings).record(session, [event], now)
+        return incident.id
 
 
 def update_incident(
@@ -166,42 +150,34 @@ def update_incident(
     if status not in INCIDENT_STATUSES:
         raise UsageError(f"unknown status {status!r}", hint=", ".join(INCIDENT_STATUSES))
     authorize(settings, actor, Operation.UPDATE_INCIDENT, Target(), now)
-    store = Store.open(settings.store_url, settings.evidence_dir)
-    try:
-        with store.transaction(exclusive=True) as session:
-            _timeline(session, ident, actor, status, note, now)
-            event = AuditEvent(actor, f"incident.{status}", ident, {"note": note})
-            audit_log(settings).record(session, [event], now)
-    finally:
-        store.close()
+    with store_session(settings, exclusive=True) as session:
+        _timeline(session, ident, actor, status, note, now)
+        event = AuditEvent(actor, f"incident.{status}", ident, {"note": note})
+        audit_log(settings).record(session, [event], now)
 
 
 def list_incidents(settings: Settings) -> list[dict[str, object]]:
-    store = Store.open(settings.store_url, settings.evidence_dir)
-    try:
-        with store.transaction() as session:
-            return [
-                {
-                    "id": row.id,
-                    "type": row.type,
-                    "severity": row.severity,
-                    "status": row.status,
-                    "title": row.title,
-                    "opened_at": row.opened_at.isoformat(),
-                    "timeline": [
-                        {
-                            "at": e.at.isoformat(),
-                            "actor": e.actor,
-                            "status": e.status,
-                            "note": e.note,
-                        }
-                        for e in row.events
-                    ],
-                }
-                for row in session.scalars(select(IncidentRow).order_by(IncidentRow.id))
-            ]
-    finally:
-        store.close()
+    with store_session(settings) as session:
+        return [
+            {
+                "id": row.id,
+                "type": row.type,
+                "severity": row.severity,
+                "status": row.status,
+                "title": row.title,
+                "opened_at": row.opened_at.isoformat(),
+                "timeline": [
+                    {
+                        "at": e.at.isoformat(),
+                        "actor": e.actor,
+                        "status": e.status,
+                        "note": e.note,
+                    }
+                    for e in row.events
+                ],
+            }
+            for row in session.scalars(select(IncidentRow).order_by(IncidentRow.id))
+        ]
 
 
 def _new_incident(
