@@ -1,0 +1,115 @@
+"""Six Sigma statistics against published values and constructed series."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from assay.core.sixsigma import (
+    ControlLimits,
+    RuleSet,
+    capability,
+    dpmo,
+    first_pass_yield,
+    individuals_limits,
+    p_chart,
+    rolled_throughput_yield,
+    run_rules,
+    sigma_level,
+    u_chart,
+)
+
+
+@pytest.mark.parametrize(
+    ("defects_per_million", "sigma"),
+    # The DPMO to sigma-level table with the 1.5 shift, as every Six Sigma text prints it.
+    [(3.4, 6.0), (233, 5.0), (6_210, 4.0), (66_807, 3.0), (308_538, 2.0)],
+)
+def test_the_dpmo_to_sigma_table(defects_per_million: float, sigma: float) -> None:
+    assert sigma_level(defects_per_million) == pytest.approx(sigma, abs=0.005)
+
+
+def test_dpmo_yield_and_the_shift_are_stated_inputs() -> None:
+    assert dpmo(defects=17, units=1_000, opportunities_per_unit=50) == pytest.approx(340.0)
+    assert sigma_level(66_807, shift=0) == pytest.approx(1.5, abs=0.005)
+    assert sigma_level(0) == math.inf
+    assert first_pass_yield(200, 14) == pytest.approx(0.93)
+    assert rolled_throughput_yield([0.93, 0.98, 0.99]) == pytest.approx(0.902286)
+    with pytest.raises(ValueError):
+        sigma_level(1_000_000)
+
+
+# Montgomery, Introduction to Statistical Quality Control (6th ed.), Example 6.5: the cost
+# of processing mortgage loan applications, 20 weeks. Published: x-bar 300.5, MR-bar 7.79,
+# individuals limits 279.78 to 321.22, moving-range UCL 25.45.
+MORTGAGE = [310, 288, 297, 298, 307, 303, 294, 297, 308, 306,
+            294, 299, 297, 299, 314, 295, 293, 306, 301, 304]  # fmt: skip
+
+
+def test_individuals_and_moving_range_limits_match_montgomery() -> None:
+    individuals, moving = individuals_limits(MORTGAGE)
+    assert individuals.center == pytest.approx(300.5)
+    assert moving.center == pytest.approx(7.79, abs=0.005)
+    assert (individuals.lower, individuals.upper) == (
+        pytest.approx(279.78, abs=0.01),
+        pytest.approx(321.22, abs=0.01),
+    )
+    assert moving.upper == pytest.approx(25.45, abs=0.01)
+    assert run_rules(MORTGAGE, individuals) == []  # Montgomery: the process is in control
+
+
+def test_capability_matches_the_nist_handbook_example() -> None:
+    # NIST/SEMATECH e-Handbook of Statistical Methods, 6.1.6: USL 20, LSL 8, mean 16,
+    # sigma 2 give Cp = 1.0 and Cpk = 0.6667. A symmetric sample with that mean and a
+    # stated within sigma of 2 reproduces them.
+    values = [16 + d for d in (-2, -1, 0, 1, 2)] * 6
+    result = capability(values, 8, 20, within_sigma=2.0)
+    assert result.cp == pytest.approx(1.0)
+    assert result.cpk == pytest.approx(0.6667, abs=0.0001)
+    assert result.pp is not None and result.ppk is not None and result.n == 30
+
+
+def test_capability_is_withheld_when_it_would_mislead() -> None:
+    few = capability([1.0, 2.0, 1.5], 0, 3)
+    assert few.cp is None and "at least 25" in few.note
+    wild = capability([1.0] * 30, 0, 3, in_control=False)
+    assert wild.cpk is None and "not in statistical control" in wild.note
+
+
+def test_p_and_u_limits_follow_each_subgroup_size() -> None:
+    limits = p_chart([10, 5, 20], [100, 50, 200])
+    assert {round(limit.center, 6) for limit in limits} == {0.1}
+    assert limits[0].upper == pytest.approx(0.1 + 3 * math.sqrt(0.09 / 100))
+    assert limits[1].upper > limits[0].upper > limits[2].upper  # smaller subgroup, wider
+    u = u_chart([4, 9], [2, 3])
+    assert u[0].center == pytest.approx(13 / 5)
+    assert u[1].upper == pytest.approx(2.6 + 3 * math.sqrt(2.6 / 3))
+
+
+UNIT = ControlLimits(center=0.0, lower=-3.0, upper=3.0, sigma=1.0)
+
+
+def _fired(series: list[float], rules: RuleSet = RuleSet.WESTERN_ELECTRIC) -> list[tuple[str, int]]:
+    return [(s.rule, s.points[-1]) for s in run_rules(series, UNIT, rules)]
+
+
+def test_western_electric_rules_fire_exactly_where_built() -> None:
+    assert _fired([0, 0.5, -0.5, 3.5, 0]) == [("WE1", 3)]
+    assert _fired([0, 2.5, 0, 2.2, 0]) == [("WE2", 3)]
+    assert _fired([1.5, 0, 1.2, 1.1, 1.3, -0.5]) == [("WE3", 4)]
+    series = [-0.2, 0.3, 0.5, 0.1, 0.2, 0.6, 0.4, 0.3, 0.2, -0.1]
+    assert _fired(series) == [("WE4", 8)]
+
+
+def test_nelson_rules_fire_exactly_where_built() -> None:
+    rising = [-0.9, -0.5, -0.2, 0.1, 0.3, 0.6, 0.2]
+    assert ("N3", 5) in _fired(rising, RuleSet.NELSON)
+    alternating = [0.5 * (-1) ** i for i in range(14)]
+    fired = _fired(alternating, RuleSet.NELSON)
+    assert ("N4", 13) in fired
+    hugging = [0.1 * ((i % 3) - 1) for i in range(15)]
+    assert ("N7", 14) in _fired(hugging, RuleSet.NELSON)
+    outside = [1.5, -1.6, 1.4, -1.2, 1.3, -1.7, 1.5, -1.4]
+    assert ("N8", 7) in _fired(outside, RuleSet.NELSON)
+    assert _fired([0.1, -0.2, 0.05], RuleSet.NELSON) == []
