@@ -61,13 +61,14 @@ def test_certify_stores_the_run_and_writes_both_reports(
         "documentation",
         "monitoring",
         "claims",
+        "sixsigma",
     }
     assert kinds["inventory"]["summary"]["components"] == 13
     # No database imported and no network here: unknown, never "no vulnerabilities".
     assert kinds["vulnerabilities"]["summary"]["status"] == "unknown"
     markdown = report_json.with_name("report.md").read_text(encoding="utf-8")
     assert "**Verdict: NOT READY**" in markdown and "| PROD-003 | security | UNKNOWN |" in markdown
-    assert _row_counts(example_project, store_url) == {"projects": 1, "runs": 1, "evidence": 9}
+    assert _row_counts(example_project, store_url) == {"projects": 1, "runs": 1, "evidence": 10}
 
     runs = run_assay("runs", "-C", example_project, "--store", store_url)
     assert runs.code == 0 and report["run"]["id"][:8] in runs.out

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +21,7 @@ from assay.core.sixsigma import (
     sigma_level,
     u_chart,
 )
+from conftest import run_assay
 
 
 @pytest.mark.parametrize(
@@ -113,3 +116,49 @@ def test_nelson_rules_fire_exactly_where_built() -> None:
     outside = [1.5, -1.6, 1.4, -1.2, 1.3, -1.7, 1.5, -1.4]
     assert ("N8", 7) in _fired(outside, RuleSet.NELSON)
     assert _fired([0.1, -0.2, 0.05], RuleSet.NELSON) == []
+
+
+def test_the_defect_model_counts_weighted_defects_per_stage() -> None:
+    from assay.core.defects import run_quality
+
+    summaries = {
+        "tests": {"tests": 200, "passed": 196, "failed": 3, "error": 1},
+        "inventory": {"components": 40},
+        "vulnerabilities": {"status": "complete", "high": 1, "medium": 2},
+        "static-analysis": {"functions": 160, "violations": 4},
+    }
+    quality = run_quality(summaries)
+    assert [s.name for s in quality.stages] == ["tests", "vulnerabilities", "code quality"]
+    assert quality.missing == ("claims",)
+    assert (quality.opportunities, quality.defects) == (400, 10.0)  # 4 + (1 + 2 x 0.5) + 4
+    assert quality.dpmo == pytest.approx(25_000)
+    assert quality.sigma == pytest.approx(3.46, abs=0.005)
+    assert quality.rolled_throughput_yield == pytest.approx(0.98 * 0.95 * 0.975)
+
+
+def test_assay_sixsigma_reports_each_run_and_states_its_conventions(
+    example_project: Path,
+) -> None:
+    (example_project / "assay.toml").write_text(
+        '[sixsigma]\nshift = 1.5\n\n[sixsigma.spec."static-analysis.compliance"]\nlower = 0.95\n',
+        encoding="utf-8",
+    )
+    for _ in range(3):
+        assert run_assay("certify", example_project).code == 1
+    report = json.loads(
+        next((example_project / ".assay/reports").glob("*/report.json")).read_text()
+    )
+    (evidence,) = [e for e in report["evidence"] if e["kind"] == "sixsigma"]
+    assert evidence["summary"]["shift"] == 1.5 and evidence["summary"]["opportunities"] > 0
+    done = run_assay(
+        "sixsigma", example_project, "--metric", "static-analysis.compliance", "-f", "json"
+    )
+    assert done.code == 0, done.err
+    document = json.loads(done.out)
+    assert len(document["runs"]) == 3 and document["shift"] == 1.5
+    assert document["limits"]["center"] == pytest.approx(1.0)
+    assert "at least 25" in document["capability"]["note"]  # three runs: no index printed
+    table = run_assay("sixsigma", example_project)
+    assert "sigma levels include a 1.5 shift" in table.out
+    missing = run_assay("sixsigma", example_project, "--metric", "nodot")
+    assert missing.code == 2 and "kind.figure" in missing.err

@@ -208,6 +208,35 @@ class ClaimsSettings(BaseModel):
     """Markdown reports, relative to the project; empty: report-like files found."""
 
 
+class SpecLimits(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    lower: float | None = None
+    upper: float | None = None
+
+
+class CtqSettings(BaseModel):
+    """``[sixsigma.ctq.NAME]``: opportunities and weighted defects, as ``kind.figure``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    opportunities: str = Field(pattern=r"^[\w.-]+\.[\w-]+$")
+    defects: dict[str, float]
+
+
+class SixSigmaSettings(BaseModel):
+    """``[sixsigma]``: the shift, the defect model and specification limits of metrics."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    shift: float = Field(default=1.5, ge=0)
+    """Added to the short-term sigma level; 1.5 by convention, always stated."""
+    ctq: dict[str, CtqSettings] = {}
+    """Replace a default characteristic by name, or add one."""
+    spec: dict[str, SpecLimits] = {}
+    """Specification limits by metric (``kind.figure``), for capability indices."""
+
+
 class Settings(BaseSettings):
     """Everything configurable about a run of Assay on one project."""
 
@@ -228,6 +257,7 @@ class Settings(BaseSettings):
     slo: SloSettings = SloSettings()
     gates: GatesSettings = GatesSettings()
     claims: ClaimsSettings = ClaimsSettings()
+    sixsigma: SixSigmaSettings = SixSigmaSettings()
     signoff: SignoffSettings = SignoffSettings()
     certificate: CertificateSettings = CertificateSettings()
     signing: SigningSettings = SigningSettings()

@@ -232,6 +232,44 @@ def claims(
 
 
 @app.command()
+def sixsigma(
+    path: ProjectArg = Path(),
+    metric: Annotated[
+        str | None,
+        typer.Option(
+            "--metric",
+            help="A figure to chart, as kind.figure (e.g. coverage.line_rate).",
+            show_default=False,
+        ),
+    ] = None,
+    runs: Annotated[int, typer.Option("--runs", "-n", min=1, help="How many runs.")] = 30,
+    nelson: Annotated[
+        bool, typer.Option("--nelson", help="Nelson's eight rules instead of Western Electric.")
+    ] = False,
+    output_format: Annotated[
+        ClaimsFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ClaimsFormat.TABLE,
+    store: StoreOpt = None,
+) -> None:
+    """DPMO, sigma level and yields per run; a p chart of the defect rate over the runs;
+    with --metric an individuals chart, run-rule signals and, with [sixsigma.spec] limits,
+    Cp/Cpk/Pp/Ppk (withheld when the process is out of control or the sample is small).
+    """
+    from assay.cli.output import print_sixsigma
+    from assay.core.sixsigma import RuleSet
+    from assay.services.sixsigma import sixsigma_document, sixsigma_report
+    from assay.settings import load_settings
+
+    settings = load_settings(path, store={"url": store} if store else None)
+    rules = RuleSet.NELSON if nelson else RuleSet.WESTERN_ELECTRIC
+    report = sixsigma_report(settings, path, runs=runs, metric=metric, rules=rules)
+    if output_format is ClaimsFormat.JSON:
+        sys.stdout.write(sixsigma_document(report))
+    else:
+        print_sixsigma(report)
+
+
+@app.command()
 def gates(
     path: ProjectArg = Path(),
     run: Annotated[

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from assay.services.quality import QualityReport
     from assay.services.releases import ReleaseStatus
     from assay.services.runs import RunListing
+    from assay.services.sixsigma import SixSigmaReport
     from assay.services.slo import SloCheck
     from assay.services.vulndb import ImportReport, SnapshotInfo
 
@@ -112,6 +113,57 @@ def print_gates(outcome: GatesOutcome) -> None:
     colour = "green" if outcome.verdict.value == "ready" else "red"
     out.print(f"Verdict: [bold {colour}]{outcome.verdict.value.upper()}[/]")
     out.print(f"Policy digest: {outcome.policy_digest}")
+
+
+def print_sixsigma(report: SixSigmaReport) -> None:
+    out = console()
+    table = Table(title=f"Six Sigma of {report.project}", title_justify="left")
+    for column in ("Run", "Started (UTC)", "Opportunities", "Defects", "DPMO", "Sigma", "RTY"):
+        table.add_column(column)
+    for point in report.points:
+        quality = point.quality
+        dpmo = "-" if quality.dpmo is None else f"{quality.dpmo:,.1f}"
+        sigma = "-" if quality.sigma is None else f"{quality.sigma:.2f}"
+        rty = quality.rolled_throughput_yield
+        table.add_row(
+            point.run[:8],
+            point.started_at.strftime("%Y-%m-%d %H:%M"),
+            f"{quality.opportunities:,.0f}",
+            f"{quality.defects:,.1f}",
+            dpmo,
+            sigma,
+            "-" if rty is None else f"{rty:.4f}",
+        )
+    out.print(table)
+    for signal in report.defect_signals:
+        out.print(f"[red]defect rate {signal.rule}[/]: {escape(signal.description)}")
+    if report.metric and report.limits:
+        limits = report.limits
+        out.print(
+            f"{report.metric}: center {limits.center:.4g}, limits {limits.lower:.4g} to "
+            f"{limits.upper:.4g} over {len(report.metric_values)} runs"
+        )
+        for signal in report.metric_signals:
+            runs = ", ".join(report.metric_runs[i][:8] for i in signal.points)
+            out.print(f"[red]{signal.rule}[/]: {escape(signal.description)} (runs {runs})")
+        capability = report.capability
+        if capability is not None:
+            if capability.cp is None and capability.cpk is None:
+                out.print(f"capability withheld: {escape(capability.note)}")
+            else:
+                shown = ", ".join(
+                    f"{name} {value:.2f}"
+                    for name, value in (
+                        ("Cp", capability.cp),
+                        ("Cpk", capability.cpk),
+                        ("Pp", capability.pp),
+                        ("Ppk", capability.ppk),
+                    )
+                    if value is not None
+                )
+                out.print(f"capability: {shown} (n={capability.n}; {escape(capability.note)})")
+    for note in report.notes:
+        out.print(f"[dim]{escape(note)}[/]")
 
 
 def print_claims(check: ClaimsCheck) -> None:

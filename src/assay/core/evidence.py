@@ -30,6 +30,8 @@ class EvidenceKind(enum.StrEnum):
     PERFORMANCE = "performance"
     """Benchmarks compared with the baseline run."""
     INTEGRATION = "integration-tests"
+    SIXSIGMA = "sixsigma"
+    """DPMO, sigma level and yields of the run."""
     PROVENANCE = "provenance"
     CLAIMS = "claims"
 

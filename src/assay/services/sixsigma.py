@@ -1,0 +1,223 @@
+"""The Six Sigma use case: the defect model over runs, control charts, capability."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from assay.collectors.pyproject import project_name
+from assay.core.defects import DEFAULT_CTQS, Ctq, RunQuality, run_quality
+from assay.core.sixsigma import (
+    Capability,
+    ControlLimits,
+    RuleSet,
+    Signal,
+    capability,
+    individuals_limits,
+    p_chart,
+    run_rules,
+)
+from assay.errors import NotFoundError, UsageError
+from assay.services._store import store_session
+from assay.settings import Settings
+from assay.store import repositories as repo
+
+__all__ = [
+    "RunPoint",
+    "SixSigmaReport",
+    "ctqs_of",
+    "quality_of",
+    "sixsigma_document",
+    "sixsigma_report",
+]
+
+MIN_RUNS = 3
+"""Fewer runs than this and a control chart says nothing."""
+
+
+@dataclass(frozen=True)
+class RunPoint:
+    run: str
+    started_at: datetime
+    quality: RunQuality
+    summaries: Mapping[str, Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class SixSigmaReport:
+    project: str
+    shift: float
+    points: tuple[RunPoint, ...]
+    defect_signals: tuple[Signal, ...]
+    metric: str | None
+    metric_values: tuple[float, ...]
+    metric_runs: tuple[str, ...]
+    limits: ControlLimits | None
+    moving_range_limits: ControlLimits | None
+    metric_signals: tuple[Signal, ...]
+    capability: Capability | None
+    notes: tuple[str, ...]
+
+
+def ctqs_of(settings: Settings) -> tuple[Ctq, ...]:
+    """The default characteristics, with ``[sixsigma.ctq]`` replacing or adding by name."""
+    chosen = {ctq.name: ctq for ctq in DEFAULT_CTQS}
+    for name, entry in settings.sixsigma.ctq.items():
+        kind, _, figure = entry.opportunities.rpartition(".")
+        defects = []
+        for key, weight in entry.defects.items():
+            defect_kind, _, defect_figure = key.rpartition(".")
+            if not defect_kind:
+                raise UsageError(
+                    f"[sixsigma.ctq.{name}] defect {key!r} is not kind.figure",
+                    hint='for example defects = {"tests.failed" = 1.0}',
+                )
+            defects.append((defect_kind, defect_figure, weight))
+        chosen[name] = Ctq(name, (kind, figure), tuple(defects))
+    return tuple(chosen.values())
+
+
+def quality_of(settings: Settings, summaries: Mapping[str, Mapping[str, Any]]) -> RunQuality:
+    return run_quality(summaries, ctqs_of(settings), settings.sixsigma.shift)
+
+
+def sixsigma_report(
+    settings: Settings,
+    project: Path,
+    *,
+    runs: int = 30,
+    metric: str | None = None,
+    rules: RuleSet = RuleSet.WESTERN_ELECTRIC,
+) -> SixSigmaReport:
+    name = project_name(project)
+    points = _history(settings, name, runs)
+    if not points:
+        raise NotFoundError(f"no runs of {name} yet", hint="run: assay certify PATH")
+    notes: list[str] = [f"sigma levels include a {settings.sixsigma.shift:g} shift"]
+    defect_signals = _defect_chart(points, rules, notes)
+    values: list[float] = []
+    run_ids: list[str] = []
+    limits: ControlLimits | None = None
+    moving: ControlLimits | None = None
+    signals: tuple[Signal, ...] = ()
+    cap: Capability | None = None
+    if metric:
+        values, run_ids = _metric(points, metric)
+        if len(values) < MIN_RUNS:
+            notes.append(f"{metric}: {len(values)} runs report it; a chart needs {MIN_RUNS}")
+        else:
+            limits, moving = individuals_limits(values)
+            signals = tuple(run_rules(values, limits, rules))
+            spec = settings.sixsigma.spec.get(metric)
+            if spec is not None:
+                cap = capability(values, spec.lower, spec.upper, in_control=not signals)
+            else:
+                notes.append(f"{metric}: no [sixsigma.spec] limits, so no capability indices")
+    return SixSigmaReport(
+        project=name,
+        shift=settings.sixsigma.shift,
+        points=points,
+        defect_signals=defect_signals,
+        metric=metric,
+        metric_values=tuple(values),
+        metric_runs=tuple(run_ids),
+        limits=limits,
+        moving_range_limits=moving,
+        metric_signals=signals,
+        capability=cap,
+        notes=tuple(notes),
+    )
+
+
+def _history(settings: Settings, name: str, runs: int) -> tuple[RunPoint, ...]:
+    """The project's newest ``runs`` runs, oldest first."""
+    points = []
+    with store_session(settings, create=False) as session:
+        for row in reversed(repo.list_runs(session, runs, name)):
+            summaries = {e.kind: dict(e.summary or {}) for e in row.evidence}
+            points.append(
+                RunPoint(row.id, row.started_at, quality_of(settings, summaries), summaries)
+            )
+    return tuple(points)
+
+
+def _defect_chart(
+    points: Sequence[RunPoint], rules: RuleSet, notes: list[str]
+) -> tuple[Signal, ...]:
+    """A p chart of the defect rate per run (subgroups: the run's opportunities); signals
+    come from the standardised rates, so varying subgroup sizes are respected."""
+    usable = [p for p in points if p.quality.opportunities]
+    if len(usable) < MIN_RUNS:
+        notes.append(
+            f"defect rate: {len(usable)} runs with opportunities; a chart needs {MIN_RUNS}"
+        )
+        return ()
+    defects = [round(p.quality.defects) for p in usable]
+    sizes = [round(p.quality.opportunities) for p in usable]
+    limits = p_chart(defects, sizes)
+    z = [
+        (d / n - lim.center) / lim.sigma if lim.sigma else 0.0
+        for d, n, lim in zip(defects, sizes, limits, strict=True)
+    ]
+    signals = run_rules(z, ControlLimits(0.0, -3.0, 3.0, 1.0), rules)
+    named = []
+    for signal in signals:
+        runs = ", ".join(usable[i].run[:8] for i in signal.points)
+        named.append(Signal(signal.rule, signal.points, f"{signal.description} (runs {runs})"))
+    return tuple(named)
+
+
+def _metric(points: Sequence[RunPoint], metric: str) -> tuple[list[float], list[str]]:
+    kind, _, figure = metric.rpartition(".")
+    if not kind:
+        raise UsageError(f"metric {metric!r} is not kind.figure", hint="e.g. coverage.line_rate")
+    values, ids = [], []
+    for point in points:
+        value = point.summaries.get(kind, {}).get(figure)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            values.append(float(value))
+            ids.append(point.run)
+    return values, ids
+
+
+def sixsigma_document(report: SixSigmaReport) -> str:
+    body = {
+        "project": report.project,
+        "shift": report.shift,
+        "runs": [
+            {
+                "run": p.run,
+                "started_at": p.started_at.isoformat(),
+                "opportunities": p.quality.opportunities,
+                "defects": p.quality.defects,
+                "dpmo": p.quality.dpmo,
+                "sigma_level": p.quality.sigma,
+                "rolled_throughput_yield": p.quality.rolled_throughput_yield,
+                "stages": [asdict(s) for s in p.quality.stages],
+                "not_measured": list(p.quality.missing),
+            }
+            for p in report.points
+        ],
+        "defect_rate_signals": [asdict(s) for s in report.defect_signals],
+        "metric": report.metric,
+        "metric_values": dict(zip(report.metric_runs, report.metric_values, strict=True)),
+        "limits": _maybe(report.limits),
+        "moving_range_limits": asdict(report.moving_range_limits)
+        if report.moving_range_limits
+        else None,
+        "metric_signals": [
+            {**asdict(s), "runs": [report.metric_runs[i] for i in s.points]}
+            for s in report.metric_signals
+        ],
+        "capability": asdict(report.capability) if report.capability else None,
+        "notes": list(report.notes),
+    }
+    return json.dumps(body, indent=2, sort_keys=True, default=str) + "\n"
+
+
+def _maybe(limits: ControlLimits | None) -> dict[str, float] | None:
+    return asdict(limits) if limits else None
