@@ -158,7 +158,23 @@ def test_assay_sixsigma_reports_each_run_and_states_its_conventions(
     assert len(document["runs"]) == 3 and document["shift"] == 1.5
     assert document["limits"]["center"] == pytest.approx(1.0)
     assert "at least 25" in document["capability"]["note"]  # three runs: no index printed
-    table = run_assay("sixsigma", example_project)
+    charts = example_project / "charts"
+    table = run_assay(
+        "sixsigma", example_project, "--metric", "static-analysis.compliance", "-o", charts
+    )
     assert "sigma levels include a 1.5 shift" in table.out
+    names = sorted(p.name for p in charts.iterdir())
+    assert names == [
+        "dpmo.png",
+        "dpmo.svg",
+        "report.html",
+        "report.md",
+        "static-analysis-compliance.png",
+        "static-analysis-compliance.svg",
+    ]
+    first = (charts / "dpmo.svg").read_bytes()
+    run_assay("sixsigma", example_project, "--metric", "static-analysis.compliance", "-o", charts)
+    assert (charts / "dpmo.svg").read_bytes() == first  # deterministic SVG
+    assert "| Run | Started |" in (charts / "report.md").read_text(encoding="utf-8")
     missing = run_assay("sixsigma", example_project, "--metric", "nodot")
     assert missing.code == 2 and "kind.figure" in missing.err

@@ -249,11 +249,21 @@ def sixsigma(
     output_format: Annotated[
         ClaimsFormat, typer.Option("--format", "-f", help="Output format.")
     ] = ClaimsFormat.TABLE,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Folder for charts and report (default: .assay/sixsigma).",
+            show_default=False,
+        ),
+    ] = None,
     store: StoreOpt = None,
 ) -> None:
     """DPMO, sigma level and yields per run; a p chart of the defect rate over the runs;
     with --metric an individuals chart, run-rule signals and, with [sixsigma.spec] limits,
     Cp/Cpk/Pp/Ppk (withheld when the process is out of control or the sample is small).
+    Charts (SVG, PNG) and a Markdown and HTML report go to --output.
     """
     from assay.cli.output import print_sixsigma
     from assay.core.sixsigma import RuleSet
@@ -265,8 +275,15 @@ def sixsigma(
     report = sixsigma_report(settings, path, runs=runs, metric=metric, rules=rules)
     if output_format is ClaimsFormat.JSON:
         sys.stdout.write(sixsigma_document(report))
-    else:
-        print_sixsigma(report)
+        return
+    from assay.formats.sixsigma import write_charts, write_report
+
+    folder = output or settings.state_dir / "sixsigma"
+    charts = write_charts(report, folder)
+    markdown, html = write_report(report, folder)
+    print_sixsigma(report)
+    print(f"charts: {', '.join(str(c) for c in charts) or 'none'}")
+    print(f"report: {markdown}, {html}")
 
 
 @app.command()
