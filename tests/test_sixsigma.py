@@ -178,3 +178,49 @@ def test_assay_sixsigma_reports_each_run_and_states_its_conventions(
     assert "| Run | Started |" in (charts / "report.md").read_text(encoding="utf-8")
     missing = run_assay("sixsigma", example_project, "--metric", "nodot")
     assert missing.code == 2 and "kind.figure" in missing.err
+
+
+def _points(failures: list[int]):  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from assay.core.defects import run_quality
+    from assay.services.sixsigma import RunPoint
+
+    points = []
+    for index, failed in enumerate(failures):
+        summaries = {
+            "tests": {"tests": 100, "failed": failed, "error": 0, "seconds": 10.0 + index},
+            "benchmarks": {"means": {"test_price": 0.010 + 0.0001 * (index % 2)}},
+        }
+        points.append(
+            RunPoint(
+                f"run{index:04d}",
+                datetime(2026, 11, index + 1, tzinfo=UTC),
+                run_quality(summaries),
+                summaries,
+            )
+        )
+    return points
+
+
+def test_defect_rate_charts_name_the_runs_that_signal() -> None:
+    from assay.services.sixsigma import _defect_chart
+
+    notes: list[str] = []
+    signals = _defect_chart(
+        _points([1, 2, 1, 0, 1, 2, 1, 1, 30, 1]), RuleSet.WESTERN_ELECTRIC, notes
+    )
+    charts = {s.description.split(":")[0] for s in signals if s.rule == "WE1"}
+    assert charts == {"u chart, defects per opportunity", "p chart, failed tests"}
+    assert all(s.points == (8,) and "run0008" in s.description for s in signals if s.rule == "WE1")
+    assert _defect_chart(_points([1, 2]), RuleSet.WESTERN_ELECTRIC, notes) == ()
+    assert "a chart needs 3" in notes[-1]
+
+
+def test_benchmark_and_duration_metrics_are_read_per_run() -> None:
+    from assay.services.sixsigma import _metric
+
+    values, runs = _metric(_points([0, 0, 0]), "benchmark:test_price")
+    assert values == pytest.approx([0.010, 0.0101, 0.010]) and runs[0] == "run0000"
+    durations, _ = _metric(_points([0, 0]), "tests.seconds")
+    assert durations == [10.0, 11.0]

@@ -85,6 +85,12 @@ class RunQuality:
         return self.defects / self.opportunities * 1_000_000 if self.opportunities else None
 
     @property
+    def dpu(self) -> float | None:
+        """Defects per unit; each unit (a test, a component, a function, a claim) is one
+        opportunity, so DPU is DPMO / 10^6 here, and stated as such."""
+        return self.defects / self.opportunities if self.opportunities else None
+
+    @property
     def sigma(self) -> float | None:
         value = self.dpmo
         return None if value is None else sigma_level(min(value, 999_999.0), self.shift)

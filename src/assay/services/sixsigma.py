@@ -20,6 +20,7 @@ from assay.core.sixsigma import (
     individuals_limits,
     p_chart,
     run_rules,
+    u_chart,
 )
 from assay.errors import NotFoundError, UsageError
 from assay.services._store import store_session
@@ -148,33 +149,79 @@ def _history(settings: Settings, name: str, runs: int) -> tuple[RunPoint, ...]:
 def _defect_chart(
     points: Sequence[RunPoint], rules: RuleSet, notes: list[str]
 ) -> tuple[Signal, ...]:
-    """A p chart of the defect rate per run (subgroups: the run's opportunities); signals
-    come from the standardised rates, so varying subgroup sizes are respected."""
+    """Two charts with each run's own limits, signals taken on the standardised rates:
+    a u chart of weighted defects per opportunity (a unit may hold several defects), and
+    a p chart of the share of tests that failed (a test passes or not)."""
     usable = [p for p in points if p.quality.opportunities]
-    if len(usable) < MIN_RUNS:
-        notes.append(
-            f"defect rate: {len(usable)} runs with opportunities; a chart needs {MIN_RUNS}"
+    found: list[Signal] = []
+    if len(usable) >= MIN_RUNS:
+        defects = [p.quality.defects for p in usable]
+        sizes = [p.quality.opportunities for p in usable]
+        found += _signals(
+            "u chart, defects per opportunity",
+            usable,
+            defects,
+            sizes,
+            u_chart(defects, sizes),
+            rules,
         )
-        return ()
-    defects = [round(p.quality.defects) for p in usable]
-    sizes = [round(p.quality.opportunities) for p in usable]
-    limits = p_chart(defects, sizes)
+    else:
+        notes.append(f"defect rate: {len(usable)} runs to chart; a chart needs {MIN_RUNS}")
+    tested = [p for p in points if _figure(p, "tests", "tests")]
+    if len(tested) >= MIN_RUNS:
+        failed = [
+            round((_figure(p, "tests", "failed") or 0) + (_figure(p, "tests", "error") or 0))
+            for p in tested
+        ]
+        runs_of = [round(_figure(p, "tests", "tests") or 0) for p in tested]
+        found += _signals(
+            "p chart, failed tests", tested, failed, runs_of, p_chart(failed, runs_of), rules
+        )
+    return tuple(found)
+
+
+def _signals(
+    chart: str,
+    points: Sequence[RunPoint],
+    counts: Sequence[float],
+    sizes: Sequence[float],
+    limits: Sequence[ControlLimits],
+    rules: RuleSet,
+) -> list[Signal]:
     z = [
-        (d / n - lim.center) / lim.sigma if lim.sigma else 0.0
-        for d, n, lim in zip(defects, sizes, limits, strict=True)
+        (c / n - lim.center) / lim.sigma if lim.sigma else 0.0
+        for c, n, lim in zip(counts, sizes, limits, strict=True)
     ]
-    signals = run_rules(z, ControlLimits(0.0, -3.0, 3.0, 1.0), rules)
     named = []
-    for signal in signals:
-        runs = ", ".join(usable[i].run[:8] for i in signal.points)
-        named.append(Signal(signal.rule, signal.points, f"{signal.description} (runs {runs})"))
-    return tuple(named)
+    for signal in run_rules(z, ControlLimits(0.0, -3.0, 3.0, 1.0), rules):
+        runs = ", ".join(points[i].run[:8] for i in signal.points)
+        text = f"{chart}: {signal.description} (runs {runs})"
+        named.append(Signal(signal.rule, signal.points, text))
+    return named
+
+
+def _figure(point: RunPoint, kind: str, name: str) -> float | None:
+    value = point.summaries.get(kind, {}).get(name)
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def _metric(points: Sequence[RunPoint], metric: str) -> tuple[list[float], list[str]]:
+    """Values of ``kind.figure`` per run, or of ``benchmark:NAME`` (its mean, seconds)."""
+    if metric.startswith("benchmark:"):
+        name = metric.removeprefix("benchmark:")
+        values, ids = [], []
+        for point in points:
+            mean = point.summaries.get("benchmarks", {}).get("means", {}).get(name)
+            if isinstance(mean, int | float):
+                values.append(float(mean))
+                ids.append(point.run)
+        return values, ids
     kind, _, figure = metric.rpartition(".")
     if not kind:
-        raise UsageError(f"metric {metric!r} is not kind.figure", hint="e.g. coverage.line_rate")
+        raise UsageError(
+            f"metric {metric!r} is not kind.figure",
+            hint="e.g. coverage.line_rate, tests.seconds, or benchmark:NAME",
+        )
     values, ids = [], []
     for point in points:
         value = point.summaries.get(kind, {}).get(figure)
@@ -195,6 +242,7 @@ def sixsigma_document(report: SixSigmaReport) -> str:
                 "opportunities": p.quality.opportunities,
                 "defects": p.quality.defects,
                 "dpmo": p.quality.dpmo,
+                "dpu": p.quality.dpu,
                 "sigma_level": p.quality.sigma,
                 "rolled_throughput_yield": p.quality.rolled_throughput_yield,
                 "stages": [asdict(s) for s in p.quality.stages],
