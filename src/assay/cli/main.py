@@ -28,17 +28,6 @@ check_app = typer.Typer(help="Checks that produce evidence for the gates.", no_a
 app.add_typer(check_app, name="check")
 runs_app = typer.Typer(help="Certify runs: list them, mark a baseline.")
 app.add_typer(runs_app, name="runs")
-app.add_typer(trust.keys_app, name="keys")
-app.add_typer(audit.audit_app, name="audit")
-app.add_typer(governance.principal_app, name="principal")
-app.add_typer(governance.token_app, name="token")
-app.add_typer(governance.lockdown_app, name="lockdown")
-app.add_typer(governance.incident_app, name="incident")
-app.add_typer(releases.release_app, name="release")
-app.add_typer(releases.certificate_app, name="certificate")
-app.command("signoff")(releases.signoff)
-app.command("provenance")(trust.provenance)
-app.command("verify")(trust.verify)
 vulndb_app = typer.Typer(
     help="The vulnerability database: import OSV data, check it, serve it.", no_args_is_help=True
 )
@@ -769,6 +758,21 @@ def vulndb_serve(
         port=port,
         log_level="warning",
     )
+
+
+# Commands defined in their own modules, after this module's, so --help lists the main
+# flow (sbom, certify, gates...) first.
+app.add_typer(trust.keys_app, name="keys")
+app.add_typer(audit.audit_app, name="audit")
+app.add_typer(governance.principal_app, name="principal")
+app.add_typer(governance.token_app, name="token")
+app.add_typer(governance.lockdown_app, name="lockdown")
+app.add_typer(governance.incident_app, name="incident")
+app.add_typer(releases.release_app, name="release")
+app.add_typer(releases.certificate_app, name="certificate")
+app.command("signoff")(releases.signoff)
+app.command("provenance")(trust.provenance)
+app.command("verify")(trust.verify)
 
 
 def run() -> None:
