@@ -166,7 +166,11 @@ def test_provenance_for_artifacts_verifies_offline_and_catches_a_changed_file(
         {"name": wheel.name, "digest": {"sha256": hashlib.sha256(wheel.read_bytes()).hexdigest()}}
     ]
     definition = body["predicate"]["buildDefinition"]
-    assert definition["externalParameters"]["lockfiles"] == ["uv.lock"]
+    lock_digest = hashlib.sha256((project / "uv.lock").read_bytes()).hexdigest()
+    assert definition["externalParameters"]["lockfiles"] == [
+        {"name": "uv.lock", "sha256": lock_digest}
+    ]
+    assert definition["externalParameters"]["source"] == {"commit": None, "dirty": None}
     assert definition["resolvedDependencies"][-1]["name"] == "uv.lock"
     assert body["predicate"]["runDetails"]["metadata"]["startedOn"] == "2026-01-01T00:00:00Z"
 

@@ -72,16 +72,17 @@ def provenance_statement(
     if len(set(names)) != len(names):
         raise UsageError("two artifacts have the same file name", hint="pass each file once")
     git = git_state(project)
-    lockfiles = [
-        {"name": relative_path(path, project), "digest": {"sha256": _sha256(path)}}
-        for _, path in lockfile_candidates(project)
+    candidates = lockfile_candidates(project)
+    locks = [(relative_path(path, project), _sha256(path)) for _, path in candidates]
+    lockfiles: list[dict[str, Any]] = [
+        {"name": name, "digest": {"sha256": digest}} for name, digest in locks
     ]
     moment = now or _build_time()
     seed = json.dumps([subjects, git.commit], sort_keys=True)
     external: dict[str, Any] = {
         "project": project_name(project),
         "source": {"commit": git.commit, "dirty": git.dirty},
-        "lockfiles": [entry["name"] for entry in lockfiles],
+        "lockfiles": [{"name": name, "sha256": digest} for name, digest in locks],
     }
     resolved = [{"uri": f"git+{project_name(project)}", "digest": {"gitCommit": git.commit}}]
     predicate = {
