@@ -221,6 +221,32 @@ def claims(
 
 
 @app.command()
+def serve(
+    project: ProjectOpt = Path(),
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    store: StoreOpt = None,
+) -> None:
+    """Run the team server: /health, /ready, /metrics and the /api/v1 routes (OpenAPI at
+    /api/v1/openapi.json), over the project's store or --store.
+    """
+    import os
+
+    import uvicorn
+
+    os.environ["ASSAY_PROJECT_DIR"] = str(project.resolve())
+    if store:
+        os.environ["ASSAY_STORE_URL"] = store
+    uvicorn.run(
+        "assay.api.server:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        log_level="warning",
+    )
+
+
+@app.command()
 def sixsigma(
     path: ProjectArg = Path(),
     metric: Annotated[

@@ -1,0 +1,158 @@
+"""The team server: one ASGI app with health, readiness, metrics and the /api/v1 routes.
+
+Routes are thin adapters over the services. Errors are RFC 9457 problem+json documents
+with a stable ``type`` per error class; every response carries an ``X-Request-Id``.
+``assay serve`` names ``app_from_environment`` to uvicorn, so the CLI never imports the API.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from starlette.exceptions import HTTPException
+
+from assay import __version__
+from assay.api.routes import router
+from assay.errors import AssayError, EnvironmentProblem, NotFoundError, Refused
+from assay.settings import Settings, load_settings
+from assay.store.database import Store
+from assay.store.migrations import SCHEMA_HEAD
+
+__all__ = ["PROBLEM_BASE", "app_from_environment", "create_app"]
+
+PROBLEM_BASE = "https://assay.dev/problems/"
+PROJECT_VARIABLE = "ASSAY_PROJECT_DIR"
+
+
+def app_from_environment() -> FastAPI:
+    """The app for the project named by ``ASSAY_PROJECT_DIR`` (its settings, its store)."""
+    return create_app(load_settings(Path(os.environ.get(PROJECT_VARIABLE, "."))))
+
+
+def create_app(settings: Settings) -> FastAPI:
+    app = FastAPI(
+        title="Assay",
+        version=__version__,
+        summary="Evidence-backed production readiness: no claim without evidence.",
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.state.settings = settings
+    registry = CollectorRegistry()
+    requests = Counter(
+        "assay_http_requests_total",
+        "HTTP requests",
+        ["route", "method", "status"],
+        registry=registry,
+    )
+    latency = Histogram(
+        "assay_http_request_seconds",
+        "HTTP request latency",
+        ["route", "method"],
+        registry=registry,
+    )
+
+    @app.middleware("http")
+    async def request_id_and_metrics(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        ident = request.headers.get("x-request-id") or uuid.uuid4().hex
+        request.state.request_id = ident
+        began = time.perf_counter()
+        response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        latency.labels(route, request.method).observe(time.perf_counter() - began)
+        requests.labels(route, request.method, str(response.status_code)).inc()
+        response.headers["X-Request-Id"] = ident
+        return response
+
+    @app.get("/health", tags=["operations"])
+    def health() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "healthy", "service": "assay"}
+
+    @app.get("/ready", tags=["operations"], responses={503: {"description": "Not ready"}})
+    def ready() -> JSONResponse:
+        """Readiness: the store answers and its schema is current."""
+        try:
+            store = Store.open(
+                settings.store_url, settings.evidence_dir, create=False, migrate=False
+            )
+            try:
+                revision = store.schema_revision()
+            finally:
+                store.close()
+        except AssayError as exc:
+            return JSONResponse({"status": "not ready", "reason": exc.message}, status_code=503)
+        if revision != SCHEMA_HEAD:
+            reason = f"schema at {revision}, this version needs {SCHEMA_HEAD}"
+            return JSONResponse({"status": "not ready", "reason": reason}, status_code=503)
+        return JSONResponse({"status": "ready", "schema": revision})
+
+    @app.get("/metrics", tags=["operations"], response_class=Response)
+    def metrics() -> Response:
+        """Prometheus metrics: requests and latency by route and status."""
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    app.include_router(router, prefix="/api/v1")
+    _problems(app)
+    return app
+
+
+_STATUS = {NotFoundError: 404, Refused: 403, EnvironmentProblem: 503}
+
+
+def _problems(app: FastAPI) -> None:
+    @app.exception_handler(AssayError)
+    async def assay_error(request: Request, exc: AssayError) -> JSONResponse:
+        status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
+        return problem(request, status, type(exc).__name__, exc.message, exc.hint)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]} for e in exc.errors()
+        ]
+        return problem(request, 422, "ValidationError", "the request is not valid", None, errors)
+
+    @app.exception_handler(HTTPException)
+    async def http(request: Request, exc: HTTPException) -> JSONResponse:
+        return problem(request, exc.status_code, f"Http{exc.status_code}", str(exc.detail), None)
+
+
+def problem(
+    request: Request,
+    status: int,
+    kind: str,
+    detail: str,
+    hint: str | None,
+    errors: list[dict[str, Any]] | None = None,
+) -> JSONResponse:
+    """An RFC 9457 problem document; ``type`` is stable per error class."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + kind,
+        "title": kind,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "request_id": getattr(request.state, "request_id", None),
+    }
+    if hint:
+        body["hint"] = hint
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
