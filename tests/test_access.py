@@ -13,7 +13,7 @@ import pytest
 
 from assay.core.access import PERMISSIONS, Operation, Role, Scope
 from assay.core.signoff import Decision
-from assay.errors import AssayError, Refused
+from assay.errors import AssayError
 from assay.services.access import (
     LockedDown,
     PermissionRefused,
@@ -336,4 +336,3 @@ def test_governance_mistakes_are_explained(governed: Path) -> None:
         env=env,
     )
     assert severity.code == 2 and "low, medium, high, critical" in severity.err
-    assert isinstance(Refused("x"), AssayError)

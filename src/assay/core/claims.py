@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -523,13 +523,3 @@ def judge_claim(claim: Claim, measurement: Measurement) -> ClaimResult:
 
 def _show(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
-
-
-def judge_all(
-    claims: Sequence[Claim], measure: Callable[[Claim], Measurement]
-) -> list[ClaimResult]:
-    return [judge_claim(claim, measure(claim)) for claim in claims]
-
-
-def counts(results: Sequence[ClaimResult]) -> Mapping[str, int]:
-    return {verdict.value: sum(r.verdict is verdict for r in results) for verdict in Verdict}

@@ -116,7 +116,6 @@ class Policy:
 
 # --- checks -------------------------------------------------------------------------------
 
-Evidence = Mapping[str, Sequence[EvidenceView]]
 CheckFunction = Callable[[Check, "_Reader"], Judgement]
 
 
@@ -135,7 +134,7 @@ class _Unknown(Exception):
 class _Reader:
     """Reads figures from the evidence, raising _Unknown when it cannot do so surely."""
 
-    def __init__(self, evidence: Evidence) -> None:
+    def __init__(self, evidence: Mapping[str, Sequence[EvidenceView]]) -> None:
         self.evidence = evidence
         self.used: list[str] = []
 
