@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from assay.core.access import PERMISSIONS, Operation, Role, Scope
+from assay.core.handoff import Action
 from assay.core.signoff import Decision
 from assay.errors import AssayError
 from assay.services.access import (
@@ -25,6 +26,7 @@ from assay.services.access import (
 from assay.services.audit import export_jsonl, verify_log
 from assay.services.certificates import issue_certificate, revoke_certificate
 from assay.services.certify import certify
+from assay.services.handoffs import HandoffSpec, create_handoff, transition
 from assay.services.lockdown import (
     lift_lockdown,
     list_incidents,
@@ -65,6 +67,10 @@ def _operations(project: Path, settings: Settings) -> dict[Operation, Callable[[
     def role_of(actor: str) -> str:
         role = actor.split("@")[0]
         return role if role in SIGNING_ROLES else "qa"
+
+    # An offered hand-off: starting or approving it is refused by its state, so only the
+    # permission check can refuse it as a PermissionRefused.
+    offered = create_handoff(settings, "root@x", HandoffSpec("matrix", assignee="qa@x"), NOW).id
 
     return {
         Operation.CERTIFY: lambda a: certify(project, settings, author=a),
@@ -112,6 +118,11 @@ def _operations(project: Path, settings: Settings) -> dict[Operation, Callable[[
         Operation.UPDATE_INCIDENT: lambda a: update_incident(
             settings, a, "INC-00000000-000", status="investigating", note="x", now=NOW
         ),
+        Operation.CREATE_HANDOFF: lambda a: create_handoff(
+            settings, a, HandoffSpec("work", assignee="qa@x"), NOW
+        ),
+        Operation.WORK_HANDOFF: lambda a: transition(settings, a, offered, Action.START, NOW),
+        Operation.REVIEW_HANDOFF: lambda a: transition(settings, a, offered, Action.APPROVE, NOW),
     }
 
 

@@ -2,6 +2,8 @@
 
 AssayError                  root; ``diagnostics()`` gives the multi-line hint
 +-- Refused                 the request is sound but the rules forbid it now (exit 1)
+|   +-- PreconditionFailed  a change made against a state that has changed since
+|   +-- Conflict            a request that clashes with one already made (a reused key)
 +-- UsageError              bad input from the user: a path, a flag, a file (exit 2)
 |   +-- InventoryError      a lockfile, manifest or environment that cannot be read
 |   +-- ConfigError         assay.toml or ASSAY_* settings that are invalid
@@ -17,10 +19,12 @@ from __future__ import annotations
 __all__ = [
     "AssayError",
     "ConfigError",
+    "Conflict",
     "EnvironmentProblem",
     "InventoryError",
     "NotFoundError",
     "PolicyError",
+    "PreconditionFailed",
     "Refused",
     "SigningError",
     "StoreError",
@@ -74,6 +78,16 @@ class Refused(AssayError):
     sign-off that breaks separation of duties. The message says which rule."""
 
     exit_code = 1
+
+
+class PreconditionFailed(Refused):
+    """The caller acted on a state that has changed since it read it (an ETag mismatch):
+    read again and retry, so no update is lost."""
+
+
+class Conflict(Refused):
+    """The request clashes with another: an idempotency key reused for a different
+    request, or one whose first request is still running."""
 
 
 class EnvironmentProblem(AssayError):

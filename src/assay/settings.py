@@ -199,6 +199,19 @@ class SigningSettings(BaseModel):
     project, besides the public keys of ``key_dir``."""
 
 
+class ServerSettings(BaseModel):
+    """``[server]``: limits of ``assay serve``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    """The largest upload accepted (all files of one request); larger answers 413."""
+    rate_limit_per_minute: int = Field(default=6000, ge=0)
+    """Requests each API token may make per minute (0: no limit); more answer 429."""
+    rate_limit_burst: int = Field(default=200, gt=0)
+    """Requests a token may make at once before the per-minute rate applies."""
+
+
 class ClaimsSettings(BaseModel):
     """``[claims]``: the completion reports whose claims certify checks."""
 
@@ -261,6 +274,7 @@ class Settings(BaseSettings):
     signoff: SignoffSettings = SignoffSettings()
     certificate: CertificateSettings = CertificateSettings()
     signing: SigningSettings = SigningSettings()
+    server: ServerSettings = ServerSettings()
 
     @property
     def state_dir(self) -> Path:

@@ -7,6 +7,7 @@ with a stable ``type`` per error class; every response carries an ``X-Request-Id
 
 from __future__ import annotations
 
+import json
 import os
 import time
 import uuid
@@ -27,10 +28,22 @@ from prometheus_client import (
 from starlette.exceptions import HTTPException
 
 from assay import __version__
-from assay.api.routes import router
-from assay.errors import AssayError, EnvironmentProblem, NotFoundError, Refused
+from assay.api import routes, routes_audit, routes_governance, routes_handoffs, routes_releases
+from assay.api.deps import RateLimited
+from assay.api.logs import request_logger
+from assay.api.metrics import StoreCollector
+from assay.errors import (
+    AssayError,
+    Conflict,
+    EnvironmentProblem,
+    NotFoundError,
+    PreconditionFailed,
+    Refused,
+)
+from assay.services.access import LockedDown, Unauthenticated
+from assay.services.gates import GatesOutcome
 from assay.settings import Settings, load_settings
-from assay.store.database import Store
+from assay.store.database import Store, share_stores
 from assay.store.migrations import SCHEMA_HEAD
 
 __all__ = ["PROBLEM_BASE", "app_from_environment", "create_app"]
@@ -52,7 +65,27 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     app.state.settings = settings
+    share_stores()
+    log = request_logger()
+    try:  # create and migrate the store; /ready says why when this fails
+        Store.open(settings.store_url, settings.evidence_dir).close()
+    except AssayError as exc:
+        log.warning("store unavailable at start: %s", exc.message)
     registry = CollectorRegistry()
+    registry.register(StoreCollector(settings))
+    gate_outcomes = Counter(
+        "assay_gate_outcomes_total",
+        "Gates judged by this server (uploads, gate evaluations, release status)",
+        ["gate", "status"],
+        registry=registry,
+    )
+
+    def count_gates(outcome: GatesOutcome) -> None:
+        for result in outcome.gates:
+            gate_outcomes.labels(result.gate.id, result.status.value).inc()
+
+    app.state.count_gates = count_gates
+    limit = settings.server.max_upload_bytes
     requests = Counter(
         "assay_http_requests_total",
         "HTTP requests",
@@ -70,14 +103,38 @@ def create_app(settings: Settings) -> FastAPI:
     async def request_id_and_metrics(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        ident = request.headers.get("x-request-id") or uuid.uuid4().hex
+        given = request.headers.get("x-request-id", "")
+        ident = given if 0 < len(given) <= 100 and given.isprintable() else uuid.uuid4().hex
         request.state.request_id = ident
         began = time.perf_counter()
-        response = await call_next(request)
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        latency.labels(route, request.method).observe(time.perf_counter() - began)
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > limit:
+            response: Response = problem(
+                request,
+                413,
+                "UploadTooLarge",
+                f"the request body ({length} bytes) is larger than {limit} bytes",
+                "split it, or raise [server] max_upload_bytes",
+            )
+        else:
+            response = await call_next(request)
+        seconds = time.perf_counter() - began
+        route = _route_template(request)
+        latency.labels(route, request.method).observe(seconds)
         requests.labels(route, request.method, str(response.status_code)).inc()
         response.headers["X-Request-Id"] = ident
+        log.info(
+            "request",
+            extra={
+                "request_id": ident,
+                "method": request.method,
+                "path": request.url.path,
+                "route": route,
+                "status": response.status_code,
+                "duration_ms": round(seconds * 1000, 2),
+                "principal": getattr(request.state, "principal", None),
+            },
+        )
         return response
 
     @app.get("/health", tags=["operations"])
@@ -108,19 +165,55 @@ def create_app(settings: Settings) -> FastAPI:
         """Prometheus metrics: requests and latency by route and status."""
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
-    app.include_router(router, prefix="/api/v1")
+    for module in (routes, routes_releases, routes_handoffs, routes_governance, routes_audit):
+        app.include_router(module.router, prefix="/api/v1")
     _problems(app)
     return app
 
 
-_STATUS = {NotFoundError: 404, Refused: 403, EnvironmentProblem: 503}
+def _route_template(request: Request) -> str:
+    """The matched route as a template (``/api/v1/runs/{run}``), the label of request
+    metrics; "unmatched" for paths no route matched, so labels stay few."""
+    if request.scope.get("route") is None:
+        return "unmatched"
+    segments = request.url.path.split("/")
+    for name, value in request.scope.get("path_params", {}).items():
+        for index in range(len(segments) - 1, -1, -1):
+            if segments[index] == str(value):
+                segments[index] = "{" + name + "}"
+                break
+    return "/".join(segments)
+
+
+_STATUS: dict[type[AssayError], int] = {
+    Unauthenticated: 401,
+    LockedDown: 423,
+    PreconditionFailed: 412,
+    Conflict: 409,
+    RateLimited: 429,
+    NotFoundError: 404,
+    Refused: 403,
+    EnvironmentProblem: 503,
+}
+"""The first class an error is an instance of gives its status; anything else is 400."""
 
 
 def _problems(app: FastAPI) -> None:
     @app.exception_handler(AssayError)
     async def assay_error(request: Request, exc: AssayError) -> JSONResponse:
         status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
-        return problem(request, status, type(exc).__name__, exc.message, exc.hint)
+        response = problem(request, status, type(exc).__name__, exc.message, exc.hint)
+        if isinstance(exc, Unauthenticated):
+            given = getattr(request.state, "token_given", False)
+            challenge = 'Bearer realm="assay"' + (', error="invalid_token"' if given else "")
+            response.headers["WWW-Authenticate"] = challenge
+        if isinstance(exc, RateLimited):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        if isinstance(exc, LockedDown):
+            body = json.loads(bytes(response.body))
+            body["incident"] = exc.incident
+            response = JSONResponse(body, status_code=423, media_type="application/problem+json")
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

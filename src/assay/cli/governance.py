@@ -102,8 +102,8 @@ def token_list(project: ProjectOpt = Path()) -> None:
     """Tokens (never their values): owner, scopes, expiry, whether revoked."""
     from assay.services.access import list_tokens
 
-    settings, _, _ = _context(project)
-    for row in list_tokens(settings):
+    settings, actor, now = _context(project)
+    for row in list_tokens(settings, actor, now):
         state = "revoked" if row["revoked"] else f"expires {row['expires_at']}"
         print(f"{row['id']}\t{row['principal']}\t{row['scopes']}\t{state}")
 

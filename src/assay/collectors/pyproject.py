@@ -26,6 +26,7 @@ from assay.core.inventory import (
 __all__ = [
     "DeclaredRequirement",
     "ProjectDeclaration",
+    "project_label",
     "project_name",
     "read_declaration",
     "read_pyproject",
@@ -183,6 +184,11 @@ def _line_of(lines: list[str], text: str) -> int | None:
         if text in line:
             return number
     return None
+
+
+def project_label(project: Path | str) -> str:
+    """A project named directly (the team server's routes), or by its folder."""
+    return project if isinstance(project, str) else project_name(project)
 
 
 def project_name(project: Path) -> str:

@@ -50,6 +50,10 @@ class Operation(enum.StrEnum):
     LIFT_LOCKDOWN = "lockdown.lift"
     OPEN_INCIDENT = "incident.open"
     UPDATE_INCIDENT = "incident.update"
+    CREATE_HANDOFF = "handoff.create"
+    WORK_HANDOFF = "handoff.work"
+    """Accept, decline, start and submit a hand-off assigned to the actor."""
+    REVIEW_HANDOFF = "handoff.review"
 
 
 R = Role
@@ -73,6 +77,9 @@ PERMISSIONS: dict[Operation, frozenset[Role]] = {
     Operation.LIFT_LOCKDOWN: frozenset({R.ADMIN, R.SECURITY}),
     Operation.OPEN_INCIDENT: _SIGNERS | {R.ADMIN, R.AUDITOR},
     Operation.UPDATE_INCIDENT: frozenset({R.ADMIN, R.SECURITY}),
+    Operation.CREATE_HANDOFF: _SIGNERS | {R.ADMIN, R.AGENT},
+    Operation.WORK_HANDOFF: _SIGNERS | {R.ADMIN, R.AGENT},
+    Operation.REVIEW_HANDOFF: _SIGNERS | {R.ADMIN, R.AGENT},
 }
 """Every operation of the services and the roles that may perform it."""
 

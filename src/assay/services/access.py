@@ -30,9 +30,12 @@ from assay.store.models import LockdownRow, PrincipalRow, TokenRow
 __all__ = [
     "Actor",
     "IssuedToken",
+    "LockedDown",
     "PermissionRefused",
+    "Unauthenticated",
     "add_principal",
     "authorize",
+    "identify",
     "issue_token",
     "list_principals",
     "list_tokens",
@@ -49,6 +52,14 @@ class PermissionRefused(Refused):
 
 class LockedDown(Refused):
     """A lockdown freezes the operation in its scope."""
+
+    def __init__(self, message: str, *, incident: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.incident = incident
+
+
+class Unauthenticated(Refused):
+    """No credential, or one that is unknown, expired or revoked."""
 
 
 @dataclass(frozen=True)
@@ -96,22 +107,38 @@ def authorize(
                 f"{lock.reason}"
             )
             _refused(store, settings, who.name, operation, target, why, now)
-            raise LockedDown(f"refused: {why}", hint="lift it with: assay lockdown lift")
+            raise LockedDown(
+                f"refused: {why}",
+                incident=lock.incident_id,
+                hint="lift it with: assay lockdown lift",
+            )
         return who
     finally:
         store.close()
 
 
+def identify(settings: Settings, token: str | None, now: datetime) -> Actor:
+    """The active principal an API token belongs to; Unauthenticated when there is no
+    token or it is unknown, expired or revoked, or its principal is not active."""
+    if not token:
+        raise Unauthenticated("no API token was given", hint="send Authorization: Bearer TOKEN")
+    with store_session(settings, create=False) as session:
+        who = _resolve(session, "", token, None, now)
+    if who.kind == "local":  # pragma: no cover - a token always names a principal
+        raise Unauthenticated("the API token names no principal")
+    return who
+
+
 def _resolve(
-    session: Session, name: str, token: str | None, operation: Operation, now: datetime
+    session: Session, name: str, token: str | None, operation: Operation | None, now: datetime
 ) -> Actor:
     if token:
         row = session.scalar(select(TokenRow).where(TokenRow.token_sha256 == _hash(token)))
         if row is None or row.revoked_at is not None or row.expires_at <= now:
             state = "unknown" if row is None else "revoked" if row.revoked_at else "expired"
-            raise PermissionRefused(f"refused: the API token is {state}", hint="issue a new one")
+            raise Unauthenticated(f"refused: the API token is {state}", hint="issue a new one")
         scopes = set(row.scopes.split(","))
-        if "*" not in scopes and operation.value not in scopes:
+        if operation is not None and "*" not in scopes and operation.value not in scopes:
             raise PermissionRefused(
                 f"refused: the token's scopes ({row.scopes}) do not include {operation.value}",
                 hint="issue a token with that scope",
@@ -129,7 +156,8 @@ def _resolve(
     if principal is None:  # pragma: no cover - a token always has its principal
         raise PermissionRefused("refused: the token has no principal")
     if principal.status != "active":
-        raise PermissionRefused(f"refused: {principal.name} is {principal.status}")
+        refusal = Unauthenticated if token else PermissionRefused
+        raise refusal(f"refused: {principal.name} is {principal.status}")
     roles = frozenset(Role(r) for r in principal.roles.split(",") if r)
     return Actor(principal.name, roles, principal.kind)
 
@@ -257,7 +285,9 @@ def issue_token(
         return IssuedToken(row.id, token, principal, row.expires_at)
 
 
-def list_tokens(settings: Settings) -> list[dict[str, object]]:
+def list_tokens(settings: Settings, actor: str, now: datetime) -> list[dict[str, object]]:
+    """Every token, never its secret; for those who may issue tokens."""
+    authorize(settings, actor, Operation.ISSUE_TOKEN, Target(), now)
     with store_session(settings) as session:
         return [
             {

@@ -42,6 +42,8 @@ __all__ = [
     "AuditEvent",
     "AuditLog",
     "VerifyReport",
+    "audit_checkpoints",
+    "audit_entries",
     "audit_log",
     "export_jsonl",
     "proof",
@@ -344,6 +346,64 @@ def proof(settings: Settings, seq: int, actor: str = "local") -> dict[str, Any]:
                 "checkpoint": checkpoint.note,
                 "verifier_key": verifier_key(KEY_NAME, audit_log(settings).public_key()),
             }
+    finally:
+        store.close()
+
+
+def audit_entries(
+    settings: Settings,
+    actor: str,
+    *,
+    after: int | None = None,
+    limit: int = 100,
+    action: str | None = None,
+    who: str | None = None,
+    subject: str | None = None,
+) -> tuple[list[dict[str, Any]], int | None]:
+    """Entries in order after sequence number ``after``, filtered by action (a prefix such
+    as ``handoff.``), actor and subject; and the cursor of the next page, if any."""
+    _may_read(settings, actor)
+    table = AuditEntryRow
+    query = select(table).order_by(table.seq).limit(limit + 1)
+    if after is not None:
+        query = query.where(table.seq > after)
+    if action:
+        query = query.where(table.action.startswith(action, autoescape=True))
+    if who:
+        query = query.where(table.actor == who)
+    if subject:
+        query = query.where(table.subject == subject)
+    store = Store.open(settings.store_url, settings.evidence_dir, create=False)
+    try:
+        with store.transaction() as session:
+            rows = list(session.scalars(query))
+    finally:
+        store.close()
+    entries = [
+        {
+            "seq": r.seq,
+            "at": r.at.isoformat(),
+            "actor": r.actor,
+            "action": r.action,
+            "subject": r.subject,
+            "payload_sha256": r.payload_sha256,
+            "leaf_hash": r.leaf_hash,
+        }
+        for r in rows[:limit]
+    ]
+    return entries, (rows[limit - 1].seq if len(rows) > limit else None)
+
+
+def audit_checkpoints(settings: Settings, actor: str, limit: int = 20) -> list[dict[str, Any]]:
+    """The newest signed checkpoints (C2SP signed notes), newest first."""
+    _may_read(settings, actor)
+    store = Store.open(settings.store_url, settings.evidence_dir, create=False)
+    try:
+        with store.transaction() as session:
+            rows = session.scalars(
+                select(AuditCheckpointRow).order_by(AuditCheckpointRow.size.desc()).limit(limit)
+            ).all()
+            return [{"size": r.size, "root_hash": r.root_hash, "note": r.note} for r in rows]
     finally:
         store.close()
 

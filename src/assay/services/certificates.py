@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assay import __version__
-from assay.collectors.pyproject import project_name
+from assay.collectors.pyproject import project_label
 from assay.core.access import Operation, Target
 from assay.core.gates import GateResult
 from assay.errors import NotFoundError, Refused, UsageError
@@ -66,7 +66,7 @@ class CertificateInfo:
 
 def issue_certificate(
     settings: Settings,
-    project: Path,
+    project: Path | str,
     release: str,
     *,
     now: datetime,
@@ -75,7 +75,7 @@ def issue_certificate(
     actor: str = "unknown",
 ) -> IssuedCertificate:
     """Sign a certificate for the release, or refuse, listing everything still missing."""
-    target = Target(project_name(project), release)
+    target = Target(project_label(project), release)
     authorize(settings, actor, Operation.ISSUE_CERTIFICATE, target, now)
     status = release_status(settings, project, release, now)
     if not status.ready:

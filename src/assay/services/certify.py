@@ -15,18 +15,14 @@ from assay.collectors.git import current_user, git_state
 from assay.collectors.pyproject import project_name
 from assay.core.access import Operation, Target
 from assay.core.evidence import EvidenceItem
-from assay.core.ids import RunId
 from assay.core.report import RunReport, StepReport
 from assay.errors import UsageError
 from assay.formats import report as report_format
 from assay.services.access import authorize
-from assay.services.audit import AuditEvent, audit_log
 from assay.services.gates import judge_items, load_policy
+from assay.services.recording import RunToStore, record_run
 from assay.services.steps import StepContext, available_steps
 from assay.settings import Settings
-from assay.store import repositories as repo
-from assay.store.database import Store
-from assay.store.models import RunRow
 
 __all__ = ["CertifyResult", "Progress", "certify"]
 
@@ -94,51 +90,19 @@ def certify(
     inputs_digest = hashlib.sha256("\n".join(sorted(inputs)).encode()).hexdigest()
     name = project_name(project)
 
-    store = Store.open(settings.store_url, settings.evidence_dir)
-    try:
-        finished = clock()
-        with store.transaction() as session:
-            project_row = repo.ensure_project(session, name, str(project.resolve()), started)
-            run = repo.add_run(
-                session,
-                RunRow(
-                    id=repo.new_id(),
-                    project_id=project_row.id,
-                    commit=git.commit,
-                    dirty=git.dirty,
-                    started_at=started,
-                    finished_at=finished,
-                    status="completed",
-                    verdict=outcome_verdict.value,
-                    assay_version=__version__,
-                    inputs_digest=inputs_digest,
-                    author=actor,
-                ),
-            )
-            rows = [
-                repo.add_evidence(session, run, item, store.locker.put(item.data), finished)
-                for item in evidence
-            ]
-            session.flush()
-            records = tuple(repo.to_record(row) for row in rows)
-            events = [AuditEvent(actor, "evidence.stored", r.sha256, r.summary) for r in records]
-            events.append(
-                AuditEvent(
-                    actor,
-                    "run.certified",
-                    run.id,
-                    {
-                        "verdict": outcome_verdict.value,
-                        "inputs_digest": inputs_digest,
-                        "policy": judged.policy_digest,
-                        "gates": {g.gate.id: g.status.value for g in gates},
-                    },
-                )
-            )
-            audit_log(settings).record(session, events, finished)
-            run_id = RunId(run.id)
-    finally:
-        store.close()
+    finished = clock()
+    to_store = RunToStore(
+        project=name,
+        root=str(project.resolve()),
+        commit=git.commit,
+        dirty=git.dirty,
+        actor=actor,
+        started=started,
+        inputs_digest=inputs_digest,
+        evidence=evidence,
+        judged=judged,
+    )
+    run_id, records = record_run(settings, to_store, finished)
 
     report = RunReport(
         run_id=run_id,

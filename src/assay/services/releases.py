@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assay.collectors.pyproject import project_name
+from assay.collectors.pyproject import project_label
 from assay.core.access import Operation, Target
 from assay.core.signoff import (
     Decision,
@@ -21,7 +21,7 @@ from assay.core.signoff import (
     refusal,
     role_states,
 )
-from assay.errors import NotFoundError, Refused, UsageError
+from assay.errors import NotFoundError, PreconditionFailed, Refused, UsageError
 from assay.services.access import PermissionRefused, authorize
 from assay.services.audit import AuditEvent, audit_log
 from assay.services.gates import GatesOutcome, judge_records
@@ -35,6 +35,7 @@ __all__ = [
     "ReleaseStatus",
     "create_release",
     "evidence_digest",
+    "release_etag",
     "release_status",
     "sign_off",
     "update_release",
@@ -51,6 +52,8 @@ class ReleaseInfo:
     created_by: str
     run_author: str | None
     commit: str | None
+    etag: str
+    """Changes whenever the release or its sign-offs change (If-Match on state changes)."""
 
 
 @dataclass(frozen=True)
@@ -82,11 +85,11 @@ def evidence_digest(items: Sequence[tuple[str, str]]) -> str:
 
 
 def create_release(
-    settings: Settings, project: Path, name: str, *, run: str | None, by: str, now: datetime
+    settings: Settings, project: Path | str, name: str, *, run: str | None, by: str, now: datetime
 ) -> ReleaseInfo:
     """Bind a new release of the project to a run (default: the project's newest)."""
     _check_name(name)
-    authorize(settings, by, Operation.CREATE_RELEASE, Target(project_name(project), name), now)
+    authorize(settings, by, Operation.CREATE_RELEASE, Target(project_label(project), name), now)
     store = _open(settings)
     try:
         with store.transaction(exclusive=True) as session:
@@ -122,20 +125,22 @@ def create_release(
 
 def update_release(
     settings: Settings,
-    project: Path,
+    project: Path | str,
     name: str,
     *,
     run: str | None,
     now: datetime,
     by: str = "unknown",
+    expect: str | None = None,
 ) -> tuple[ReleaseInfo, bool]:
     """Bind the release to newer evidence; sign-offs of the old evidence become void.
     Returns the release and whether its evidence changed."""
-    authorize(settings, by, Operation.UPDATE_RELEASE, Target(project_name(project), name), now)
+    authorize(settings, by, Operation.UPDATE_RELEASE, Target(project_label(project), name), now)
     store = _open(settings)
     try:
         with store.transaction(exclusive=True) as session:
             release = _release(session, project, name, lock=True)
+            _expect(release, expect)
             run_row = _run(session, project, run)
             digest = _digest_of(run_row)
             changed = digest != release.evidence_digest
@@ -151,7 +156,9 @@ def update_release(
         store.close()
 
 
-def release_status(settings: Settings, project: Path, name: str, now: datetime) -> ReleaseStatus:
+def release_status(
+    settings: Settings, project: Path | str, name: str, now: datetime
+) -> ReleaseStatus:
     """Gates (judged now, with the current policy and waivers) and sign-offs of a release."""
     store = _open(settings)
     try:
@@ -169,7 +176,7 @@ def release_status(settings: Settings, project: Path, name: str, now: datetime) 
 
 def sign_off(
     settings: Settings,
-    project: Path,
+    project: Path | str,
     name: str,
     *,
     role: str,
@@ -178,6 +185,7 @@ def sign_off(
     condition: str | None,
     due: date | None,
     now: datetime,
+    expect: str | None = None,
 ) -> Signoff:
     """Record one sign-off, under a lock on the release so that concurrent sign-offs see
     each other: separation of duties holds however many signers act at once."""
@@ -197,7 +205,7 @@ def sign_off(
             )
         if due < now.date():
             raise UsageError(f"the due date {due.isoformat()} has already passed")
-    who = authorize(settings, signer, Operation.SIGN_OFF, Target(project_name(project), name), now)
+    who = authorize(settings, signer, Operation.SIGN_OFF, Target(project_label(project), name), now)
     if who.kind != "local" and role not in who.roles:
         raise PermissionRefused(
             f"refused: {signer} does not hold the role {role}",
@@ -207,6 +215,7 @@ def sign_off(
     try:
         with store.transaction(exclusive=True) as session:
             release = _release(session, project, name, lock=True)
+            _expect(release, expect)
             existing = [_signoff(s) for s in release.signoffs]
             why = refusal(role, signer, existing, release.run.author)
             if why:
@@ -251,13 +260,18 @@ def _open(settings: Settings) -> Store:
     return Store.open(settings.store_url, settings.evidence_dir, create=False)
 
 
-def _run(session: Session, project: Path, run: str | None) -> RunRow:
+def _run(session: Session, project: Path | str, run: str | None) -> RunRow:
     if run:
-        return repo.find_run(session, run)
-    rows = repo.list_runs(session, 1, project_name(project))
+        found = repo.find_run(session, run)
+        if found.project.name != project_label(project):
+            raise UsageError(
+                f"run {found.id} belongs to {found.project.name}, not {project_label(project)}"
+            )
+        return found
+    rows = repo.list_runs(session, 1, project_label(project))
     if not rows:
         raise NotFoundError(
-            f"no runs of {project_name(project)} yet", hint="run: assay certify PATH"
+            f"no runs of {project_label(project)} yet", hint="run: assay certify PATH"
         )
     return rows[0]
 
@@ -269,8 +283,8 @@ def _find(session: Session, project: ProjectRow, name: str, *, lock: bool) -> Re
     return session.scalar(query)
 
 
-def _release(session: Session, project: Path, name: str, *, lock: bool) -> ReleaseRow:
-    label = project_name(project)
+def _release(session: Session, project: Path | str, name: str, *, lock: bool) -> ReleaseRow:
+    label = project_label(project)
     project_row = session.scalar(select(ProjectRow).where(ProjectRow.name == label))
     release = _find(session, project_row, name, lock=lock) if project_row else None
     if release is None:
@@ -295,7 +309,23 @@ def _info(row: ReleaseRow) -> ReleaseInfo:
         created_by=row.created_by,
         run_author=row.run.author,
         commit=row.run.commit,
+        etag=release_etag(row),
     )
+
+
+def release_etag(row: ReleaseRow) -> str:
+    """A digest of the release's binding and the ids of its sign-offs."""
+    parts = [row.id, row.run_id, row.evidence_digest, *sorted(s.id for s in row.signoffs)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+def _expect(row: ReleaseRow, expected: str | None) -> None:
+    """Refuse a change made against a state the caller has not seen (If-Match)."""
+    if expected is not None and expected != release_etag(row):
+        raise PreconditionFailed(
+            f"release {row.name} changed since it was read (ETag {release_etag(row)})",
+            hint="read the release status again, then retry with its ETag",
+        )
 
 
 def _signoff(row: SignoffRow) -> Signoff:

@@ -5,13 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func, select
+
 from assay.core.evidence import EvidenceRecord
 from assay.errors import NotFoundError
+from assay.services._store import store_session
 from assay.settings import Settings
 from assay.store import repositories as repo
 from assay.store.database import Store
+from assay.store.models import ProjectRow, RunRow
 
-__all__ = ["RunListing", "list_runs", "show_evidence"]
+__all__ = ["RunListing", "get_run", "list_projects", "list_runs", "show_evidence"]
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,7 @@ class RunListing:
 
 
 def list_runs(
-    settings: Settings, *, limit: int = 20, project: str | None = None
+    settings: Settings, *, limit: int = 20, project: str | None = None, after: str | None = None
 ) -> list[RunListing]:
     """The most recent runs, newest first (none when there is no store yet)."""
     try:
@@ -37,22 +41,15 @@ def list_runs(
         return []
     try:
         with store.transaction() as session:
-            return [
-                RunListing(
-                    id=row.id,
-                    project=row.project.name,
-                    commit=row.commit,
-                    started_at=row.started_at,
-                    finished_at=row.finished_at,
-                    status=row.status,
-                    verdict=row.verdict,
-                    evidence=tuple(repo.to_record(e) for e in row.evidence),
-                    baseline=row.baseline,
-                )
-                for row in repo.list_runs(session, limit, project)
-            ]
+            return [_listing(row) for row in repo.list_runs(session, limit, project, after)]
     finally:
         store.close()
+
+
+def get_run(settings: Settings, ident: str) -> RunListing:
+    """One run by id or unique prefix."""
+    with store_session(settings, create=False) as session:
+        return _listing(repo.find_run(session, ident))
 
 
 def show_evidence(settings: Settings, ident: str) -> tuple[EvidenceRecord, bytes]:
@@ -64,3 +61,39 @@ def show_evidence(settings: Settings, ident: str) -> tuple[EvidenceRecord, bytes
         return record, store.locker.get(record.sha256)
     finally:
         store.close()
+
+
+def list_projects(settings: Settings) -> list[dict[str, object]]:
+    """Every project with runs in the store: its run count and newest run."""
+    with store_session(settings, create=False) as session:
+        counts = dict(
+            session.execute(
+                select(RunRow.project_id, func.count()).group_by(RunRow.project_id)
+            ).all()
+        )
+        projects = []
+        for project in session.scalars(select(ProjectRow).order_by(ProjectRow.name)):
+            newest = repo.list_runs(session, 1, project.name)
+            projects.append(
+                {
+                    "name": project.name,
+                    "runs": int(counts.get(project.id, 0)),
+                    "latest_run": newest[0].id if newest else None,
+                    "latest_verdict": newest[0].verdict if newest else None,
+                }
+            )
+        return projects
+
+
+def _listing(row: RunRow) -> RunListing:
+    return RunListing(
+        id=row.id,
+        project=row.project.name,
+        commit=row.commit,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        status=row.status,
+        verdict=row.verdict,
+        evidence=tuple(repo.to_record(e) for e in row.evidence),
+        baseline=row.baseline,
+    )

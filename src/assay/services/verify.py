@@ -32,6 +32,7 @@ __all__ = [
     "statement_digest",
     "verify_envelope",
     "verify_file",
+    "verify_posted",
 ]
 
 PROVENANCE_PREDICATE = "https://slsa.dev/provenance/v1"
@@ -238,3 +239,21 @@ def _stored_revocations(settings: Any) -> dict[str, Revoked]:
             }
     finally:
         store.close()
+
+
+def verify_posted(settings: Any, envelope: Any, now: datetime) -> VerifyOutcome:
+    """Verify an envelope sent to the team server, with the store's trusted keys and its
+    revocations (no artifacts: a certificate names none; provenance needs ``assay verify``)."""
+    from assay.services.signing import trusted_keys
+
+    keys = trusted_keys(settings)
+    if not keys:
+        raise UsageError(
+            "the server has no trusted public key to verify with",
+            hint="generate one (assay keys generate) or list [signing] trusted_keys",
+        )
+    try:
+        verified = verify_envelope(envelope, keys, now=now, revoked=_stored_revocations(settings))
+    except VerificationFailure as failure:
+        return VerifyOutcome(None, failure)
+    return VerifyOutcome(verified, None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from assay.errors import ConfigError, NotFoundError, StoreError
 from assay.store.locker import EvidenceLocker
 from assay.store.migrations import SCHEMA_HEAD
 
-__all__ = ["Store", "normalise_url"]
+__all__ = ["Store", "normalise_url", "share_stores"]
 
 _MIGRATIONS = "assay.store:migrations"
 
@@ -30,6 +31,18 @@ def normalise_url(url: str) -> str:
     return url
 
 
+_SHARED: dict[tuple[str, str, int], Store] | None = None
+
+
+def share_stores() -> None:
+    """Keep stores open for the life of the process, one per URL and evidence folder: a
+    long-running server opens its store once, not on every request. ``close`` then leaves
+    a shared store open."""
+    global _SHARED
+    if _SHARED is None:
+        _SHARED = {}
+
+
 @dataclass
 class Store:
     """The database and the evidence locker, opened together."""
@@ -37,6 +50,7 @@ class Store:
     engine: Engine
     locker: EvidenceLocker
     sessions: sessionmaker[Session]
+    shared: bool = False
 
     @classmethod
     def open(
@@ -61,6 +75,9 @@ class Store:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"cannot create the store folder: {exc.strerror}") from exc
+        key = (url, str(evidence_dir), os.getpid())
+        if _SHARED is not None and key in _SHARED:
+            return _SHARED[key]
         try:
             engine = create_engine(url, **_engine_options(parsed.get_backend_name()))
         except (ArgumentError, ModuleNotFoundError) as exc:
@@ -72,6 +89,9 @@ class Store:
         )
         if migrate:
             store.migrate()
+        if _SHARED is not None and (migrate or store.schema_revision() == SCHEMA_HEAD):
+            store.shared = True
+            _SHARED[key] = store
         return store
 
     def migrate(self) -> None:
@@ -134,7 +154,8 @@ class Store:
         return sorted(inspect(self.engine).get_table_names())
 
     def close(self) -> None:
-        self.engine.dispose()
+        if not self.shared:
+            self.engine.dispose()
 
 
 def _engine_options(backend: str) -> dict[str, Any]:

@@ -345,3 +345,50 @@ class LockdownRow(Base):
     lifted_by: Mapped[str | None] = mapped_column(String(200))
     lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     lift_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class HandoffRow(Base):
+    """Work passed from one principal to another principal or to a role."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (
+        Index("ix_handoffs_state", "state", "created_at"),
+        Index("ix_handoffs_assignee", "assignee", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text)
+    context: Mapped[str] = mapped_column(Text)
+    """JSON: artifacts and evidence by digest, open items, links."""
+    criteria: Mapped[str] = mapped_column(Text)
+    """JSON: the acceptance criteria."""
+    created_by: Mapped[str] = mapped_column(String(200))
+    assignee: Mapped[str | None] = mapped_column(String(200))
+    assignee_role: Mapped[str | None] = mapped_column(String(60))
+    accepted_by: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(30))
+    version: Mapped[int] = mapped_column(Integer)
+    """Raised by every transition: the ETag of the hand-off."""
+    due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    submitted_by: Mapped[str | None] = mapped_column(String(200))
+    submitted_run: Mapped[str | None] = mapped_column(String(36))
+    submission: Mapped[str | None] = mapped_column(Text)
+    """JSON: the submitted evidence and the result of every acceptance check."""
+    review_note: Mapped[str | None] = mapped_column(Text)
+
+
+class IdempotencyRow(Base):
+    """The stored answer to a creating request sent with an Idempotency-Key."""
+
+    __tablename__ = "idempotency_keys"
+
+    principal: Mapped[str] = mapped_column(String(200), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

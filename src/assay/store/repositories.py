@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from assay.core.evidence import EvidenceItem, EvidenceRecord
@@ -70,13 +70,26 @@ def add_evidence(
     return row
 
 
-def list_runs(session: Session, limit: int, project: str | None = None) -> Sequence[RunRow]:
+def list_runs(
+    session: Session, limit: int, project: str | None = None, after: str | None = None
+) -> Sequence[RunRow]:
+    """Runs newest first; ``after`` is the id of the last run of the previous page."""
     query = (
         select(RunRow)
         .options(selectinload(RunRow.project), selectinload(RunRow.evidence))
         .order_by(RunRow.started_at.desc(), RunRow.id)
         .limit(limit)
     )
+    if after:
+        anchor = session.get(RunRow, after)
+        if anchor is None:
+            raise NotFoundError(f"unknown cursor {after!r}", hint="start again without one")
+        query = query.where(
+            or_(
+                RunRow.started_at < anchor.started_at,
+                (RunRow.started_at == anchor.started_at) & (RunRow.id > anchor.id),
+            )
+        )
     if project:
         query = query.join(ProjectRow).where(ProjectRow.name == project)
     return session.scalars(query).all()

@@ -23,7 +23,7 @@ from assay.core.results import Outcome, TestReport
 from assay.errors import UsageError
 from assay.services.steps.interface import Step, StepContext, StepOutcome
 
-__all__ = ["STEP", "TestResultsStep"]
+__all__ = ["STEP", "TestResultsStep", "results_evidence"]
 
 MEDIA_TYPE = "application/vnd.assay.results+json"
 
@@ -50,28 +50,12 @@ class TestResultsStep(Step):
             # from a separate run, say) are read as found, and the notes name each file.
             fresh = {k: [p for p in v if p.stat().st_mtime >= began - 1] for k, v in files.items()}
             files = {k: fresh[k] if fresh[k] else v for k, v in files.items()}
-        evidence: list[EvidenceItem] = []
         inputs: list[str] = []
         junit = [readers.read_junit(p) for p in files["junit"]]
-        if junit:
-            evidence.append(_tests_evidence(junit, context.project))
         coverage = [readers.read_coverage(p) for p in files["coverage"]]
-        if coverage:
-            evidence.append(_document(EvidenceKind.COVERAGE, coverage, _coverage_summary(coverage)))
         benchmarks = [b for p in files["benchmarks"] for b in readers.read_benchmarks(p)]
         context.shared["benchmarks"] = benchmarks
-        if benchmarks:
-            evidence.append(
-                _document(
-                    EvidenceKind.BENCHMARKS,
-                    benchmarks,
-                    {
-                        "benchmarks": len(benchmarks),
-                        # The first 20 means (seconds), for charts over runs.
-                        "means": {b.name: b.mean for b in sorted(benchmarks, key=_name)[:20]},
-                    },
-                )
-            )
+        evidence = results_evidence(junit, coverage, benchmarks)
         context.shared["result_files"] = files
         context.shared["junit"] = junit
         for kind, paths in sorted(files.items()):
@@ -107,7 +91,24 @@ def _run_command(command: list[str], project: Path, timeout: int) -> str:
     return f"ran {' '.join(command)}: exit code {done.returncode}"
 
 
-def _tests_evidence(reports: list[TestReport], project: Path) -> EvidenceItem:
+def results_evidence(
+    junit: list[TestReport], coverage: list[Any], benchmarks: list[Any]
+) -> list[EvidenceItem]:
+    """Evidence of test, coverage and benchmark results (each kind only when present)."""
+    evidence: list[EvidenceItem] = []
+    if junit:
+        evidence.append(_tests_evidence(junit))
+    if coverage:
+        evidence.append(_document(EvidenceKind.COVERAGE, coverage, _coverage_summary(coverage)))
+    if benchmarks:
+        # The first 20 means (seconds), for charts over runs.
+        means = {b.name: b.mean for b in sorted(benchmarks, key=_name)[:20]}
+        summary = {"benchmarks": len(benchmarks), "means": means}
+        evidence.append(_document(EvidenceKind.BENCHMARKS, benchmarks, summary))
+    return evidence
+
+
+def _tests_evidence(reports: list[TestReport]) -> EvidenceItem:
     summary = {
         "tests": sum(r.total for r in reports),
         **{outcome.value: sum(r.count(outcome) for r in reports) for outcome in Outcome},

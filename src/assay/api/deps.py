@@ -1,0 +1,194 @@
+"""What every /api/v1 route shares: the calling principal (bearer token), the per-token
+rate limit, idempotency keys and If-Match preconditions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from assay.errors import AssayError, PreconditionFailed
+from assay.services import idempotency
+from assay.services.access import identify
+from assay.settings import Settings
+
+__all__ = [
+    "Caller",
+    "CurrentCaller",
+    "IdempotencyKey",
+    "IfMatch",
+    "RateLimited",
+    "app_settings",
+    "created",
+    "if_match",
+    "now",
+]
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="An API token from `assay token issue` (admins issue them).",
+)
+
+
+class RateLimited(AssayError):
+    """Too many requests with one token; retry after ``retry_after`` seconds."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, hint=f"retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The principal behind the bearer token, and settings that carry its token, so that
+    the services authorise each operation as for any other front end."""
+
+    name: str
+    kind: str
+    roles: tuple[str, ...]
+    settings: Settings
+
+
+class _Buckets:
+    """Token buckets per API token: ``burst`` requests at once, refilled at ``per_minute``."""
+
+    def __init__(self, per_minute: int, burst: int) -> None:
+        self.rate = per_minute / 60.0
+        self.burst = float(burst)
+        self.levels: dict[str, tuple[float, float]] = {}
+        self.lock = threading.Lock()
+
+    def take(self, key: str) -> float:
+        """0 when a request may go now, else the seconds until one may."""
+        moment = time.monotonic()
+        with self.lock:
+            level, last = self.levels.get(key, (self.burst, moment))
+            level = min(self.burst, level + (moment - last) * self.rate)
+            if level >= 1:
+                self.levels[key] = (level - 1, moment)
+                return 0.0
+            self.levels[key] = (level, moment)
+            return (1 - level) / self.rate
+
+
+def _buckets(request: Request) -> _Buckets | None:
+    settings = app_settings(request).server
+    if settings.rate_limit_per_minute == 0:
+        return None
+    buckets: _Buckets | None = getattr(request.app.state, "buckets", None)
+    if buckets is None:
+        buckets = _Buckets(settings.rate_limit_per_minute, settings.rate_limit_burst)
+        request.app.state.buckets = buckets
+    return buckets
+
+
+def caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Caller:
+    """401 without a valid token; 429 past the token's rate limit."""
+    settings = app_settings(request)
+    token = credentials.credentials if credentials else None
+    request.state.token_given = token is not None
+    who = identify(settings, token, now())
+    buckets = _buckets(request)
+    if buckets is not None and token:
+        wait = buckets.take(hashlib.sha256(token.encode()).hexdigest())
+        if wait > 0:
+            retry = max(1, math.ceil(wait))
+            raise RateLimited(
+                f"{who.name} made more than {settings.server.rate_limit_per_minute} "
+                "requests a minute",
+                retry_after=retry,
+            )
+    request.state.principal = who.name
+    scoped = settings.model_copy(update={"token": token})
+    return Caller(who.name, who.kind, tuple(sorted(r.value for r in who.roles)), scoped)
+
+
+CurrentCaller = Annotated[Caller, Depends(caller)]
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Send the same key again to get the first answer back, not a second "
+        "creation (keys are per principal).",
+        max_length=200,
+    ),
+]
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description="The ETag last read: the change is refused with 412 if the resource "
+        "has changed since.",
+    ),
+]
+
+
+def if_match(value: str | None) -> str | None:
+    """The entity tag of an If-Match header (None for none or ``*``)."""
+    if value is None or value.strip() == "*":
+        return None
+    tag = value.strip().removeprefix("W/")
+    if len(tag) < 2 or not (tag.startswith('"') and tag.endswith('"')):
+        raise PreconditionFailed(
+            f"If-Match {value!r} is not an entity tag",
+            hint='send the ETag exactly as read, quotes included: If-Match: "..."',
+        )
+    return tag[1:-1]
+
+
+def created(
+    who: Caller,
+    key: str | None,
+    request: Request,
+    payload: Any,
+    make: Callable[[], Any],
+    status: int = 201,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """Run a creating request once per Idempotency-Key: a repeat gets the stored answer,
+    the same key with another payload answers 409."""
+    if key is None:
+        return JSONResponse(jsonable_encoder(make()), status_code=status, headers=headers)
+    canonical = json.dumps(jsonable_encoder(payload), sort_keys=True).encode()
+    digest = idempotency.request_digest(request.method, request.url.path, canonical)
+    replay = idempotency.begin(who.settings, who.name, key, digest, now())
+    if replay is not None:
+        return JSONResponse(
+            json.loads(replay.body),
+            status_code=replay.status,
+            headers={**(headers or {}), "Idempotent-Replayed": "true"},
+        )
+    try:
+        body = jsonable_encoder(make())
+    except BaseException:
+        idempotency.forget(who.settings, who.name, key)
+        raise
+    idempotency.finish(who.settings, who.name, key, status, json.dumps(body))
+    return JSONResponse(body, status_code=status, headers=headers)

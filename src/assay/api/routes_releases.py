@@ -1,0 +1,192 @@
+"""/api/v1 routes for releases, sign-offs and certificates. Thin adapters over the
+release and certificate services; state changes honour If-Match."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Body, Request
+from fastapi.responses import JSONResponse
+
+from assay.api import schemas
+from assay.api.deps import CurrentCaller, IdempotencyKey, IfMatch, created, if_match, now
+from assay.api.responses import READ, WRITE
+from assay.core.signoff import Decision
+from assay.errors import NotFoundError
+from assay.services.certificates import (
+    issue_certificate,
+    list_certificates,
+    revocation_list,
+    revoke_certificate,
+)
+from assay.services.releases import create_release, release_status, sign_off, update_release
+from assay.services.verify import verify_posted
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["releases"])
+
+
+def _status(request: Request, who: CurrentCaller, project: str, name: str) -> JSONResponse:
+    status = release_status(who.settings, project, name, now())
+    request.app.state.count_gates(status.gates)
+    body = schemas.Release.of(status)
+    return JSONResponse(body.model_dump(mode="json"), headers={"ETag": f'"{body.etag}"'})
+
+
+@router.post(
+    "/projects/{project}/releases",
+    status_code=201,
+    responses=WRITE,
+    response_model=schemas.Release,
+)
+def create(
+    request: Request,
+    who: CurrentCaller,
+    project: str,
+    body: schemas.ReleaseCreate,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """A release of the project bound to a run's evidence (default: the newest run)."""
+
+    def make() -> schemas.Release:
+        create_release(who.settings, project, body.name, run=body.run, by=who.name, now=now())
+        return schemas.Release.of(release_status(who.settings, project, body.name, now()))
+
+    return created(who, key, request, [project, body], make)
+
+
+@router.get("/projects/{project}/releases/{name}", responses=READ, response_model=schemas.Release)
+def status(request: Request, who: CurrentCaller, project: str, name: str) -> JSONResponse:
+    """Gates (judged now), role sign-offs and what is still missing; the ETag to send
+    with If-Match on a sign-off or a rebind."""
+    return _status(request, who, project, name)
+
+
+@router.post(
+    "/projects/{project}/releases/{name}/rebind", responses=WRITE, response_model=schemas.Release
+)
+def rebind(
+    request: Request,
+    who: CurrentCaller,
+    project: str,
+    name: str,
+    body: schemas.ReleaseRebind,
+    match: IfMatch = None,
+) -> JSONResponse:
+    """Bind the release to newer evidence; sign-offs of the old evidence become void."""
+    update_release(
+        who.settings, project, name, run=body.run, now=now(), by=who.name, expect=if_match(match)
+    )
+    return _status(request, who, project, name)
+
+
+@router.post(
+    "/projects/{project}/releases/{name}/signoffs",
+    status_code=201,
+    responses=WRITE,
+    response_model=schemas.Release,
+)
+def signoff(
+    request: Request,
+    who: CurrentCaller,
+    project: str,
+    name: str,
+    body: schemas.SignoffCreate,
+    match: IfMatch = None,
+) -> JSONResponse:
+    """Sign off for a role the caller holds. With If-Match, refused (412) if the release
+    or its sign-offs changed since it was read: no decision is made on stale state."""
+    decisions = {
+        "approve": Decision.APPROVE,
+        "reject": Decision.REJECT,
+        "conditional": Decision.CONDITIONAL,
+    }
+    sign_off(
+        who.settings,
+        project,
+        name,
+        role=body.role,
+        signer=who.name,
+        decision=decisions[body.decision],
+        condition=body.condition,
+        due=body.due,
+        now=now(),
+        expect=if_match(match),
+    )
+    response = _status(request, who, project, name)
+    response.status_code = 201
+    return response
+
+
+@router.post(
+    "/projects/{project}/releases/{name}/certificates",
+    status_code=201,
+    responses=WRITE,
+    response_model=schemas.IssuedCertificate,
+)
+def issue(
+    request: Request, who: CurrentCaller, project: str, name: str, key: IdempotencyKey = None
+) -> JSONResponse:
+    """Sign a readiness certificate, or refuse, listing everything still missing."""
+
+    def make() -> schemas.IssuedCertificate:
+        issued = issue_certificate(who.settings, project, name, now=now(), actor=who.name)
+        envelope = json.loads(issued.envelope_path.read_text(encoding="utf-8"))
+        return schemas.IssuedCertificate(
+            id=issued.id,
+            statement_sha256=issued.statement_sha256,
+            valid_until=issued.valid_until,
+            envelope=envelope,
+        )
+
+    return created(who, key, request, [project, name], make)
+
+
+@router.get("/certificates", responses=READ, tags=["certificates"])
+def certificates(who: CurrentCaller) -> list[schemas.Certificate]:
+    return [schemas.Certificate.of(c) for c in list_certificates(who.settings)]
+
+
+@router.get("/certificates/revocations", responses=READ, tags=["certificates"])
+def revocations(who: CurrentCaller) -> dict[str, Any]:
+    """The signed revocation list (a DSSE envelope), for offline verification."""
+    return revocation_list(who.settings, now=now())
+
+
+@router.get("/certificates/{ident}", responses=READ, tags=["certificates"])
+def certificate(who: CurrentCaller, ident: str) -> schemas.Certificate:
+    found = [c for c in list_certificates(who.settings) if c.id.startswith(ident)]
+    if len(found) != 1:
+        raise NotFoundError(f"no certificate {ident}" if not found else f"{ident} is ambiguous")
+    return schemas.Certificate.of(found[0])
+
+
+@router.post("/certificates/{ident}/revoke", responses=WRITE, tags=["certificates"])
+def revoke(who: CurrentCaller, ident: str, body: schemas.Revoke) -> schemas.Certificate:
+    return schemas.Certificate.of(
+        revoke_certificate(who.settings, ident, body.reason, now=now(), actor=who.name)
+    )
+
+
+@router.post("/certificates/verify", responses=READ, tags=["certificates"])
+def verify(
+    who: CurrentCaller,
+    envelope: dict[str, Any] = Body(description="A DSSE envelope (a certificate)."),
+) -> schemas.Verification:
+    """Verify a signed document with the server's trusted keys and its revocations."""
+    outcome = verify_posted(who.settings, envelope, now())
+    if outcome.verified is not None:
+        v = outcome.verified
+        return schemas.Verification(
+            valid=True,
+            kind=v.kind,
+            key_id=v.key_id,
+            statement_sha256=v.statement_sha256,
+            details=list(v.details),
+        )
+    assert outcome.failure is not None
+    return schemas.Verification(
+        valid=False, reason=str(outcome.failure.reason), detail=outcome.failure.detail
+    )

@@ -1,0 +1,454 @@
+"""Agent hand-offs: work passed from one principal to another principal or to a role.
+
+Every transition is checked against the state machine of ``core.handoff``, made under a
+lock on the hand-off (so concurrent transitions see each other), versioned (the ETag) and
+written to the audit log in the same transaction. Submitting judges the acceptance
+criteria over the submitted evidence; only a submission whose criteria pass can be
+approved, and never by its submitter.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from assay.core.access import Operation, Role, Target
+from assay.core.handoff import (
+    ACTIONS,
+    TERMINAL,
+    Action,
+    CheckResult,
+    State,
+    judge_criteria,
+    next_state,
+    parse_criteria,
+)
+from assay.errors import Conflict, NotFoundError, PreconditionFailed, Refused, UsageError
+from assay.services._store import store_session
+from assay.services.access import Actor, PermissionRefused, authorize
+from assay.services.audit import AuditEvent, audit_log
+from assay.services.gates import judge_records
+from assay.settings import Settings
+from assay.store import repositories as repo
+from assay.store.models import EvidenceRow, HandoffRow, PrincipalRow
+
+__all__ = [
+    "HandoffSpec",
+    "HandoffView",
+    "Submission",
+    "create_handoff",
+    "get_handoff",
+    "handoff_summary",
+    "list_handoffs",
+    "transition",
+]
+
+SYSTEM_ACTOR = "assay"
+
+
+@dataclass(frozen=True)
+class HandoffSpec:
+    title: str
+    summary: str = ""
+    assignee: str | None = None
+    """A principal's name; or give ``assignee_role``."""
+    assignee_role: str | None = None
+    project: str | None = None
+    context: Mapping[str, Any] = field(default_factory=dict)
+    """Artifacts and evidence by digest, open items, links."""
+    criteria: Sequence[Mapping[str, Any]] = ()
+    due: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Submission:
+    run: str | None = None
+    """A stored run whose evidence is submitted (id or unique prefix)."""
+    evidence: Sequence[str] = ()
+    """Further stored evidence by SHA-256 (or evidence id)."""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class HandoffView:
+    id: str
+    project: str | None
+    title: str
+    summary: str
+    context: dict[str, Any]
+    criteria: list[dict[str, Any]]
+    created_by: str
+    assignee: str | None
+    assignee_role: str | None
+    accepted_by: str | None
+    state: str
+    version: int
+    due: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    submitted_by: str | None
+    submission: dict[str, Any] | None
+    review_note: str | None
+    overdue: bool
+
+
+def create_handoff(settings: Settings, actor: str, spec: HandoffSpec, now: datetime) -> HandoffView:
+    title = spec.title.strip()
+    if not title or len(title) > 300:
+        raise UsageError("a hand-off needs a title of 1 to 300 characters")
+    if bool(spec.assignee) == bool(spec.assignee_role):
+        raise UsageError(
+            "name exactly one of assignee (a principal) and assignee_role (a role)",
+            hint='for example {"assignee": "agent-b"} or {"assignee_role": "qa"}',
+        )
+    if spec.assignee_role and spec.assignee_role not in {r.value for r in Role}:
+        raise UsageError(
+            f"unknown role {spec.assignee_role!r}",
+            hint=f"roles: {', '.join(r.value for r in Role)}",
+        )
+    try:
+        criteria = parse_criteria(list(spec.criteria))
+    except ValueError as exc:
+        example = '{"check": "coverage_at_least", "value": 80}'
+        raise UsageError(str(exc), hint=f"for example {example}") from exc
+    if spec.due is not None and spec.due <= now:
+        raise UsageError(f"the due date {spec.due.isoformat()} has already passed")
+    authorize(settings, actor, Operation.CREATE_HANDOFF, Target(spec.project), now)
+    with store_session(settings, exclusive=True) as session:
+        row = HandoffRow(
+            id=repo.new_id(),
+            project=spec.project,
+            title=title,
+            summary=spec.summary,
+            context=_dumps(dict(spec.context)),
+            criteria=_dumps([c.as_dict() for c in criteria]),
+            created_by=actor,
+            assignee=spec.assignee,
+            assignee_role=spec.assignee_role,
+            state=State.OFFERED.value,
+            version=1,
+            due=spec.due,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        payload = {
+            "title": title,
+            "assignee": spec.assignee,
+            "assignee_role": spec.assignee_role,
+            "criteria": [c.as_dict() for c in criteria],
+            "due": spec.due.isoformat() if spec.due else None,
+        }
+        event = AuditEvent(actor, "handoff.offered", row.id, payload)
+        audit_log(settings).record(session, [event], now)
+        return _view(row, now)
+
+
+def get_handoff(settings: Settings, ident: str, now: datetime) -> HandoffView:
+    with store_session(settings, create=False) as session:
+        return _view(_find(session, ident, lock=False), now)
+
+
+def list_handoffs(
+    settings: Settings,
+    now: datetime,
+    *,
+    state: str | None = None,
+    assignee: str | None = None,
+    after: str | None = None,
+    limit: int = 50,
+) -> tuple[list[HandoffView], str | None]:
+    """Hand-offs oldest first, by state and assignee (a principal's name also matches
+    hand-offs offered to its roles); ``after`` is the cursor a previous page returned."""
+    if state is not None and state not in {s.value for s in State}:
+        raise UsageError(
+            f"unknown state {state!r}", hint=f"states: {', '.join(s.value for s in State)}"
+        )
+    expire_offers(settings, now)
+    with store_session(settings, create=False) as session:
+        query = select(HandoffRow).order_by(HandoffRow.created_at, HandoffRow.id)
+        if state:
+            query = query.where(HandoffRow.state == state)
+        if assignee:
+            roles = _roles_of(session, assignee)
+            query = query.where(
+                or_(
+                    HandoffRow.assignee == assignee,
+                    HandoffRow.accepted_by == assignee,
+                    HandoffRow.assignee_role.in_(roles),
+                )
+            )
+        if after:
+            anchor = session.get(HandoffRow, after)
+            if anchor is None:
+                raise UsageError(f"unknown cursor {after!r}", hint="start again without one")
+            query = query.where(
+                or_(
+                    HandoffRow.created_at > anchor.created_at,
+                    (HandoffRow.created_at == anchor.created_at) & (HandoffRow.id > anchor.id),
+                )
+            )
+        rows = list(session.scalars(query.limit(limit + 1)))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return [_view(r, now) for r in rows], rows[-1].id if more and rows else None
+
+
+def handoff_summary(settings: Settings, now: datetime) -> dict[str, Any]:
+    """Counts by state and the open hand-offs past their due date."""
+    expire_offers(settings, now)
+    with store_session(settings, create=False) as session:
+        counts = dict(
+            session.execute(select(HandoffRow.state, func.count()).group_by(HandoffRow.state)).all()
+        )
+        overdue = session.scalars(
+            select(HandoffRow)
+            .where(HandoffRow.state.not_in([s.value for s in TERMINAL]))
+            .where(HandoffRow.due.is_not(None), HandoffRow.due < now)
+            .order_by(HandoffRow.due)
+        ).all()
+        return {
+            "counts": {s.value: int(counts.get(s.value, 0)) for s in State},
+            "open": sum(int(n) for s, n in counts.items() if State(s) not in TERMINAL),
+            "overdue": [
+                {
+                    "id": r.id,
+                    "title": r.title,
+                    "state": r.state,
+                    "assignee": r.accepted_by or r.assignee or f"role:{r.assignee_role}",
+                    "due": r.due.isoformat() if r.due else None,
+                }
+                for r in overdue
+            ],
+        }
+
+
+def expire_offers(settings: Settings, now: datetime) -> int:
+    """Offers nobody accepted by their due date expire (audited); returns how many."""
+    with store_session(settings, exclusive=True, create=False) as session:
+        rows = session.scalars(
+            select(HandoffRow)
+            .where(HandoffRow.state == State.OFFERED.value)
+            .where(HandoffRow.due.is_not(None), HandoffRow.due < now)
+            .with_for_update()
+        ).all()
+        events = []
+        for row in rows:
+            row.state, row.version, row.updated_at = State.EXPIRED.value, row.version + 1, now
+            payload = {"from": State.OFFERED.value, "to": State.EXPIRED.value, "due": str(row.due)}
+            events.append(AuditEvent(SYSTEM_ACTOR, "handoff.expired", row.id, payload))
+        if events:
+            audit_log(settings).record(session, events, now)
+        return len(events)
+
+
+_OPERATION = {
+    Action.ACCEPT: Operation.WORK_HANDOFF,
+    Action.DECLINE: Operation.WORK_HANDOFF,
+    Action.START: Operation.WORK_HANDOFF,
+    Action.SUBMIT: Operation.WORK_HANDOFF,
+    Action.APPROVE: Operation.REVIEW_HANDOFF,
+    Action.REQUEST_CHANGES: Operation.REVIEW_HANDOFF,
+    Action.CANCEL: Operation.CREATE_HANDOFF,
+}
+
+
+def transition(
+    settings: Settings,
+    actor: str,
+    ident: str,
+    action: Action,
+    now: datetime,
+    *,
+    expect: int | None = None,
+    submission: Submission | None = None,
+    note: str = "",
+) -> HandoffView:
+    """Move the hand-off by ``action``; refused with the reason when the state, the actor
+    or (for approval) the acceptance checks do not allow it."""
+    with store_session(settings, create=False) as session:
+        found = _find(session, ident, lock=False)
+        project, overdue_offer = found.project, _overdue_offer(found, now)
+    who = authorize(settings, actor, _OPERATION[action], Target(project), now)
+    if overdue_offer:
+        expire_offers(settings, now)
+    with store_session(settings, exclusive=True, create=False) as session:
+        row = _find(session, ident, lock=True)
+        if expect is not None and expect != row.version:
+            raise PreconditionFailed(
+                f"hand-off {row.id} is at version {row.version}, not {expect}",
+                hint="read it again, then retry with its ETag",
+            )
+        current = State(row.state)
+        target = next_state(current, action)
+        if target is None:
+            raise Conflict(
+                f"hand-off {row.id} is {current.value}: it cannot {action.value}",
+                hint=_allowed_hint(current),
+            )
+        _check_actor(row, who, action)
+        payload: dict[str, Any] = {"from": current.value, "to": target.value}
+        if action is Action.ACCEPT:
+            row.accepted_by = who.name
+        elif action is Action.SUBMIT:
+            result = _submit(session, settings, row, submission or Submission(), now)
+            row.submitted_by, row.submitted_run = who.name, result.get("run")
+            row.submission = _dumps(result)
+            payload["checks"] = {c["check"]: c["passed"] for c in result["checks"]}
+            payload["evidence"] = [e["sha256"] for e in result["evidence"]]
+        elif action is Action.APPROVE:
+            failed = _failed_checks(row)
+            if failed:
+                raise Refused(
+                    f"hand-off {row.id} cannot be approved: acceptance checks failed: "
+                    + "; ".join(failed),
+                    hint="request changes, so the assignee can fix the evidence and submit again",
+                )
+        if note:
+            payload["note"] = note
+        if action in (Action.APPROVE, Action.REQUEST_CHANGES):
+            row.review_note = note or None
+        row.state, row.version, row.updated_at = target.value, row.version + 1, now
+        event = AuditEvent(who.name, f"handoff.{target.value}", row.id, payload)
+        audit_log(settings).record(session, [event], now)
+        return _view(row, now)
+
+
+def _overdue_offer(row: HandoffRow, now: datetime) -> bool:
+    return row.state == State.OFFERED.value and row.due is not None and row.due < now
+
+
+def _check_actor(row: HandoffRow, who: Actor, action: Action) -> None:
+    local = who.kind == "local"
+    if action in (Action.ACCEPT, Action.DECLINE) and not local:
+        if row.accepted_by and row.accepted_by != who.name:
+            raise PermissionRefused(f"refused: {row.accepted_by} accepted this hand-off")
+        if row.assignee and row.assignee != who.name:
+            raise PermissionRefused(f"refused: the hand-off is offered to {row.assignee}")
+        if row.assignee_role and row.assignee_role not in who.roles:
+            raise PermissionRefused(
+                f"refused: the hand-off is offered to the role {row.assignee_role}, "
+                f"which {who.name} does not hold"
+            )
+    elif action in (Action.START, Action.SUBMIT) and not local:
+        if who.name != row.accepted_by:
+            raise PermissionRefused(
+                f"refused: only {row.accepted_by}, who accepted the hand-off, may {action.value}"
+            )
+    elif action in (Action.APPROVE, Action.REQUEST_CHANGES):
+        if who.name == row.submitted_by:
+            raise PermissionRefused(
+                f"refused: {who.name} submitted this work and cannot review it",
+                hint="ask another principal to review",
+            )
+    elif (
+        action is Action.CANCEL
+        and not local
+        and who.name != row.created_by
+        and Role.ADMIN not in who.roles
+    ):
+        raise PermissionRefused(f"refused: only {row.created_by}, who offered it, may cancel")
+
+
+def _submit(
+    session: Session, settings: Settings, row: HandoffRow, submission: Submission, now: datetime
+) -> dict[str, Any]:
+    """The submitted evidence (the run's, then each named piece, later ones winning per
+    kind) and every acceptance check judged over it."""
+    chosen: dict[str, EvidenceRow] = {}
+    run_id = None
+    if submission.run:
+        run = repo.find_run(session, submission.run)
+        run_id = run.id
+        chosen.update({e.kind: e for e in run.evidence})
+    for ident in submission.evidence:
+        found = session.scalars(
+            select(EvidenceRow).where(or_(EvidenceRow.sha256 == ident, EvidenceRow.id == ident))
+        ).first()
+        if found is None:
+            raise NotFoundError(
+                f"no stored evidence {ident}", hint="upload it first: POST /api/v1/runs"
+            )
+        chosen[found.kind] = found
+    if not chosen:
+        raise UsageError(
+            "a submission needs evidence: a run, or evidence digests",
+            hint='{"run": "RUN-ID"} or {"evidence": ["SHA256", ...]}',
+        )
+    records = [repo.to_record(e) for e in chosen.values()]
+    gates = judge_records(settings, records, now.date(), run_id)
+    statuses = {g.gate.id: g.status.value for g in gates.gates}
+    summaries = {e.kind: dict(e.summary or {}) for e in chosen.values()}
+    criteria = parse_criteria(json.loads(row.criteria))
+    checks: tuple[CheckResult, ...] = judge_criteria(criteria, summaries, statuses)
+    return {
+        "run": run_id,
+        "evidence": [{"kind": k, "sha256": e.sha256} for k, e in sorted(chosen.items())],
+        "checks": [c.as_dict() for c in checks],
+        "passed": all(c.passed for c in checks),
+        "note": submission.note,
+        "submitted_at": now.isoformat(),
+    }
+
+
+def _failed_checks(row: HandoffRow) -> list[str]:
+    submission = json.loads(row.submission or "{}")
+    return [
+        f"{c['description']} ({c['detail']})"
+        for c in submission.get("checks", [])
+        if not c["passed"]
+    ]
+
+
+def _allowed_hint(state: State) -> str:
+    allowed = [a.value for a, (sources, _) in ACTIONS.items() if state in sources]
+    return f"from {state.value}: {', '.join(allowed) or 'nothing (it is closed)'}"
+
+
+def _find(session: Session, ident: str, *, lock: bool) -> HandoffRow:
+    query = select(HandoffRow).where(HandoffRow.id == ident)
+    if lock:
+        query = query.with_for_update()
+    row = session.scalar(query)
+    if row is None:
+        raise NotFoundError(f"no hand-off {ident}", hint="list them: GET /api/v1/handoffs")
+    return row
+
+
+def _roles_of(session: Session, name: str) -> list[str]:
+    principal = session.scalar(select(PrincipalRow).where(PrincipalRow.name == name))
+    return [r for r in principal.roles.split(",") if r] if principal else []
+
+
+def _view(row: HandoffRow, now: datetime) -> HandoffView:
+    return HandoffView(
+        id=row.id,
+        project=row.project,
+        title=row.title,
+        summary=row.summary,
+        context=json.loads(row.context),
+        criteria=json.loads(row.criteria),
+        created_by=row.created_by,
+        assignee=row.assignee,
+        assignee_role=row.assignee_role,
+        accepted_by=row.accepted_by,
+        state=row.state,
+        version=row.version,
+        due=row.due,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        submitted_by=row.submitted_by,
+        submission=json.loads(row.submission) if row.submission else None,
+        review_note=row.review_note,
+        overdue=bool(row.due and row.due < now and State(row.state) not in TERMINAL),
+    )
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
