@@ -1,0 +1,146 @@
+"""Two `assay serve` processes on one database, requests alternating between them:
+concurrent sign-offs and hand-off transitions sent with If-Match lose no update."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from api_support import Team, add_team, evidence_files, serve
+
+SIGNERS = {
+    "developer": "dev@x",
+    "tech_lead": "lead@x",
+    "qa": "qa@x",
+    "security": "sec@x",
+    "product_owner": "po@x",
+    "architect": "arch@x",
+}
+
+
+@pytest.fixture
+def cluster(tmp_path: Path, store_url: str) -> Iterator[tuple[Team, list[str]]]:
+    root = tmp_path / "billing"
+    root.mkdir()
+    (root / "assay.toml").write_text(f'[store]\nurl = "{store_url}"\n', encoding="utf-8")
+    team = add_team(root)
+    with serve(root) as first, serve(root) as second:
+        yield team, [first, second]
+
+
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
+def test_concurrent_sign_offs_through_two_servers_lose_nothing(
+    cluster: tuple[Team, list[str]],
+) -> None:
+    team, servers = cluster
+    upload = httpx.post(
+        f"{servers[0]}/api/v1/projects/billing/runs",
+        files=evidence_files(passed=5, failed=0, covered=9, valid=10),
+        headers=team.auth("agent-a"),
+        timeout=60,
+    )
+    assert upload.status_code == 201, upload.text
+    made = httpx.post(
+        f"{servers[1]}/api/v1/projects/billing/releases",
+        json={"name": "3.1.0"},
+        headers=team.auth("lead@x"),
+        timeout=60,
+    )
+    assert made.status_code == 201, made.text
+    path = "/api/v1/projects/billing/releases/3.1.0"
+    start = threading.Barrier(len(SIGNERS))
+    outcomes: Counter[int] = Counter()
+    lock = threading.Lock()
+
+    def sign(index: int, role: str, signer: str) -> None:
+        start.wait()
+        with httpx.Client(timeout=60) as http:
+            for attempt in range(50):
+                reader = servers[(index + attempt) % 2]
+                writer = servers[(index + attempt + 1) % 2]
+                etag = http.get(f"{reader}{path}", headers=team.auth(signer)).headers["etag"]
+                answer = http.post(
+                    f"{writer}{path}/signoffs",
+                    json={"role": role, "decision": "approve"},
+                    headers=team.auth(signer) | {"If-Match": etag},
+                )
+                with lock:
+                    outcomes[answer.status_code] += 1
+                if answer.status_code == 201:
+                    return
+                assert answer.status_code == 412, answer.text
+
+    threads = [
+        threading.Thread(target=sign, args=(i, role, signer))
+        for i, (role, signer) in enumerate(SIGNERS.items())
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert outcomes[201] == len(SIGNERS), outcomes
+    assert outcomes[412] > 0, f"the signers never raced: {outcomes}"
+    status = httpx.get(f"{servers[0]}{path}", headers=team.auth("qa@x")).json()
+    assert sorted(s["role"] for s in status["signoffs"]) == sorted(SIGNERS)
+    assert all(r["satisfied"] for r in status["roles"])
+    trail = httpx.get(
+        f"{servers[1]}/api/v1/audit/entries",
+        params={"action": "signoff.recorded"},
+        headers=team.auth("auditor@x"),
+    ).json()
+    assert len(trail["items"]) == len(SIGNERS)
+
+    # Two reviewers act on the same submitted hand-off at once, one on each server: one
+    # decision wins, the other is told the hand-off changed.
+    offered = httpx.post(
+        f"{servers[0]}/api/v1/handoffs",
+        json={
+            "title": "Check invoices",
+            "assignee": "agent-b",
+            "criteria": [{"check": "tests_pass"}],
+        },
+        headers=team.auth("agent-a"),
+    ).json()
+    base = f"/api/v1/handoffs/{offered['id']}"
+    etag = '"1"'
+    for action, body in (
+        ("accept", None),
+        ("start", None),
+        ("submit", {"run": upload.json()["run_id"]}),
+    ):
+        moved = httpx.post(
+            f"{servers[1]}{base}/{action}",
+            json=body,
+            headers=team.auth("agent-b") | {"If-Match": etag},
+        )
+        assert moved.status_code == 200, moved.text
+        etag = moved.headers["etag"]
+    decisions = {"lead@x": "approve", "qa@x": "request_changes"}
+    answers: dict[str, int] = {}
+    together = threading.Barrier(2)
+
+    def review(index: int, reviewer: str) -> None:
+        together.wait()
+        answer = httpx.post(
+            f"{servers[index]}{base}/review",
+            json={"decision": decisions[reviewer]},
+            headers=team.auth(reviewer) | {"If-Match": etag},
+            timeout=60,
+        )
+        answers[reviewer] = answer.status_code
+
+    pair = [threading.Thread(target=review, args=(i, r)) for i, r in enumerate(decisions)]
+    for thread in pair:
+        thread.start()
+    for thread in pair:
+        thread.join(timeout=60)
+    assert sorted(answers.values()) == [200, 412], answers
+    winner = next(r for r, code in answers.items() if code == 200)
+    final = httpx.get(f"{servers[0]}{base}", headers=team.auth("qa@x")).json()
+    assert final["state"] == ("approved" if winner == "lead@x" else "changes_requested")
+    assert final["version"] == 5
