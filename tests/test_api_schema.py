@@ -1,0 +1,56 @@
+"""Schemathesis (from PyPI) drives the live server from its own OpenAPI document: for a
+bounded number of generated requests per operation, no answer is a server error and every
+answer conforms to the document (status code, content type, headers, body schema)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from api_support import add_team, serve
+from assay.services.access import add_principal, issue_token
+from assay.settings import load_settings
+
+CHECKS = ",".join(
+    [
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_headers_conformance",
+        "response_schema_conformance",
+    ]
+)
+
+
+def test_schemathesis_finds_no_server_error_and_no_nonconforming_answer(tmp_path: Path) -> None:
+    command = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
+    assert command, "schemathesis is a test dependency (pip install -e .[test])"
+    root = tmp_path / "fuzzed"
+    root.mkdir()
+    add_team(root)
+    settings = load_settings(root)
+    now = datetime.now(UTC)
+    every_role = ["admin", "developer", "tech_lead", "qa", "security", "product_owner", "auditor"]
+    add_principal(settings, "admin@x", "fuzzer@x", "person", every_role, now)
+    token = issue_token(settings, "admin@x", "fuzzer@x", ["*"], 1, now).token
+    arguments = ["run", "-H", f"Authorization: Bearer {token}", "--max-examples", "5"]
+    arguments += ["--seed", "1", "--phases", "examples,coverage,fuzzing", "--workers", "1"]
+    arguments += ["--checks", CHECKS]
+    with serve(root) as url:
+        done = subprocess.run(
+            [command, *arguments, f"{url}/api/v1/openapi.json"],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+    summary = done.stdout[-3000:]
+    assert done.returncode == 0, summary
+    tested = re.search(r"Tested: (\d+)", summary)
+    cases = re.search(r"(\d+) generated, (\d+) passed", summary)
+    assert tested and int(tested.group(1)) >= 44, summary  # every operation was exercised
+    assert cases and cases.group(1) == cases.group(2) and int(cases.group(1)) > 500, summary
