@@ -82,7 +82,9 @@ def summary(who: CurrentCaller) -> schemas.HandoffSummary:
 
 
 @router.get("/handoffs/{ident}", responses=READ, response_model=schemas.Handoff)
-def get(who: CurrentCaller, ident: str) -> JSONResponse:
+async def get(who: CurrentCaller, ident: str) -> JSONResponse:
+    """One hand-off; its ETag is the version to send with If-Match. (A single indexed
+    read, made on the event loop: see ``deps.caller``.)"""
     return _answer(get_handoff(who.settings, ident, now()))
 
 

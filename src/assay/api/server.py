@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
-import uuid
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +19,6 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
-    Histogram,
     generate_latest,
 )
 from starlette.exceptions import HTTPException
@@ -32,6 +28,7 @@ from assay.api import routes, routes_audit, routes_governance, routes_handoffs, 
 from assay.api.deps import RateLimited
 from assay.api.logs import request_logger
 from assay.api.metrics import StoreCollector
+from assay.api.middleware import RequestObserver
 from assay.errors import (
     AssayError,
     Conflict,
@@ -85,60 +82,16 @@ def create_app(settings: Settings) -> FastAPI:
             gate_outcomes.labels(result.gate.id, result.status.value).inc()
 
     app.state.count_gates = count_gates
-    limit = settings.server.max_upload_bytes
-    requests = Counter(
-        "assay_http_requests_total",
-        "HTTP requests",
-        ["route", "method", "status"],
+    app.add_middleware(
+        RequestObserver,
         registry=registry,
+        limit=settings.server.max_upload_bytes,
+        log=log,
+        problem=problem,
     )
-    latency = Histogram(
-        "assay_http_request_seconds",
-        "HTTP request latency",
-        ["route", "method"],
-        registry=registry,
-    )
-
-    @app.middleware("http")
-    async def request_id_and_metrics(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        given = request.headers.get("x-request-id", "")
-        ident = given if 0 < len(given) <= 100 and given.isprintable() else uuid.uuid4().hex
-        request.state.request_id = ident
-        began = time.perf_counter()
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > limit:
-            response: Response = problem(
-                request,
-                413,
-                "UploadTooLarge",
-                f"the request body ({length} bytes) is larger than {limit} bytes",
-                "split it, or raise [server] max_upload_bytes",
-            )
-        else:
-            response = await call_next(request)
-        seconds = time.perf_counter() - began
-        route = _route_template(request)
-        latency.labels(route, request.method).observe(seconds)
-        requests.labels(route, request.method, str(response.status_code)).inc()
-        response.headers["X-Request-Id"] = ident
-        log.info(
-            "request",
-            extra={
-                "request_id": ident,
-                "method": request.method,
-                "path": request.url.path,
-                "route": route,
-                "status": response.status_code,
-                "duration_ms": round(seconds * 1000, 2),
-                "principal": getattr(request.state, "principal", None),
-            },
-        )
-        return response
 
     @app.get("/health", tags=["operations"])
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:
         """Liveness: the process answers."""
         return {"status": "healthy", "service": "assay"}
 
@@ -169,20 +122,6 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(module.router, prefix="/api/v1")
     _problems(app)
     return app
-
-
-def _route_template(request: Request) -> str:
-    """The matched route as a template (``/api/v1/runs/{run}``), the label of request
-    metrics; "unmatched" for paths no route matched, so labels stay few."""
-    if request.scope.get("route") is None:
-        return "unmatched"
-    segments = request.url.path.split("/")
-    for name, value in request.scope.get("path_params", {}).items():
-        for index in range(len(segments) - 1, -1, -1):
-            if segments[index] == str(value):
-                segments[index] = "{" + name + "}"
-                break
-    return "/".join(segments)
 
 
 _STATUS: dict[type[AssayError], int] = {

@@ -226,9 +226,13 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
     store: StoreOpt = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=64, help="Server processes sharing the port.")
+    ] = 1,
 ) -> None:
     """Run the team server: /health, /ready, /metrics and the /api/v1 routes (OpenAPI at
-    /api/v1/openapi.json), over the project's store or --store.
+    /api/v1/openapi.json), over the project's store or --store. Requests need an API
+    token (assay token issue); each request is logged as one JSON line on standard error.
     """
     import os
 
@@ -242,7 +246,9 @@ def serve(
         factory=True,
         host=host,
         port=port,
+        workers=workers,
         log_level="warning",
+        access_log=False,  # the app logs each request as JSON, with its request id
     )
 
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from assay.core.access import Operation, Role, Target
@@ -36,6 +37,7 @@ from assay.services.audit import AuditEvent, audit_log
 from assay.services.gates import judge_records
 from assay.settings import Settings
 from assay.store import repositories as repo
+from assay.store.database import Store
 from assay.store.models import EvidenceRow, HandoffRow, PrincipalRow
 
 __all__ = [
@@ -151,8 +153,25 @@ def create_handoff(settings: Settings, actor: str, spec: HandoffSpec, now: datet
 
 
 def get_handoff(settings: Settings, ident: str, now: datetime) -> HandoffView:
-    with store_session(settings, create=False) as session:
-        return _view(_find(session, ident, lock=False), now)
+    return _view(_read(settings, ident), now)
+
+
+_BY_ID = select(HandoffRow.__table__).where(HandoffRow.id == bindparam("id"))
+"""Built once (see ``access._BY_TOKEN``)."""
+
+
+def _read(settings: Settings, ident: str) -> Row[Any]:
+    """A hot read (agents poll their hand-offs; every transition starts with it): a plain
+    query on a connection, without the ORM session's bookkeeping."""
+    store = Store.open(settings.store_url, settings.evidence_dir, create=False)
+    try:
+        with store.engine.connect() as connection:
+            row = connection.execute(_BY_ID, {"id": ident}).first()
+    finally:
+        store.close()
+    if row is None:
+        raise NotFoundError(f"no hand-off {ident}", hint="list them: GET /api/v1/handoffs")
+    return row
 
 
 def list_handoffs(
@@ -272,9 +291,8 @@ def transition(
 ) -> HandoffView:
     """Move the hand-off by ``action``; refused with the reason when the state, the actor
     or (for approval) the acceptance checks do not allow it."""
-    with store_session(settings, create=False) as session:
-        found = _find(session, ident, lock=False)
-        project, overdue_offer = found.project, _overdue_offer(found, now)
+    found = _read(settings, ident)
+    project, overdue_offer = found.project, _overdue_offer(found, now)
     who = authorize(settings, actor, _OPERATION[action], Target(project), now)
     if overdue_offer:
         expire_offers(settings, now)
@@ -320,7 +338,7 @@ def transition(
         return _view(row, now)
 
 
-def _overdue_offer(row: HandoffRow, now: datetime) -> bool:
+def _overdue_offer(row: HandoffRow | Row[Any], now: datetime) -> bool:
     return row.state == State.OFFERED.value and row.due is not None and row.due < now
 
 
@@ -411,11 +429,12 @@ def _allowed_hint(state: State) -> str:
     return f"from {state.value}: {', '.join(allowed) or 'nothing (it is closed)'}"
 
 
+_FIND = select(HandoffRow).where(HandoffRow.id == bindparam("id"))
+_FIND_LOCKED = _FIND.with_for_update()
+
+
 def _find(session: Session, ident: str, *, lock: bool) -> HandoffRow:
-    query = select(HandoffRow).where(HandoffRow.id == ident)
-    if lock:
-        query = query.with_for_update()
-    row = session.scalar(query)
+    row = session.scalar(_FIND_LOCKED if lock else _FIND, {"id": ident})
     if row is None:
         raise NotFoundError(f"no hand-off {ident}", hint="list them: GET /api/v1/handoffs")
     return row
@@ -426,7 +445,7 @@ def _roles_of(session: Session, name: str) -> list[str]:
     return [r for r in principal.roles.split(",") if r] if principal else []
 
 
-def _view(row: HandoffRow, now: datetime) -> HandoffView:
+def _view(row: HandoffRow | Row[Any], now: datetime) -> HandoffView:
     return HandoffView(
         id=row.id,
         project=row.project,

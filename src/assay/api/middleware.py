@@ -1,0 +1,121 @@
+"""The server's outermost layer, as plain ASGI (cheaper per request than Starlette's
+BaseHTTPMiddleware): a request id on every response, 413 before reading an oversized
+body, request metrics by route template, and one JSON log line per request."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["RequestObserver"]
+
+Problem = Callable[[Request, int, str, str, str | None], Response]
+
+
+class RequestObserver:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        registry: CollectorRegistry,
+        limit: int,
+        log: logging.Logger,
+        problem: Problem,
+    ) -> None:
+        self.app = app
+        self.limit = limit
+        self.log = log
+        self.problem = problem
+        self.requests = Counter(
+            "assay_http_requests_total",
+            "HTTP requests",
+            ["route", "method", "status"],
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "assay_http_request_seconds",
+            "HTTP request latency",
+            ["route", "method"],
+            registry=registry,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        began = time.perf_counter()
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        given = headers.get("x-request-id", "")
+        ident = given if 0 < len(given) <= 100 and given.isprintable() else uuid.uuid4().hex
+        state: dict[str, Any] = scope.setdefault("state", {})
+        state["request_id"] = ident
+        status = 500
+
+        async def observed(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [
+                    *message["headers"],
+                    (b"x-request-id", ident.encode("latin-1")),
+                ]
+            await send(message)
+
+        length = headers.get("content-length", "")
+        try:
+            if length.isdigit() and int(length) > self.limit:
+                response = self.problem(
+                    Request(scope),
+                    413,
+                    "UploadTooLarge",
+                    f"the request body ({length} bytes) is larger than {self.limit} bytes",
+                    "split it, or raise [server] max_upload_bytes",
+                )
+                await response(scope, receive, observed)
+            else:
+                await self.app(scope, receive, observed)
+        finally:
+            self._observe(scope, ident, status, time.perf_counter() - began, state)
+
+    def _observe(
+        self, scope: Scope, ident: str, status: int, seconds: float, state: dict[str, Any]
+    ) -> None:
+        route = _route_template(scope)
+        method = scope["method"]
+        self.latency.labels(route, method).observe(seconds)
+        self.requests.labels(route, method, str(status)).inc()
+        self.log.info(
+            "request",
+            extra={
+                "request_id": ident,
+                "method": method,
+                "path": scope["path"],
+                "route": route,
+                "status": status,
+                "duration_ms": round(seconds * 1000, 2),
+                "principal": state.get("principal"),
+            },
+        )
+
+
+def _route_template(scope: Scope) -> str:
+    """The matched route as a template (``/api/v1/runs/{run}``), the label of request
+    metrics; "unmatched" for paths no route matched, so labels stay few."""
+    if scope.get("route") is None:
+        return "unmatched"
+    segments = str(scope["path"]).split("/")
+    for name, value in scope.get("path_params", {}).items():
+        for index in range(len(segments) - 1, -1, -1):
+            if segments[index] == str(value):
+                segments[index] = "{" + name + "}"
+                break
+    return "/".join(segments)
