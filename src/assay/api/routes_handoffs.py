@@ -9,7 +9,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from assay.api import schemas
-from assay.api.deps import CurrentCaller, IdempotencyKey, IfMatch, created, if_match, now
+from assay.api.deps import (
+    CurrentCaller,
+    IdempotencyKey,
+    IfMatch,
+    created,
+    if_match,
+    in_writer,
+    now,
+)
 from assay.api.responses import READ, WRITE
 from assay.core.handoff import Action
 from assay.errors import PreconditionFailed
@@ -88,7 +96,7 @@ async def get(who: CurrentCaller, ident: str) -> JSONResponse:
     return _answer(get_handoff(who.settings, ident, now()))
 
 
-def _move(
+async def _move(
     who: CurrentCaller,
     ident: str,
     action: Action,
@@ -102,58 +110,60 @@ def _move(
         if not expected.isdigit():
             raise PreconditionFailed(f"If-Match {match} is not a version of a hand-off")
         version = int(expected)
-    view = transition(
-        who.settings,
-        who.name,
-        ident,
-        action,
-        now(),
-        expect=version,
-        submission=submission,
-        note=note,
+    view = await in_writer(
+        lambda: transition(
+            who.settings,
+            who.name,
+            ident,
+            action,
+            now(),
+            expect=version,
+            submission=submission,
+            note=note,
+        )
     )
     return _answer(view)
 
 
 @router.post("/handoffs/{ident}/accept", responses=WRITE, response_model=schemas.Handoff)
-def accept(who: CurrentCaller, ident: str, match: IfMatch = None) -> JSONResponse:
-    return _move(who, ident, Action.ACCEPT, match)
+async def accept(who: CurrentCaller, ident: str, match: IfMatch = None) -> JSONResponse:
+    return await _move(who, ident, Action.ACCEPT, match)
 
 
 @router.post("/handoffs/{ident}/decline", responses=WRITE, response_model=schemas.Handoff)
-def decline(
+async def decline(
     who: CurrentCaller, ident: str, body: schemas.Note, match: IfMatch = None
 ) -> JSONResponse:
-    return _move(who, ident, Action.DECLINE, match, body.note)
+    return await _move(who, ident, Action.DECLINE, match, body.note)
 
 
 @router.post("/handoffs/{ident}/start", responses=WRITE, response_model=schemas.Handoff)
-def start(who: CurrentCaller, ident: str, match: IfMatch = None) -> JSONResponse:
-    return _move(who, ident, Action.START, match)
+async def start(who: CurrentCaller, ident: str, match: IfMatch = None) -> JSONResponse:
+    return await _move(who, ident, Action.START, match)
 
 
 @router.post("/handoffs/{ident}/submit", responses=WRITE, response_model=schemas.Handoff)
-def submit(
+async def submit(
     who: CurrentCaller, ident: str, body: schemas.Submit, match: IfMatch = None
 ) -> JSONResponse:
     """Submit evidence (a run, and/or evidence digests); the acceptance checks run on it
     and their results are in the answer."""
     submission = Submission(run=body.run, evidence=tuple(body.evidence), note=body.note)
-    return _move(who, ident, Action.SUBMIT, match, submission=submission)
+    return await _move(who, ident, Action.SUBMIT, match, submission=submission)
 
 
 @router.post("/handoffs/{ident}/review", responses=WRITE, response_model=schemas.Handoff)
-def review(
+async def review(
     who: CurrentCaller, ident: str, body: schemas.Review, match: IfMatch = None
 ) -> JSONResponse:
     """Approve (only when every acceptance check passed) or request changes; the
     reviewer is never the submitter."""
     action = Action.APPROVE if body.decision == "approve" else Action.REQUEST_CHANGES
-    return _move(who, ident, action, match, body.note)
+    return await _move(who, ident, action, match, body.note)
 
 
 @router.post("/handoffs/{ident}/cancel", responses=WRITE, response_model=schemas.Handoff)
-def cancel(
+async def cancel(
     who: CurrentCaller, ident: str, body: schemas.Note, match: IfMatch = None
 ) -> JSONResponse:
-    return _move(who, ident, Action.CANCEL, match, body.note)
+    return await _move(who, ident, Action.CANCEL, match, body.note)

@@ -91,7 +91,7 @@ def authorize(
     except NotFoundError:  # no store yet: no principals and no lockdowns either
         return Actor(actor, frozenset(Role), "local")
     try:
-        with store.engine.connect() as connection:
+        with store.reads() as connection:
             who = _resolve(connection, actor, settings.token, operation, now)
             lock = _lockdown(connection, operation, target)
         if not may(who.roles, operation):
@@ -126,7 +126,7 @@ def identify(settings: Settings, token: str | None, now: datetime) -> Actor:
         raise Unauthenticated("no API token was given", hint="send Authorization: Bearer TOKEN")
     store = Store.open(settings.store_url, settings.evidence_dir, create=False)
     try:
-        with store.engine.connect() as connection:
+        with store.reads() as connection:
             return _resolve(connection, "", token, None, now)
     finally:
         store.close()

@@ -174,7 +174,13 @@ def _sql_for(dialect: Dialect) -> _Statements:
 
 
 def audit_log(settings: Settings) -> AuditLog:
-    return AuditLog(settings.state_dir / "audit.key")
+    return _audit_log(settings.state_dir / "audit.key")
+
+
+@functools.lru_cache(maxsize=16)
+def _audit_log(key_file: Path) -> AuditLog:
+    """One log object per key file and process, so the key is read from disk once."""
+    return AuditLog(key_file)
 
 
 @dataclass(frozen=True)

@@ -165,7 +165,7 @@ def _read(settings: Settings, ident: str) -> Row[Any]:
     query on a connection, without the ORM session's bookkeeping."""
     store = Store.open(settings.store_url, settings.evidence_dir, create=False)
     try:
-        with store.engine.connect() as connection:
+        with store.reads() as connection:
             row = connection.execute(_BY_ID, {"id": ident}).first()
     finally:
         store.close()

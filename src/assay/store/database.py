@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -182,6 +182,11 @@ class Store:
             finally:
                 fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
 
+    def reads(self) -> Connection:
+        """A connection for reads of one statement each, in autocommit mode: no BEGIN and
+        no ROLLBACK around them (two round trips fewer on PostgreSQL)."""
+        return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
     def table_names(self) -> list[str]:
         return sorted(inspect(self.engine).get_table_names())
 
@@ -199,7 +204,10 @@ def _engine_options(backend: str) -> dict[str, Any]:
     pool = {"pool_size": 20, "max_overflow": 20}
     if backend == "sqlite":
         return {"connect_args": {"timeout": 15}, **pool}
-    return {"pool_pre_ping": True, **pool}
+    # No pre-ping (a round trip on every checkout, four per API write): a connection the
+    # server dropped fails its request with a 503, and SQLAlchemy then replaces every
+    # pooled connection of that pool; recycling bounds how stale one can get.
+    return {"pool_recycle": 300, **pool}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
