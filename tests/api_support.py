@@ -23,6 +23,16 @@ from assay.api.server import create_app
 from assay.services.access import add_principal, issue_token
 from assay.settings import load_settings
 
+SIGNERS = {
+    "developer": "dev@x",
+    "tech_lead": "lead@x",
+    "qa": "qa@x",
+    "security": "sec@x",
+    "product_owner": "po@x",
+    "architect": "arch@x",
+}
+"""The signer of each default sign-off role."""
+
 PEOPLE = {
     "admin@x": ["admin"],
     "dev@x": ["developer"],
@@ -203,3 +213,24 @@ def evidence_files(
         ("coverage", ("coverage.xml", cobertura(covered, valid), "application/xml")),
         ("sbom", ("bom.cdx.json", sbom(), "application/json")),
     ]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def live(team: Team) -> Iterator[str]:
+    """A real `assay serve` over the requesting module's ``team`` store."""
+    with serve(team.root, team.env) as url:
+        yield url
+
+
+@pytest.fixture(params=["memory", "live"])
+def url(request: pytest.FixtureRequest) -> str | None:
+    """None for the app in memory, or the URL of the live server: each test runs twice."""
+    if request.param == "memory":
+        return None
+    live_url: str = request.getfixturevalue("live")
+    return live_url

@@ -24,6 +24,9 @@ SHARED = ROOT.parent / "shared"
 
 POSTGRES_URL = os.environ.get("ASSAY_TEST_POSTGRES_URL")
 
+# The team server's fixtures (anyio_backend, live, url) live beside its helpers.
+pytest_plugins = ["api_support"]
+
 
 @dataclass(frozen=True)
 class Cli:

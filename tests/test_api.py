@@ -7,30 +7,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
 import ready_project
-from api_support import Team, add_team, client, evidence_files, serve
+from api_support import SIGNERS, Team, add_team, client, evidence_files
 from conftest import run_assay
 
 pytestmark = pytest.mark.anyio
-
-SIGNERS = {
-    "developer": "dev@x",
-    "tech_lead": "lead@x",
-    "qa": "qa@x",
-    "security": "sec@x",
-    "product_owner": "po@x",
-    "architect": "arch@x",
-}
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture(scope="module")
@@ -54,20 +39,6 @@ def _run_id(report: dict[str, object]) -> str:
     run = report["run"]
     assert isinstance(run, dict)
     return str(run["id"])
-
-
-@pytest.fixture(scope="module")
-def live(team: Team) -> Iterator[str]:
-    with serve(team.root, team.env) as url:
-        yield url
-
-
-@pytest.fixture(params=["memory", "live"])
-def url(request: pytest.FixtureRequest) -> str | None:
-    if request.param == "memory":
-        return None
-    live_url: str = request.getfixturevalue("live")
-    return live_url
 
 
 def _mode(url: str | None) -> str:

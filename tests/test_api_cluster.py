@@ -11,16 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api_support import Team, add_team, evidence_files, serve
-
-SIGNERS = {
-    "developer": "dev@x",
-    "tech_lead": "lead@x",
-    "qa": "qa@x",
-    "security": "sec@x",
-    "product_owner": "po@x",
-    "architect": "arch@x",
-}
+from api_support import SIGNERS, Team, add_team, evidence_files, serve
 
 
 @pytest.fixture

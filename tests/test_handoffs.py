@@ -5,13 +5,12 @@ evidence, is approved; every transition is in the audit log."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
-from api_support import Team, add_team, client, evidence_files, serve
+from api_support import Team, add_team, client, evidence_files
 
 pytestmark = pytest.mark.anyio
 
@@ -33,31 +32,12 @@ CRITERIA = [
 ]
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(scope="module")
 def team(tmp_path_factory: pytest.TempPathFactory) -> Team:
     root = tmp_path_factory.mktemp("handoffs") / "billing"
     root.mkdir()
     (root / "assay.toml").write_text(CONFIG, encoding="utf-8")
     return add_team(root)
-
-
-@pytest.fixture(scope="module")
-def live(team: Team) -> Iterator[str]:
-    with serve(team.root, team.env) as url:
-        yield url
-
-
-@pytest.fixture(params=["memory", "live"])
-def url(request: pytest.FixtureRequest) -> str | None:
-    if request.param == "memory":
-        return None
-    live_url: str = request.getfixturevalue("live")
-    return live_url
 
 
 async def _upload(api: httpx.AsyncClient, team: Team, report: str, **counts: int) -> str:
