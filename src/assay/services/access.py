@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import time
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -127,9 +129,18 @@ def identify(settings: Settings, token: str | None, now: datetime) -> Actor:
     store = Store.open(settings.store_url, settings.evidence_dir, create=False)
     try:
         with store.reads() as connection:
-            return _resolve(connection, "", token, None, now)
+            who = _resolve(connection, "", token, None, now)
     finally:
         store.close()
+    return who
+
+
+_IDENTIFIED: ContextVar[tuple[str, float, Any] | None] = ContextVar(
+    "assay_identified", default=None
+)
+"""The token row ``identify`` read for the request being served (its hash, when, the
+row): the operation's own permission check reuses it instead of reading it again, so a
+request is authenticated once. Reused only in the same context and for a second."""
 
 
 _PRINCIPAL = (PrincipalRow.name, PrincipalRow.kind, PrincipalRow.roles, PrincipalRow.status)
@@ -161,7 +172,14 @@ def _resolve(
     bench/api.py)."""
     row: Any
     if token:
-        row = connection.execute(_BY_TOKEN, {"sha256": _hash(token)}).first()
+        sha256 = _hash(token)
+        seen = _IDENTIFIED.get()
+        if operation is not None and seen and seen[0] == sha256 and time.monotonic() - seen[1] < 1:
+            row = seen[2]
+        else:
+            row = connection.execute(_BY_TOKEN, {"sha256": sha256}).first()
+            if operation is None:
+                _IDENTIFIED.set((sha256, time.monotonic(), row))
         if row is None or row.revoked_at is not None or row.expires_at <= now:
             state = "unknown" if row is None else "revoked" if row.revoked_at else "expired"
             raise Unauthenticated(f"refused: the API token is {state}", hint="issue a new one")
