@@ -7,7 +7,10 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -15,7 +18,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["RequestObserver"]
+from assay.errors import AssayError
+from assay.services.access import identify
+from assay.settings import Settings
+
+__all__ = ["Mounted", "Mounts", "RequestObserver"]
 
 Problem = Callable[[Request, int, str, str, str | None], Response]
 
@@ -119,3 +126,46 @@ def _route_template(scope: Scope) -> str:
                 segments[index] = "{" + name + "}"
                 break
     return "/".join(segments)
+
+
+@dataclass(frozen=True)
+class Mounted:
+    """An ASGI app served at ``path`` (called as if at "/"), started with the server."""
+
+    path: str
+    app: ASGIApp
+    lifespan: Callable[[], AbstractAsyncContextManager[Any]]
+
+
+class Mounts:
+    """Serve mounted apps at their exact paths, only to callers with a valid API token:
+    401 with ``WWW-Authenticate: Bearer`` otherwise, as for /api/v1."""
+
+    def __init__(
+        self, app: ASGIApp, *, mounted: Sequence[Mounted], settings: Settings, problem: Problem
+    ) -> None:
+        self.app = app
+        self.paths = {m.path: m for m in mounted} | {m.path + "/": m for m in mounted}
+        self.settings = settings
+        self.problem = problem
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        mount = self.paths.get(scope.get("path", "")) if scope["type"] == "http" else None
+        if mount is None:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        given = request.headers.get("authorization", "")
+        token = given[7:].strip() if given.lower().startswith("bearer ") else None
+        try:
+            who = identify(self.settings, token, datetime.now(UTC))
+        except AssayError as exc:
+            response = self.problem(request, 401, type(exc).__name__, exc.message, exc.hint)
+            error = ', error="invalid_token"' if token else ""
+            response.headers["WWW-Authenticate"] = f'Bearer realm="assay"{error}'
+            await response(scope, receive, send)
+            return
+        scope.setdefault("state", {})["principal"] = who.name
+        scope["route"] = mount
+        inner = dict(scope, path="/", raw_path=b"/", root_path=mount.path)
+        await mount.app(inner, receive, send)

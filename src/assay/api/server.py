@@ -7,8 +7,10 @@ with a stable ``type`` per error class; every response carries an ``X-Request-Id
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +30,7 @@ from assay.api import routes, routes_audit, routes_governance, routes_handoffs, 
 from assay.api.deps import RateLimited
 from assay.api.logs import request_logger
 from assay.api.metrics import StoreCollector
-from assay.api.middleware import RequestObserver
+from assay.api.middleware import Mounted, Mounts, RequestObserver
 from assay.errors import (
     AssayError,
     Conflict,
@@ -43,7 +45,7 @@ from assay.settings import Settings, load_settings
 from assay.store.database import Store, share_stores
 from assay.store.migrations import SCHEMA_HEAD
 
-__all__ = ["PROBLEM_BASE", "app_from_environment", "create_app"]
+__all__ = ["PROBLEM_BASE", "Mounted", "app_from_environment", "create_app"]
 
 PROBLEM_BASE = "https://assay.dev/problems/"
 PROJECT_VARIABLE = "ASSAY_PROJECT_DIR"
@@ -54,12 +56,23 @@ def app_from_environment() -> FastAPI:
     return create_app(load_settings(Path(os.environ.get(PROJECT_VARIABLE, "."))))
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, mounted: Sequence[Mounted] = ()) -> FastAPI:
+    """The team server; ``mounted`` adds ASGI apps (the MCP endpoint) behind the same
+    bearer-token check, request ids, metrics and logs."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            for mount in mounted:
+                await stack.enter_async_context(mount.lifespan())
+            yield
+
     app = FastAPI(
         title="Assay",
         version=__version__,
         summary="Evidence-backed production readiness: no claim without evidence.",
         openapi_url="/api/v1/openapi.json",
+        lifespan=lifespan,
     )
     app.state.settings = settings
     share_stores()
@@ -82,6 +95,8 @@ def create_app(settings: Settings) -> FastAPI:
             gate_outcomes.labels(result.gate.id, result.status.value).inc()
 
     app.state.count_gates = count_gates
+    if mounted:
+        app.add_middleware(Mounts, mounted=mounted, settings=settings, problem=problem)
     app.add_middleware(
         RequestObserver,
         registry=registry,

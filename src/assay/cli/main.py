@@ -242,7 +242,7 @@ def serve(
     if store:
         os.environ["ASSAY_STORE_URL"] = store
     uvicorn.run(
-        "assay.api.server:app_from_environment",
+        "assay.team_server:app_from_environment",
         factory=True,
         host=host,
         port=port,
@@ -250,6 +250,22 @@ def serve(
         log_level="warning",
         access_log=False,  # the app logs each request as JSON, with its request id
     )
+
+
+@app.command()
+def mcp(project: ProjectOpt = Path(), store: StoreOpt = None) -> None:
+    """Serve Assay's tools, resources and prompts to an AI agent over MCP on standard input
+    and output, as the principal of ASSAY_TOKEN (the same server answers at /mcp in
+    assay serve, with the caller's bearer token).
+    """
+    import os
+
+    from assay.settings import load_settings
+    from assay.team_server import run_stdio
+
+    if store:
+        os.environ["ASSAY_STORE_URL"] = store
+    run_stdio(load_settings(project))
 
 
 @app.command()

@@ -1,0 +1,35 @@
+"""The composition root of the team server: the REST API and the MCP endpoint at /mcp in
+one ASGI app, and the MCP server over stdio. The front ends stay apart; this module is
+the one place that puts them together (``assay serve`` names it to uvicorn)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import anyio
+from fastapi import FastAPI
+
+from assay.api.server import PROJECT_VARIABLE, Mounted, create_app
+from assay.mcp.server import build_server
+from assay.settings import Settings, load_settings
+
+__all__ = ["app_from_environment", "build_app", "run_stdio"]
+
+
+def build_app(settings: Settings) -> FastAPI:
+    mcp = build_server(settings)
+    # Stateless: every request stands alone, so any `assay serve` process sharing the
+    # database can answer it.
+    http = mcp.streamable_http_app(streamable_http_path="/", stateless_http=True)
+    return create_app(settings, mounted=[Mounted("/mcp", http, mcp.session_manager.run)])
+
+
+def app_from_environment() -> FastAPI:
+    """The app for the project named by ``ASSAY_PROJECT_DIR`` (its settings, its store)."""
+    return build_app(load_settings(Path(os.environ.get(PROJECT_VARIABLE, "."))))
+
+
+def run_stdio(settings: Settings) -> None:
+    """The MCP server on standard input and output, acting as ``ASSAY_TOKEN``'s principal."""
+    anyio.run(build_server(settings).run_stdio_async)
