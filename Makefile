@@ -24,8 +24,14 @@ $(VENV)/tools/.fetched: scripts/debian-tools.sh | $(BIN)/python
 	sh scripts/debian-tools.sh $(VENV)/tools
 	@touch $@
 
+# The MCP Inspector (npm), whose command-line mode tests/test_mcp.py drives.
+INSPECTOR := tests/inspector/node_modules/.bin/mcp-inspector
+$(INSPECTOR): tests/inspector/package.json tests/inspector/package-lock.json
+	npm ci --prefix tests/inspector --no-audit --no-fund --loglevel=error
+	@touch $@
+
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test $(VENV)/tools/.fetched
+install-test: $(VENV)/.installed-test $(VENV)/tools/.fetched $(INSPECTOR)
 
 ## demo: install Assay and certify the example project (exit 0 whatever the verdict)
 demo: $(VENV)/.installed

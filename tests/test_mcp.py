@@ -1,0 +1,309 @@
+"""The MCP server through the SDK's own client: in memory, over Streamable HTTP at /mcp of
+a real `assay serve` on 127.0.0.1, and over stdio from `assay mcp`."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import httpx2
+import pytest
+from mcp import Client, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
+
+from api_support import Team, add_team, evidence_files, patched_environment
+from assay.mcp.server import build_server
+from assay.services.lockdown import lift_lockdown
+from assay.settings import load_settings
+from conftest import EXAMPLE
+
+pytestmark = pytest.mark.anyio
+
+CONFIG = """\
+[[gates.custom]]
+id = "COV-001"
+title = "tests pass with coverage"
+all_of = [
+  {check = "tests-pass"},
+  {check = "metric", evidence = "coverage", field = "line_rate", min = 0.8},
+]
+"""
+
+TOOLS = {
+    "certify_project",
+    "scan_dependencies",
+    "verify_claims",
+    "evaluate_gates",
+    "release_status",
+    "sign_off",
+    "create_handoff",
+    "accept_handoff",
+    "submit_handoff",
+    "review_handoff",
+    "list_my_handoffs",
+    "open_incident",
+    "start_lockdown",
+    "verify_certificate",
+    "search_audit_log",
+}
+
+
+@pytest.fixture(scope="module")
+def team(tmp_path_factory: pytest.TempPathFactory) -> Team:
+    base = tmp_path_factory.mktemp("mcp")
+    root = base / "shipping-quotes"
+    shutil.copytree(EXAMPLE, root)
+    (root / "assay.toml").write_text(CONFIG, encoding="utf-8")
+    return add_team(root)
+
+
+@contextlib.asynccontextmanager
+async def agent(team: Team, who: str, url: str | None) -> AsyncIterator[Client]:
+    """An MCP client acting as ``who``: in memory (the token in the server's settings,
+    as over stdio) or over HTTP (the token as a bearer header)."""
+    if url is None:
+        with patched_environment(team.env):
+            settings = load_settings(team.root).model_copy(update={"token": team.tokens[who]})
+        async with Client(build_server(settings)) as client:
+            yield client
+        return
+    async with (
+        httpx2.AsyncClient(headers=team.auth(who), timeout=120) as http,
+        Client(streamable_http_client(f"{url}/mcp", http_client=http)) as client,
+    ):
+        yield client
+
+
+def _text(result: object) -> str:
+    return " ".join(getattr(c, "text", "") for c in getattr(result, "content", []))
+
+
+async def test_tools_resources_and_prompts_are_listed_with_schemas(
+    team: Team, url: str | None
+) -> None:
+    async with agent(team, "agent-a", url) as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        assert set(tools) == TOOLS
+        assert all(t.input_schema and t.output_schema for t in tools.values())
+        assert tools["start_lockdown"].annotations.destructive_hint is True
+        assert tools["search_audit_log"].annotations.read_only_hint is True
+        assert tools["submit_handoff"].annotations.read_only_hint is False
+        assert "run_id" in tools["submit_handoff"].input_schema["properties"]
+        templates = {
+            t.uri_template for t in (await client.list_resource_templates()).resource_templates
+        }
+        assert templates == {
+            "assay://runs/{run_id}",
+            "assay://runs/{run_id}/evidence/{kind}",
+            "assay://handoffs/{handoff_id}",
+        }
+        fixed = {str(r.uri) for r in (await client.list_resources()).resources}
+        assert {"assay://runs", "assay://policy"} <= fixed
+        policy = json.loads((await client.read_resource("assay://policy")).contents[0].text)
+        assert "COV-001" in {g["id"] for g in policy["gates"]}
+        prompts = {p.name for p in (await client.list_prompts()).prompts}
+        assert prompts == {"prepare_release", "review_handoff", "explain_failing_gate"}
+        prompt = await client.get_prompt(
+            "explain_failing_gate", {"run_id": "r1", "gate": "PROD-003"}
+        )
+        assert "PROD-003" in prompt.messages[0].content.text
+        with pytest.raises(MCPError):
+            await client.read_resource("assay://runs/no-such-run")
+
+
+async def test_permissions_and_lockdowns_refuse_with_the_reason(
+    team: Team, url: str | None
+) -> None:
+    async with agent(team, "agent-a", url) as client:
+        denied = await client.call_tool(
+            "start_lockdown", {"level": 1, "reason": "an agent may not do this"}
+        )
+        assert denied.is_error and "may not lockdown.start" in _text(denied)
+        audit = await client.call_tool("search_audit_log", {"action": "operation."})
+        assert audit.is_error and "may not audit.read" in _text(audit)
+    async with agent(team, "sec@x", url) as security:
+        started = await security.call_tool(
+            "start_lockdown",
+            {"level": 1, "reason": "drill", "scope": "project", "target": "shipping-quotes"},
+        )
+        assert not started.is_error, _text(started)
+        incident = started.structured_content["incident"]
+    try:
+        async with agent(team, "agent-a", url) as client:
+            frozen = await client.call_tool("certify_project", {"path": str(team.root)})
+            assert frozen.is_error and "frozen by a level 1 lockdown" in _text(frozen)
+            assert incident in _text(frozen)
+    finally:
+        lockdown = started.structured_content["lockdown"]
+        with patched_environment(team.env):
+            lift_lockdown(
+                load_settings(team.root), "sec@x", lockdown, "drill over", datetime.now(UTC)
+            )
+
+
+async def test_an_unauthenticated_caller_is_refused(team: Team, url: str | None) -> None:
+    if url:
+        answer = httpx.post(f"{url}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"})
+        assert answer.status_code == 401
+        assert answer.headers["www-authenticate"] == 'Bearer realm="assay"'
+        forged = httpx.post(f"{url}/mcp", json={}, headers={"Authorization": "Bearer assay_forged"})
+        assert forged.status_code == 401 and "invalid_token" in forged.headers["www-authenticate"]
+        return
+    settings = load_settings(team.root)  # no ASSAY_TOKEN: as `assay mcp` without one
+    async with Client(build_server(settings)) as client:
+        refused = await client.call_tool("list_my_handoffs", {})
+        assert refused.is_error and "no API token" in _text(refused)
+
+
+async def test_agents_hand_off_and_a_person_approves_through_rest(team: Team, live: str) -> None:
+    """Agent A certifies and finds a failing gate; hands off to agent B with acceptance
+    criteria; B fixes the evidence and submits; a person approves through the REST API;
+    all of it is in the audit log."""
+    progress: list[str] = []
+
+    async def note(done: float, total: float | None, message: str | None) -> None:
+        progress.append(message or "")
+
+    async with agent(team, "agent-a", live) as a:
+        certified = await a.call_tool(
+            "certify_project",
+            {"path": str(team.root)},
+            progress_callback=note,
+        )
+        assert not certified.is_error, _text(certified)
+        report = certified.structured_content
+        assert report["verdict"] != "ready" and report["gates"]["COV-001"] != "pass"
+        assert any("Dependency inventory" in (m or "") for m in progress)
+        offered = await a.call_tool(
+            "create_handoff",
+            {
+                "title": "Make COV-001 pass",
+                "assignee": "agent-b",
+                "summary": f"Run {report['run_id']} fails COV-001.",
+                "criteria": [
+                    {"check": "tests_pass"},
+                    {"check": "coverage_at_least", "value": 80},
+                    {"check": "gate_passes", "gate": "COV-001"},
+                ],
+                "project": "shipping-quotes",
+            },
+        )
+        assert not offered.is_error, _text(offered)
+        handoff = offered.structured_content["id"]
+
+    async with agent(team, "agent-b", live) as b:
+        mine = await b.call_tool("list_my_handoffs", {"state": "offered"})
+        assert handoff in {h["id"] for h in mine.structured_content["handoffs"]}
+        started = await b.call_tool("accept_handoff", {"handoff_id": handoff})
+        assert started.structured_content["state"] == "in_progress"
+        upload = httpx.post(
+            f"{live}/api/v1/projects/shipping-quotes/runs",
+            files=evidence_files(passed=14, failed=0, covered=88, valid=100),
+            headers=team.auth("agent-b"),
+            timeout=60,
+        )
+        assert upload.status_code == 201, upload.text
+        submitted = await b.call_tool(
+            "submit_handoff", {"handoff_id": handoff, "run_id": upload.json()["run_id"]}
+        )
+        submission = submitted.structured_content["submission"]
+        assert submission["passed"] is True, submission
+        own = await b.call_tool("review_handoff", {"handoff_id": handoff, "decision": "approve"})
+        assert own.is_error and "cannot review" in _text(own)
+        resource = await b.read_resource(f"assay://handoffs/{handoff}")
+        assert json.loads(resource.contents[0].text)["state"] == "submitted"
+
+    approved = httpx.post(
+        f"{live}/api/v1/handoffs/{handoff}/review",
+        json={"decision": "approve", "note": "evidence checked"},
+        headers=team.auth("lead@x"),
+    )
+    assert approved.status_code == 200 and approved.json()["state"] == "approved"
+    async with agent(team, "auditor@x", live) as auditor:
+        trail = await auditor.call_tool("search_audit_log", {"subject": handoff})
+        steps = [(e["actor"], e["action"]) for e in trail.structured_content["entries"]]
+        assert steps == [
+            ("agent-a", "handoff.offered"),
+            ("agent-b", "handoff.accepted"),
+            ("agent-b", "handoff.in_progress"),
+            ("agent-b", "handoff.submitted"),
+            ("lead@x", "handoff.approved"),
+        ]
+        runs = await auditor.call_tool("search_audit_log", {"action": "run.certified"})
+        actors = {e["actor"] for e in runs.structured_content["entries"]}
+        assert {"agent-a", "agent-b"} <= actors
+
+
+async def test_assay_mcp_over_stdio(team: Team) -> None:
+    server = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "assay.cli.main", "mcp", "-C", str(team.root)],
+        env={**os.environ, "ASSAY_TOKEN": team.tokens["qa@x"]},
+    )
+    async with Client(server) as client:
+        assert {t.name for t in (await client.list_tools()).tools} == TOOLS
+        mine = await client.call_tool("list_my_handoffs", {})
+        assert not mine.is_error and "handoffs" in mine.structured_content
+
+
+INSPECTOR = Path(__file__).parent / "inspector" / "node_modules" / ".bin" / "mcp-inspector"
+
+
+def _inspector(*args: str, cwd: Path) -> dict[str, Any]:
+    """The MCP Inspector's command-line mode (installed by make install-test)."""
+    if not INSPECTOR.exists():
+        pytest.fail(f"the MCP Inspector is not at {INSPECTOR}: run make install-test")
+    done = subprocess.run(
+        [str(INSPECTOR), "--cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=cwd,
+        env={**os.environ, "MCP_CATALOG_PATH": str(cwd / "inspector-catalog.json")},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    answer: dict[str, Any] = json.loads(done.stdout)
+    return answer
+
+
+def test_the_mcp_inspector_lists_and_calls_tools_over_stdio_and_http(
+    team: Team, live: str, tmp_path: Path
+) -> None:
+    command = [sys.executable, "-m", "assay.cli.main", "mcp", "-C", str(team.root)]
+    token = ["-e", f"ASSAY_TOKEN={team.tokens['qa@x']}"]
+    listed = _inspector(*token, "--method", "tools/list", *command, cwd=tmp_path)
+    assert {t["name"] for t in listed["tools"]} == TOOLS
+    called = _inspector(
+        *token, "--method", "tools/call", "--tool-name", "list_my_handoffs", *command, cwd=tmp_path
+    )
+    assert called["isError"] is False and "handoffs" in called["structuredContent"]
+
+    bearer = ["--header", f"Authorization: Bearer {team.tokens['auditor@x']}"]
+    over_http = _inspector(f"{live}/mcp", *bearer, "--method", "tools/list", cwd=tmp_path)
+    assert {t["name"] for t in over_http["tools"]} == TOOLS
+    searched = _inspector(
+        f"{live}/mcp",
+        *bearer,
+        "--method",
+        "tools/call",
+        "--tool-name",
+        "search_audit_log",
+        "--tool-arg",
+        "action=principal.",
+        cwd=tmp_path,
+    )
+    assert searched["isError"] is False
+    assert all(
+        e["action"].startswith("principal.") for e in searched["structuredContent"]["entries"]
+    )
