@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import httpx2
 import pytest
@@ -24,6 +25,8 @@ from mcp.shared.exceptions import MCPError
 from api_support import Team, add_team, evidence_files, patched_environment
 from assay.mcp.server import build_server
 from assay.services.lockdown import lift_lockdown
+from assay.services.releases import create_release
+from assay.services.uploads import UploadedFile, record_upload
 from assay.settings import load_settings
 from conftest import EXAMPLE
 
@@ -307,3 +310,90 @@ def test_the_mcp_inspector_lists_and_calls_tools_over_stdio_and_http(
     assert all(
         e["action"].startswith("principal.") for e in searched["structuredContent"]["entries"]
     )
+
+
+@pytest.fixture(scope="module")
+def uploaded(team: Team) -> str:
+    """A run of uploaded evidence and a release bound to it, made through the services."""
+    with patched_environment(team.env):
+        settings = load_settings(team.root)
+        files = [
+            UploadedFile(kind, name, data)
+            for kind, (name, data, _) in evidence_files(passed=9, failed=1, covered=70, valid=100)
+        ]
+        run = record_upload(settings, "agent-a", "shipping-quotes", files, datetime.now(UTC))
+        create_release(
+            settings, "shipping-quotes", "4.0", run=run.run_id, by="lead@x", now=datetime.now(UTC)
+        )
+    return str(run.run_id)
+
+
+async def test_every_other_tool_resource_and_prompt(
+    team: Team, url: str | None, uploaded: str, tmp_path: Path
+) -> None:
+    async with agent(team, "qa@x", url) as qa:
+        gates = await qa.call_tool("evaluate_gates", {"run_id": uploaded})
+        statuses = {g["id"]: g["status"] for g in gates.structured_content["gates"]}
+        assert statuses["COV-001"] == "fail" and gates.structured_content["verdict"] != "ready"
+        status = await qa.call_tool(
+            "release_status", {"project": "shipping-quotes", "release": "4.0"}
+        )
+        assert status.structured_content["ready"] is False
+        assert any("COV-001" in m for m in status.structured_content["missing"])
+        signed = await qa.call_tool(
+            "sign_off",
+            {"project": "shipping-quotes", "release": "4.0", "role": "qa", "decision": "reject"},
+        )
+        assert not signed.is_error and signed.structured_content["signer"] == "qa@x"
+        wrong = await qa.call_tool(
+            "sign_off",
+            {
+                "project": "shipping-quotes",
+                "release": "4.0",
+                "role": "security",
+                "decision": "approve",
+            },
+        )
+        assert wrong.is_error and "does not hold the role security" in _text(wrong)
+        incident = await qa.call_tool(
+            "open_incident", {"title": "flaky payment test", "severity": "low"}
+        )
+        assert incident.structured_content["incident"].startswith("INC-")
+        unverifiable = await qa.call_tool("verify_certificate", {"envelope": {"payload": "x"}})
+        assert unverifiable.is_error and "no trusted public key" in _text(unverifiable)
+        scanned = await qa.call_tool("scan_dependencies", {"path": str(team.root)})
+        assert not scanned.is_error and "status" in scanned.structured_content
+        report = tmp_path / "DONE.md"
+        report.write_text("# Done\n\nAll 10 tests pass.\n", encoding="utf-8")
+        claims = await qa.call_tool(
+            "verify_claims", {"report": str(report), "project": str(team.root)}
+        )
+        assert not claims.is_error and claims.structured_content["summary"]["claims"] >= 1
+
+        runs = json.loads((await qa.read_resource("assay://runs")).contents[0].text)
+        assert uploaded in {r["id"] for r in runs}
+        run = json.loads((await qa.read_resource(f"assay://runs/{uploaded}")).contents[0].text)
+        assert set(run["evidence"]) >= {"tests", "coverage", "sbom.cyclonedx"}
+        tests = await qa.read_resource(f"assay://runs/{uploaded}/evidence/tests")
+        assert json.loads(tests.contents[0].text)["summary"]["failed"] == 1
+        for name, arguments in (
+            ("prepare_release", {"project": "shipping-quotes", "release": "4.0"}),
+            ("review_handoff", {"handoff_id": "h-1"}),
+        ):
+            prompt = await qa.get_prompt(name, arguments)
+            text = prompt.messages[0].content.text
+            assert all(value in text for value in arguments.values()), text
+
+
+async def test_a_certified_run_tells_listeners_the_resources_changed(team: Team) -> None:
+    async with (
+        agent(team, "agent-a", None) as client,
+        client.listen(resources_list_changed=True) as events,
+    ):
+        certified = await client.call_tool("certify_project", {"path": str(team.root)})
+        assert not certified.is_error, _text(certified)
+        with anyio.fail_after(10):
+            event = await events.__anext__()
+        assert "ResourcesListChanged" in type(event).__name__
+        runs = json.loads((await client.read_resource("assay://runs")).contents[0].text)
+        assert certified.structured_content["run_id"] in {r["id"] for r in runs}

@@ -230,8 +230,8 @@ def serve(
         int, typer.Option("--workers", min=1, max=64, help="Server processes sharing the port.")
     ] = 1,
 ) -> None:
-    """Run the team server: /health, /ready, /metrics and the /api/v1 routes (OpenAPI at
-    /api/v1/openapi.json), over the project's store or --store. Requests need an API
+    """Run the team server: /health, /ready, /metrics, the /api/v1 routes (OpenAPI at
+    /api/v1/openapi.json) and the MCP endpoint /mcp, over the project's store or --store. Requests need an API
     token (assay token issue); each request is logged as one JSON line on standard error.
     """
     import os

@@ -127,7 +127,9 @@ def build_server(settings: Settings) -> MCPServer:
                 ],
             }
 
-        return await anyio.to_thread.run_sync(lambda: run(work))
+        outcome = await anyio.to_thread.run_sync(lambda: run(work))
+        await ctx.notify_resources_changed()  # a new run: assay://runs has changed
+        return outcome
 
     @server.tool(annotations=READ)
     def scan_dependencies(path: str, ctx: Context) -> dict[str, Any]:
