@@ -23,6 +23,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
 from api_support import Team, add_team, evidence_files, patched_environment
+from api_support import client as rest_client
 from assay.mcp.server import build_server
 from assay.services.lockdown import lift_lockdown
 from assay.services.releases import create_release
@@ -168,7 +169,9 @@ async def test_an_unauthenticated_caller_is_refused(team: Team, url: str | None)
         assert refused.is_error and "no API token" in _text(refused)
 
 
-async def test_agents_hand_off_and_a_person_approves_through_rest(team: Team, live: str) -> None:
+async def test_agents_hand_off_and_a_person_approves_through_rest(
+    team: Team, url: str | None
+) -> None:
     """Agent A certifies and finds a failing gate; hands off to agent B with acceptance
     criteria; B fixes the evidence and submits; a person approves through the REST API;
     all of it is in the audit log."""
@@ -177,7 +180,7 @@ async def test_agents_hand_off_and_a_person_approves_through_rest(team: Team, li
     async def note(done: float, total: float | None, message: str | None) -> None:
         progress.append(message or "")
 
-    async with agent(team, "agent-a", live) as a:
+    async with agent(team, "agent-a", url) as a:
         certified = await a.call_tool(
             "certify_project",
             {"path": str(team.root)},
@@ -204,16 +207,15 @@ async def test_agents_hand_off_and_a_person_approves_through_rest(team: Team, li
         assert not offered.is_error, _text(offered)
         handoff = offered.structured_content["id"]
 
-    async with agent(team, "agent-b", live) as b:
+    async with agent(team, "agent-b", url) as b, rest_client(team, url) as rest:
         mine = await b.call_tool("list_my_handoffs", {"state": "offered"})
         assert handoff in {h["id"] for h in mine.structured_content["handoffs"]}
         started = await b.call_tool("accept_handoff", {"handoff_id": handoff})
         assert started.structured_content["state"] == "in_progress"
-        upload = httpx.post(
-            f"{live}/api/v1/projects/shipping-quotes/runs",
+        upload = await rest.post(
+            "/api/v1/projects/shipping-quotes/runs",
             files=evidence_files(passed=14, failed=0, covered=88, valid=100),
             headers=team.auth("agent-b"),
-            timeout=60,
         )
         assert upload.status_code == 201, upload.text
         submitted = await b.call_tool(
@@ -226,13 +228,14 @@ async def test_agents_hand_off_and_a_person_approves_through_rest(team: Team, li
         resource = await b.read_resource(f"assay://handoffs/{handoff}")
         assert json.loads(resource.contents[0].text)["state"] == "submitted"
 
-    approved = httpx.post(
-        f"{live}/api/v1/handoffs/{handoff}/review",
-        json={"decision": "approve", "note": "evidence checked"},
-        headers=team.auth("lead@x"),
-    )
+    async with rest_client(team, url) as rest:
+        approved = await rest.post(
+            f"/api/v1/handoffs/{handoff}/review",
+            json={"decision": "approve", "note": "evidence checked"},
+            headers=team.auth("lead@x"),
+        )
     assert approved.status_code == 200 and approved.json()["state"] == "approved"
-    async with agent(team, "auditor@x", live) as auditor:
+    async with agent(team, "auditor@x", url) as auditor:
         trail = await auditor.call_tool("search_audit_log", {"subject": handoff})
         steps = [(e["actor"], e["action"]) for e in trail.structured_content["entries"]]
         assert steps == [
