@@ -10,9 +10,12 @@ import json
 
 import httpx
 import pytest
+from mcp import Client
 
 import ready_project
-from api_support import SIGNERS, Team, add_team, client, evidence_files
+from api_support import SIGNERS, Team, add_team, client, evidence_files, patched_environment
+from assay.mcp.server import build_server
+from assay.settings import load_settings
 from conftest import run_assay
 
 pytestmark = pytest.mark.anyio
@@ -173,6 +176,13 @@ async def test_release_sign_offs_and_certificate(team: Team, url: str | None) ->
         issued = await api.post(f"{base}/certificates", headers=team.auth("lead@x"))
         assert issued.status_code == 201, issued.text
         certificate = issued.json()
+        with patched_environment(team.env):
+            settings = load_settings(team.root).model_copy(update={"token": team.tokens["qa@x"]})
+        async with Client(build_server(settings)) as agent:  # the same certificate over MCP
+            read = await agent.read_resource(f"assay://certificates/{certificate['id']}")
+            shown = json.loads(read.contents[0].text)  # type: ignore[union-attr]
+            assert shown["statement_sha256"] == certificate["statement_sha256"]
+            assert shown["envelope"] == certificate["envelope"]
         listed = (await api.get("/api/v1/certificates", headers=team.auth("qa@x"))).json()
         assert certificate["id"] in {c["id"] for c in listed}
         one = await api.get(f"/api/v1/certificates/{certificate['id']}", headers=team.auth("qa@x"))

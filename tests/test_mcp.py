@@ -29,6 +29,7 @@ from assay.services.lockdown import lift_lockdown
 from assay.services.releases import create_release
 from assay.services.uploads import UploadedFile, record_upload
 from assay.settings import load_settings
+from assay.team_server import build_app
 from conftest import EXAMPLE
 
 pytestmark = pytest.mark.anyio
@@ -400,3 +401,23 @@ async def test_a_certified_run_tells_listeners_the_resources_changed(team: Team)
         assert "ResourcesListChanged" in type(event).__name__
         runs = json.loads((await client.read_resource("assay://runs")).contents[0].text)
         assert certified.structured_content["run_id"] in {r["id"] for r in runs}
+
+
+async def test_a_run_uploaded_through_rest_is_announced_to_listeners(team: Team) -> None:
+    with patched_environment(team.env):
+        app = build_app(load_settings(team.root))
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://assay.test") as rest,
+        Client(app.state.mcp) as client,
+        client.listen(resources_list_changed=True) as events,
+    ):
+        made = await rest.post(
+            "/api/v1/projects/shipping-quotes/runs",
+            files=evidence_files(passed=3, failed=0, covered=9, valid=10),
+            headers=team.auth("dev@x"),
+        )
+        assert made.status_code == 201, made.text
+        with anyio.fail_after(10):
+            event = await events.__anext__()
+        assert "ResourcesListChanged" in type(event).__name__

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import anyio
 from fastapi import FastAPI
+from mcp.server.subscriptions import InMemorySubscriptionBus
+from mcp.shared.subscriptions import ResourcesListChanged
 
 from assay.api.server import PROJECT_VARIABLE, Mounted, create_app
 from assay.mcp.server import build_server
@@ -18,11 +20,22 @@ __all__ = ["app_from_environment", "build_app", "run_stdio"]
 
 
 def build_app(settings: Settings) -> FastAPI:
-    mcp = build_server(settings)
+    bus = InMemorySubscriptionBus()
+    mcp = build_server(settings, bus)
     # Stateless: every request stands alone, so any `assay serve` process sharing the
     # database can answer it.
     http = mcp.streamable_http_app(streamable_http_path="/", stateless_http=True)
-    return create_app(settings, mounted=[Mounted("/mcp", http, mcp.session_manager.run)])
+
+    async def run_stored() -> None:  # a run uploaded through the REST API
+        await bus.publish(ResourcesListChanged())
+
+    app = create_app(
+        settings,
+        mounted=[Mounted("/mcp", http, mcp.session_manager.run)],
+        on_run_stored=run_stored,
+    )
+    app.state.mcp = mcp
+    return app
 
 
 def app_from_environment() -> FastAPI:

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from assay.api import schemas
@@ -134,7 +135,13 @@ async def upload_run(
         )
 
     location = {"Location": f"/api/v1/projects/{project}/runs"}
-    return created(who, key, request, [project, commit, payload], make, headers=location)
+    # Reading and judging the files is work for a thread, not for the event loop.
+    response = await run_in_threadpool(
+        created, who, key, request, [project, commit, payload], make, 201, location
+    )
+    if request.app.state.on_run_stored is not None and response.status_code == 201:
+        await request.app.state.on_run_stored()
+    return response
 
 
 class UploadTooLarge(UsageError):

@@ -13,8 +13,8 @@ from assay.api import schemas
 from assay.api.deps import CurrentCaller, IdempotencyKey, IfMatch, created, if_match, now
 from assay.api.responses import READ, WRITE
 from assay.core.signoff import Decision
-from assay.errors import NotFoundError
 from assay.services.certificates import (
+    get_certificate,
     issue_certificate,
     list_certificates,
     revocation_list,
@@ -157,10 +157,9 @@ def revocations(who: CurrentCaller) -> dict[str, Any]:
 
 @router.get("/certificates/{ident}", responses=READ, tags=["certificates"])
 def certificate(who: CurrentCaller, ident: str) -> schemas.Certificate:
-    found = [c for c in list_certificates(who.settings) if c.id.startswith(ident)]
-    if len(found) != 1:
-        raise NotFoundError(f"no certificate {ident}" if not found else f"{ident} is ambiguous")
-    return schemas.Certificate.of(found[0])
+    """One certificate by id or statement digest (or a unique prefix)."""
+    info, _ = get_certificate(who.settings, ident)
+    return schemas.Certificate.of(info)
 
 
 @router.post("/certificates/{ident}/revoke", responses=WRITE, tags=["certificates"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,11 @@ def app_from_environment() -> FastAPI:
     return create_app(load_settings(Path(os.environ.get(PROJECT_VARIABLE, "."))))
 
 
-def create_app(settings: Settings, mounted: Sequence[Mounted] = ()) -> FastAPI:
+def create_app(
+    settings: Settings,
+    mounted: Sequence[Mounted] = (),
+    on_run_stored: Callable[[], Awaitable[None]] | None = None,
+) -> FastAPI:
     """The team server; ``mounted`` adds ASGI apps (the MCP endpoint) behind the same
     bearer-token check, request ids, metrics and logs."""
 
@@ -75,6 +79,7 @@ def create_app(settings: Settings, mounted: Sequence[Mounted] = ()) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.on_run_stored = on_run_stored
     share_stores()
     log = request_logger()
     try:  # create and migrate the store; /ready says why when this fails

@@ -231,8 +231,9 @@ def serve(
     ] = 1,
 ) -> None:
     """Run the team server: /health, /ready, /metrics, the /api/v1 routes (OpenAPI at
-    /api/v1/openapi.json) and the MCP endpoint /mcp, over the project's store or --store. Requests need an API
-    token (assay token issue); each request is logged as one JSON line on standard error.
+    /api/v1/openapi.json) and the MCP endpoint /mcp, over the project's store or --store.
+    Requests need an API token (assay token issue); each request is logged as one JSON
+    line on standard error.
     """
     import os
 

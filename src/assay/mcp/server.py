@@ -22,6 +22,7 @@ import anyio.from_thread
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from mcp.server.mcpserver.prompts.base import UserMessage
+from mcp.server.subscriptions import InMemorySubscriptionBus
 from mcp.types import ToolAnnotations
 
 from assay import __version__
@@ -31,6 +32,7 @@ from assay.core.signoff import Decision
 from assay.errors import AssayError
 from assay.services.access import LockedDown, identify
 from assay.services.audit import audit_entries
+from assay.services.certificates import get_certificate
 from assay.services.claims import check_claims, claims_document, measurements_for
 from assay.services.gates import judge_stored_run, load_policy
 from assay.services.handoffs import (
@@ -66,9 +68,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def build_server(settings: Settings) -> MCPServer:
+def build_server(settings: Settings, bus: InMemorySubscriptionBus | None = None) -> MCPServer:
+    """The server; ``bus`` carries change events to ``subscriptions/listen`` streams (the
+    team server shares it with the REST API, so uploaded runs are announced too)."""
     server = MCPServer(
         "assay",
+        subscriptions=bus,
         version=__version__,
         instructions=(
             "Assay turns a project's artifacts into signed evidence and judges readiness "
@@ -405,6 +410,13 @@ def _resources(server: MCPServer, settings: Settings) -> None:
     def handoff_resource(handoff_id: str) -> str:
         """A hand-off with its criteria and the results of its last submission."""
         return json.dumps(_handoff(read(lambda: get_handoff(settings, handoff_id, _now()))))
+
+    @server.resource("assay://certificates/{certificate_id}", mime_type="application/json")
+    def certificate_resource(certificate_id: str) -> str:
+        """A readiness certificate: its release, validity, revocation and signed envelope."""
+        info, envelope = read(lambda: get_certificate(settings, certificate_id))
+        body = asdict(info) | {"envelope": envelope}
+        return json.dumps(body, default=_plain)
 
     @server.resource("assay://policy", mime_type="application/json")
     def policy() -> str:

@@ -34,6 +34,7 @@ from assay.store.models import CertificateRow, ReleaseRow
 __all__ = [
     "CertificateInfo",
     "IssuedCertificate",
+    "get_certificate",
     "issue_certificate",
     "list_certificates",
     "revocation_list",
@@ -201,6 +202,19 @@ def revoke_certificate(
             event = AuditEvent(actor, "certificate.revoked", row.id, payload)
             audit_log(settings).record(session, [event], now)
             return info
+    finally:
+        store.close()
+
+
+def get_certificate(settings: Settings, ident: str) -> tuple[CertificateInfo, dict[str, Any]]:
+    """One certificate (by id or statement digest, or a unique prefix) and its signed
+    envelope."""
+    store = Store.open(settings.store_url, settings.evidence_dir, create=False)
+    try:
+        with store.transaction() as session:
+            row = _certificate(session, ident)
+            envelope: dict[str, Any] = json.loads(row.envelope)
+            return _info(row), envelope
     finally:
         store.close()
 
