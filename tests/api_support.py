@@ -17,9 +17,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import httpx2
 import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 
 from assay.api.server import create_app
+from assay.mcp.server import build_server
 from assay.services.access import add_principal, issue_token
 from assay.settings import load_settings
 
@@ -32,6 +36,17 @@ SIGNERS = {
     "architect": "arch@x",
 }
 """The signer of each default sign-off role."""
+
+COVERAGE_GATE = """\
+[[gates.custom]]
+id = "COV-001"
+title = "tests pass with coverage"
+all_of = [
+  {check = "tests-pass"},
+  {check = "metric", evidence = "coverage", field = "line_rate", min = 0.8},
+]
+"""
+"""assay.toml for a custom gate that uploaded tests and coverage can pass."""
 
 PEOPLE = {
     "admin@x": ["admin"],
@@ -234,3 +249,20 @@ def url(request: pytest.FixtureRequest) -> str | None:
         return None
     live_url: str = request.getfixturevalue("live")
     return live_url
+
+
+@contextlib.asynccontextmanager
+async def mcp_agent(team: Team, who: str, url: str | None) -> AsyncIterator[Client]:
+    """An MCP client acting as ``who``: in memory (the token in the server's settings, as
+    over stdio) or over Streamable HTTP at ``url``/mcp (the token as a bearer header)."""
+    if url is None:
+        with patched_environment(team.env):
+            settings = load_settings(team.root).model_copy(update={"token": team.tokens[who]})
+        async with Client(build_server(settings)) as memory:
+            yield memory
+        return
+    async with (
+        httpx2.AsyncClient(headers=team.auth(who), timeout=120) as http,
+        Client(streamable_http_client(f"{url}/mcp", http_client=http)) as remote,
+    ):
+        yield remote

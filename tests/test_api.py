@@ -10,11 +10,9 @@ import json
 
 import httpx
 import pytest
-from mcp import Client
 
 import ready_project
-from api_support import SIGNERS, Team, add_team, client, evidence_files, patched_environment
-from assay.mcp.server import build_server
+from api_support import SIGNERS, Team, add_team, client, evidence_files, mcp_agent
 from assay.settings import load_settings
 from conftest import run_assay
 
@@ -176,9 +174,7 @@ async def test_release_sign_offs_and_certificate(team: Team, url: str | None) ->
         issued = await api.post(f"{base}/certificates", headers=team.auth("lead@x"))
         assert issued.status_code == 201, issued.text
         certificate = issued.json()
-        with patched_environment(team.env):
-            settings = load_settings(team.root).model_copy(update={"token": team.tokens["qa@x"]})
-        async with Client(build_server(settings)) as agent:  # the same certificate over MCP
+        async with mcp_agent(team, "qa@x", url) as agent:  # the same certificate over MCP
             read = await agent.read_resource(f"assay://certificates/{certificate['id']}")
             shown = json.loads(read.contents[0].text)  # type: ignore[union-attr]
             assert shown["statement_sha256"] == certificate["statement_sha256"]
@@ -342,7 +338,6 @@ async def test_health_ready_metrics_and_request_ids(team: Team, url: str | None)
 
 async def test_rate_limit_answers_429_with_retry_after(team: Team) -> None:
     from assay.api.server import create_app
-    from assay.settings import load_settings
 
     settings = load_settings(team.root)
     limited = settings.model_copy(

@@ -10,19 +10,10 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from api_support import Team, add_team, client, evidence_files
+from api_support import COVERAGE_GATE, Team, add_team, client, evidence_files
 
 pytestmark = pytest.mark.anyio
 
-CONFIG = """\
-[[gates.custom]]
-id = "COV-001"
-title = "tests pass with coverage"
-all_of = [
-  {check = "tests-pass"},
-  {check = "metric", evidence = "coverage", field = "line_rate", min = 0.8},
-]
-"""
 
 CRITERIA = [
     {"check": "tests_pass"},
@@ -36,7 +27,7 @@ CRITERIA = [
 def team(tmp_path_factory: pytest.TempPathFactory) -> Team:
     root = tmp_path_factory.mktemp("handoffs") / "billing"
     root.mkdir()
-    (root / "assay.toml").write_text(CONFIG, encoding="utf-8")
+    (root / "assay.toml").write_text(COVERAGE_GATE, encoding="utf-8")
     return add_team(root)
 
 

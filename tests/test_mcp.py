@@ -3,26 +3,29 @@ a real `assay serve` on 127.0.0.1, and over stdio from `assay mcp`."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import anyio
 import httpx
-import httpx2
 import pytest
 from mcp import Client, StdioServerParameters
-from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
-from api_support import Team, add_team, evidence_files, patched_environment
+from api_support import (
+    COVERAGE_GATE,
+    Team,
+    add_team,
+    evidence_files,
+    mcp_agent,
+    patched_environment,
+)
 from api_support import client as rest_client
 from assay.mcp.server import build_server
 from assay.services.lockdown import lift_lockdown
@@ -34,15 +37,6 @@ from conftest import EXAMPLE
 
 pytestmark = pytest.mark.anyio
 
-CONFIG = """\
-[[gates.custom]]
-id = "COV-001"
-title = "tests pass with coverage"
-all_of = [
-  {check = "tests-pass"},
-  {check = "metric", evidence = "coverage", field = "line_rate", min = 0.8},
-]
-"""
 
 TOOLS = {
     "certify_project",
@@ -68,25 +62,8 @@ def team(tmp_path_factory: pytest.TempPathFactory) -> Team:
     base = tmp_path_factory.mktemp("mcp")
     root = base / "shipping-quotes"
     shutil.copytree(EXAMPLE, root)
-    (root / "assay.toml").write_text(CONFIG, encoding="utf-8")
+    (root / "assay.toml").write_text(COVERAGE_GATE, encoding="utf-8")
     return add_team(root)
-
-
-@contextlib.asynccontextmanager
-async def agent(team: Team, who: str, url: str | None) -> AsyncIterator[Client]:
-    """An MCP client acting as ``who``: in memory (the token in the server's settings,
-    as over stdio) or over HTTP (the token as a bearer header)."""
-    if url is None:
-        with patched_environment(team.env):
-            settings = load_settings(team.root).model_copy(update={"token": team.tokens[who]})
-        async with Client(build_server(settings)) as client:
-            yield client
-        return
-    async with (
-        httpx2.AsyncClient(headers=team.auth(who), timeout=120) as http,
-        Client(streamable_http_client(f"{url}/mcp", http_client=http)) as client,
-    ):
-        yield client
 
 
 def _text(result: object) -> str:
@@ -96,7 +73,7 @@ def _text(result: object) -> str:
 async def test_tools_resources_and_prompts_are_listed_with_schemas(
     team: Team, url: str | None
 ) -> None:
-    async with agent(team, "agent-a", url) as client:
+    async with mcp_agent(team, "agent-a", url) as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
         assert set(tools) == TOOLS
         assert all(t.input_schema and t.output_schema for t in tools.values())
@@ -111,6 +88,7 @@ async def test_tools_resources_and_prompts_are_listed_with_schemas(
             "assay://runs/{run_id}",
             "assay://runs/{run_id}/evidence/{kind}",
             "assay://handoffs/{handoff_id}",
+            "assay://certificates/{certificate_id}",
         }
         fixed = {str(r.uri) for r in (await client.list_resources()).resources}
         assert {"assay://runs", "assay://policy"} <= fixed
@@ -129,14 +107,14 @@ async def test_tools_resources_and_prompts_are_listed_with_schemas(
 async def test_permissions_and_lockdowns_refuse_with_the_reason(
     team: Team, url: str | None
 ) -> None:
-    async with agent(team, "agent-a", url) as client:
+    async with mcp_agent(team, "agent-a", url) as client:
         denied = await client.call_tool(
             "start_lockdown", {"level": 1, "reason": "an agent may not do this"}
         )
         assert denied.is_error and "may not lockdown.start" in _text(denied)
         audit = await client.call_tool("search_audit_log", {"action": "operation."})
         assert audit.is_error and "may not audit.read" in _text(audit)
-    async with agent(team, "sec@x", url) as security:
+    async with mcp_agent(team, "sec@x", url) as security:
         started = await security.call_tool(
             "start_lockdown",
             {"level": 1, "reason": "drill", "scope": "project", "target": "shipping-quotes"},
@@ -144,7 +122,7 @@ async def test_permissions_and_lockdowns_refuse_with_the_reason(
         assert not started.is_error, _text(started)
         incident = started.structured_content["incident"]
     try:
-        async with agent(team, "agent-a", url) as client:
+        async with mcp_agent(team, "agent-a", url) as client:
             frozen = await client.call_tool("certify_project", {"path": str(team.root)})
             assert frozen.is_error and "frozen by a level 1 lockdown" in _text(frozen)
             assert incident in _text(frozen)
@@ -181,7 +159,7 @@ async def test_agents_hand_off_and_a_person_approves_through_rest(
     async def note(done: float, total: float | None, message: str | None) -> None:
         progress.append(message or "")
 
-    async with agent(team, "agent-a", url) as a:
+    async with mcp_agent(team, "agent-a", url) as a:
         certified = await a.call_tool(
             "certify_project",
             {"path": str(team.root)},
@@ -208,7 +186,7 @@ async def test_agents_hand_off_and_a_person_approves_through_rest(
         assert not offered.is_error, _text(offered)
         handoff = offered.structured_content["id"]
 
-    async with agent(team, "agent-b", url) as b, rest_client(team, url) as rest:
+    async with mcp_agent(team, "agent-b", url) as b, rest_client(team, url) as rest:
         mine = await b.call_tool("list_my_handoffs", {"state": "offered"})
         assert handoff in {h["id"] for h in mine.structured_content["handoffs"]}
         started = await b.call_tool("accept_handoff", {"handoff_id": handoff})
@@ -236,7 +214,7 @@ async def test_agents_hand_off_and_a_person_approves_through_rest(
             headers=team.auth("lead@x"),
         )
     assert approved.status_code == 200 and approved.json()["state"] == "approved"
-    async with agent(team, "auditor@x", url) as auditor:
+    async with mcp_agent(team, "auditor@x", url) as auditor:
         trail = await auditor.call_tool("search_audit_log", {"subject": handoff})
         steps = [(e["actor"], e["action"]) for e in trail.structured_content["entries"]]
         assert steps == [
@@ -335,7 +313,7 @@ def uploaded(team: Team) -> str:
 async def test_every_other_tool_resource_and_prompt(
     team: Team, url: str | None, uploaded: str, tmp_path: Path
 ) -> None:
-    async with agent(team, "qa@x", url) as qa:
+    async with mcp_agent(team, "qa@x", url) as qa:
         gates = await qa.call_tool("evaluate_gates", {"run_id": uploaded})
         statuses = {g["id"]: g["status"] for g in gates.structured_content["gates"]}
         assert statuses["COV-001"] == "fail" and gates.structured_content["verdict"] != "ready"
@@ -391,7 +369,7 @@ async def test_every_other_tool_resource_and_prompt(
 
 async def test_a_certified_run_tells_listeners_the_resources_changed(team: Team) -> None:
     async with (
-        agent(team, "agent-a", None) as client,
+        mcp_agent(team, "agent-a", None) as client,
         client.listen(resources_list_changed=True) as events,
     ):
         certified = await client.call_tool("certify_project", {"path": str(team.root)})

@@ -69,8 +69,11 @@ def compare(current: Sequence[Benchmark], baseline: Sequence[Benchmark]) -> Perf
         if start <= 0:
             continue
         difference = end - start
-        spread = max(_spread(before), _spread(after))
-        noise = max(SIGMAS * math.sqrt(_variance(before) + _variance(after)), spread) / start
+        # Each run's spread relative to its own level: the absolute spread of a run three
+        # times slower is three times wider, and measured against the faster baseline it
+        # would hide the very slowdown it comes from.
+        spread = max(_spread(before) / start, _spread(after) / end if end > 0 else 0.0)
+        noise = max(SIGMAS * math.sqrt(_variance(before) + _variance(after)) / start, spread)
         change = difference / start
         threshold = max(noise, MIN_EFFECT)
         changes.append(
