@@ -51,11 +51,9 @@ end
 
 def _project(url: str | None) -> Path:
     folder = Path(tempfile.mkdtemp(prefix="assay-api-bench-"))
-    if url:
-        (folder / "assay.toml").write_text(f'[store]\nurl = "{url}"\n', encoding="utf-8")
-    (folder / "assay.toml").open("a", encoding="utf-8").write(
-        "\n[server]\nrate_limit_per_minute = 0\n"
-    )
+    store = f'[store]\nurl = "{url}"\n\n' if url else ""
+    config = store + "[server]\nrate_limit_per_minute = 0\n"
+    (folder / "assay.toml").write_text(config, encoding="utf-8")
     return folder
 
 

@@ -7,14 +7,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 import ready_project
 from api_support import SIGNERS, Team, add_team, client, evidence_files, mcp_agent
+from assay.api.server import create_app
 from assay.settings import load_settings
 from conftest import run_assay
+from test_audit import _root_from_path
 
 pytestmark = pytest.mark.anyio
 
@@ -120,6 +123,18 @@ async def test_ci_uploads_a_run_and_reads_it_back(team: Team, url: str | None) -
         too_large = await api.post("/api/v1/projects/ledger/runs", files=huge, headers=ci)
         assert too_large.status_code == 413
         assert too_large.json()["type"] == "https://assay.dev/problems/UploadTooLarge"
+        # The same body sent chunked, with no Content-Length to refuse it by: counted as read.
+        built = httpx.Request("POST", "http://x/", files=huge)
+
+        async def stream() -> AsyncIterator[bytes]:
+            yield built.read()
+
+        chunked = await api.post(
+            "/api/v1/projects/ledger/runs",
+            content=stream(),
+            headers=ci | {"Content-Type": built.headers["content-type"]},
+        )
+        assert chunked.status_code == 413 and "larger than 300000 bytes" in chunked.text
         invalid = await api.get("/api/v1/runs", params={"limit": 0}, headers=ci)
         assert invalid.status_code == 422
         assert invalid.json()["errors"] == [
@@ -310,9 +325,12 @@ async def test_audit_entries_checkpoints_and_proofs(team: Team, url: str | None)
         assert all(e["action"].startswith("principal.") for e in principals.json()["items"])
         newest = (await api.get("/api/v1/audit/checkpoints", headers=auditor)).json()[0]
         proof = (await api.get("/api/v1/audit/entries/2/proof", headers=auditor)).json()
-        assert proof["tree_size"] <= newest["size"] or proof["tree_size"] > 2
-        leaf = hashlib.sha256(b"\x00" + proof["leaf_data"].encode()).hexdigest()
-        assert leaf == proof["leaf_hash"]
+        assert proof["tree_size"] == newest["size"] and proof["root_hash"] == newest["root_hash"]
+        leaf = hashlib.sha256(b"\x00" + proof["leaf_data"].encode()).digest()
+        assert leaf.hex() == proof["leaf_hash"] and json.loads(proof["leaf_data"])["seq"] == 2
+        path = [bytes.fromhex(p) for p in proof["proof"]]
+        root = _root_from_path(2, proof["tree_size"], leaf, path)  # RFC 6962, by hashlib alone
+        assert root.hex() == proof["root_hash"]
         missing = await api.get("/api/v1/audit/entries/99999999/proof", headers=auditor)
         assert missing.status_code == 404
 
@@ -337,8 +355,6 @@ async def test_health_ready_metrics_and_request_ids(team: Team, url: str | None)
 
 
 async def test_rate_limit_answers_429_with_retry_after(team: Team) -> None:
-    from assay.api.server import create_app
-
     settings = load_settings(team.root)
     limited = settings.model_copy(
         update={

@@ -195,8 +195,25 @@ async def test_roles_listing_summary_decline_cancel_and_expiry(team: Team, url: 
             headers=team.auth("agent-a"),
         )
         assert short.status_code == 201
+        taken = await api.post(
+            "/api/v1/handoffs",
+            json={"title": "Rotate the signing key", "assignee": "agent-b", "due": soon},
+            headers=team.auth("agent-a"),
+        )
+        accepted = await api.post(
+            f"/api/v1/handoffs/{taken.json()['id']}/accept", headers=team.auth("agent-b")
+        )
+        assert accepted.json()["overdue"] is False
         await asyncio.sleep(1.2)
         summary = (await api.get("/api/v1/handoffs/summary", headers=team.auth("qa@x"))).json()
+        overdue = {h["id"]: h for h in summary["overdue"]}
+        assert overdue[taken.json()["id"]]["state"] == "accepted"  # late, not expired
+        assert overdue[taken.json()["id"]]["assignee"] == "agent-b"
+        assert short.json()["id"] not in overdue  # an expired offer is closed
+        late_work = await api.get(
+            f"/api/v1/handoffs/{taken.json()['id']}", headers=team.auth("qa@x")
+        )
+        assert late_work.json()["overdue"] is True
         assert summary["counts"]["expired"] >= 1 and summary["counts"]["declined"] >= 1
         expired = await api.get(f"/api/v1/handoffs/{short.json()['id']}", headers=team.auth("qa@x"))
         assert expired.json()["state"] == "expired"

@@ -7,10 +7,10 @@ import hashlib
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile as StarletteUpload
+from starlette.datastructures import UploadFile
 
 from assay.api import schemas
 from assay.api.deps import CurrentCaller, IdempotencyKey, created, now
@@ -109,7 +109,7 @@ async def upload_run(
     total = 0
     commit = None
     for field, value in form.multi_items():
-        if isinstance(value, StarletteUpload | UploadFile):
+        if isinstance(value, UploadFile):
             data = await value.read()
             total += len(data)
             if total > limit:

@@ -3,7 +3,6 @@ release and certificate services; state changes honour If-Match."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Body, Request
@@ -133,7 +132,7 @@ def issue(
 
     def make() -> schemas.IssuedCertificate:
         issued = issue_certificate(who.settings, project, name, now=now(), actor=who.name)
-        envelope = json.loads(issued.envelope_path.read_text(encoding="utf-8"))
+        _, envelope = get_certificate(who.settings, issued.id)  # as stored, not re-read
         return schemas.IssuedCertificate(
             id=issued.id,
             statement_sha256=issued.statement_sha256,

@@ -2,16 +2,15 @@
 
 Routes are thin adapters over the services. Errors are RFC 9457 problem+json documents
 with a stable ``type`` per error class; every response carries an ``X-Request-Id``.
-``assay serve`` names ``app_from_environment`` to uvicorn, so the CLI never imports the API.
+``assay serve`` names ``assay.team_server:app_from_environment`` to uvicorn, so the CLI
+never imports the API.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -41,19 +40,14 @@ from assay.errors import (
 )
 from assay.services.access import LockedDown, Unauthenticated
 from assay.services.gates import GatesOutcome
-from assay.settings import Settings, load_settings
+from assay.settings import Settings
 from assay.store.database import Store, share_stores
 from assay.store.migrations import SCHEMA_HEAD
 
-__all__ = ["PROBLEM_BASE", "Mounted", "app_from_environment", "create_app"]
+__all__ = ["PROBLEM_BASE", "PROJECT_VARIABLE", "Mounted", "create_app"]
 
 PROBLEM_BASE = "https://assay.dev/problems/"
 PROJECT_VARIABLE = "ASSAY_PROJECT_DIR"
-
-
-def app_from_environment() -> FastAPI:
-    """The app for the project named by ``ASSAY_PROJECT_DIR`` (its settings, its store)."""
-    return create_app(load_settings(Path(os.environ.get(PROJECT_VARIABLE, "."))))
 
 
 def create_app(
@@ -145,6 +139,7 @@ def create_app(
 
 
 _STATUS: dict[type[AssayError], int] = {
+    routes.UploadTooLarge: 413,
     Unauthenticated: 401,
     LockedDown: 423,
     PreconditionFailed: 412,
