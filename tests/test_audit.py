@@ -237,3 +237,35 @@ def test_sigkill_during_appends_loses_no_committed_entry(tmp_path: Path, store_u
         report = verify_log(settings)
         assert report.ok, report.problems
         assert report.entries >= committed + 1  # every printed (committed) entry is there
+
+
+def test_verification_while_a_writer_appends_sees_one_consistent_log(
+    tmp_path: Path, store_url: str
+) -> None:
+    """Verification reads entries and checkpoints in one snapshot: an append committed
+    between its reads must not look like an entry outside every checkpoint."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "assay.toml").write_text(f'[store]\nurl = "{store_url}"\n', encoding="utf-8")
+    settings = load_settings(project)
+    Store.open(settings.store_url, settings.evidence_dir).close()
+    audit_log(settings).key()
+    writer = subprocess.Popen(
+        [sys.executable, "-c", APPENDER, str(project)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout is not None
+        assert writer.stdout.readline().strip(), writer.stderr.read() if writer.stderr else ""
+        sizes = []
+        for _ in range(40):
+            report = verify_log(settings)
+            assert report.ok, report.problems
+            assert report.checkpoints == report.entries
+            sizes.append(report.entries)
+    finally:
+        writer.kill()
+        writer.communicate(timeout=30)
+    assert sizes[-1] > sizes[0]  # the writer was appending all along

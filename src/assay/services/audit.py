@@ -203,7 +203,7 @@ def verify_log(settings: Settings, actor: str = "local") -> VerifyReport:
     log = audit_log(settings)
     store = Store.open(settings.store_url, settings.evidence_dir, create=False)
     try:
-        with store.transaction() as session:
+        with store.snapshot() as session:
             check = _Verification(session, log.public_key())
             check.run()
     finally:
@@ -321,7 +321,7 @@ def proof(settings: Settings, seq: int, actor: str = "local") -> dict[str, Any]:
     _may_read(settings, actor)
     store = Store.open(settings.store_url, settings.evidence_dir, create=False)
     try:
-        with store.transaction() as session:
+        with store.snapshot() as session:
             checkpoint = session.scalars(
                 select(AuditCheckpointRow).order_by(AuditCheckpointRow.size.desc()).limit(1)
             ).first()
@@ -419,7 +419,7 @@ def export_jsonl(settings: Settings, actor: str = "local") -> Iterator[str]:
     _may_read(settings, actor)
     store = Store.open(settings.store_url, settings.evidence_dir, create=False)
     try:
-        with store.transaction() as session:
+        with store.snapshot() as session:
             for row in _entries(session):
                 yield json.dumps(
                     {

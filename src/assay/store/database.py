@@ -160,6 +160,30 @@ class Store:
                 session.close()
 
     @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A read-only session whose statements all see the database as it was at its first
+        read: a writer committing between two of them changes neither.
+
+        Readers that compare tables (the audit log's entries against its checkpoints) need
+        this; PostgreSQL's default READ COMMITTED gives each statement its own snapshot, and
+        SQLite without BEGIN runs each statement in a transaction of its own.
+        """
+        session = self.sessions()
+        try:
+            if self.engine.dialect.name == "sqlite":
+                session.connection().exec_driver_sql("BEGIN")
+            else:
+                session.connection(
+                    execution_options={"isolation_level": "REPEATABLE READ"}
+                ).exec_driver_sql("SET TRANSACTION READ ONLY")
+            yield session
+        except OperationalError as exc:
+            raise _unavailable(exc) from exc
+        finally:
+            session.rollback()
+            session.close()
+
+    @contextmanager
     def _writers(self) -> Iterator[None]:
         """Queue SQLite writers on a lock of the operating system before BEGIN IMMEDIATE.
 
