@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -250,6 +251,16 @@ class SixSigmaSettings(BaseModel):
     """Specification limits by metric (``kind.figure``), for capability indices."""
 
 
+@functools.lru_cache(maxsize=64)
+def _locations(store_dir: Path, project_dir: Path) -> tuple[Path, str, Path]:
+    """The state folder, the default SQLite URL and the evidence folder. Every request of
+    the team server asks for them (several times); building the paths each time was a
+    measurable part of a read."""
+    path = store_dir.expanduser()
+    state = path if path.is_absolute() else project_dir / path
+    return state, f"sqlite:///{state / 'assay.db'}", state / "evidence"
+
+
 class Settings(BaseSettings):
     """Everything configurable about a run of Assay on one project."""
 
@@ -278,16 +289,15 @@ class Settings(BaseSettings):
 
     @property
     def state_dir(self) -> Path:
-        path = self.store.dir.expanduser()
-        return path if path.is_absolute() else self.project_dir / path
+        return _locations(self.store.dir, self.project_dir)[0]
 
     @property
     def store_url(self) -> str:
-        return self.store.url or f"sqlite:///{self.state_dir / 'assay.db'}"
+        return self.store.url or _locations(self.store.dir, self.project_dir)[1]
 
     @property
     def evidence_dir(self) -> Path:
-        return self.state_dir / "evidence"
+        return _locations(self.store.dir, self.project_dir)[2]
 
     @property
     def reports_dir(self) -> Path:

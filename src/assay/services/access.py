@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
 
 from assay.core.access import Operation, Role, Scope, Target, frozen_by, may, needed_roles
-from assay.errors import NotFoundError, Refused, UsageError
+from assay.errors import AssayError, NotFoundError, Refused, UsageError
 from assay.services._store import store_session
 from assay.services.audit import AuditEvent, audit_log
 from assay.settings import Settings
@@ -36,13 +36,16 @@ __all__ = [
     "IssuedToken",
     "LockedDown",
     "PermissionRefused",
+    "Refusal",
     "Unauthenticated",
     "add_principal",
     "authorize",
+    "check",
     "identify",
     "issue_token",
     "list_principals",
     "list_tokens",
+    "record_refusal",
     "revoke_token",
     "suspend_principal",
 ]
@@ -94,31 +97,72 @@ def authorize(
         return Actor(actor, frozenset(Role), "local")
     try:
         with store.reads() as connection:
-            who = _resolve(connection, actor, settings.token, operation, now)
-            lock = _lockdown(connection, operation, target)
-        if not may(who.roles, operation):
-            why = (
-                f"{who.name} ({', '.join(sorted(r.value for r in who.roles)) or 'no roles'}) "
-                f"may not {operation.value}: it needs one of {', '.join(needed_roles(operation))}"
-            )
-            _refused(store, settings, who.name, operation, target, why, now)
-            raise PermissionRefused(f"refused: {why}", hint="ask an admin for the role")
-        if lock is not None:
-            where = lock.target or "everything"
-            why = (
-                f"{operation.value} is frozen by a level {lock.level} lockdown of {where} "
-                f"(incident {lock.incident_id}, since {lock.started_at:%Y-%m-%d %H:%M}): "
-                f"{lock.reason}"
-            )
-            _refused(store, settings, who.name, operation, target, why, now)
-            raise LockedDown(
-                f"refused: {why}",
-                incident=lock.incident_id,
-                hint="lift it with: assay lockdown lift",
-            )
-        return who
+            return check(connection, settings, actor, operation, target, now)
+    except Refusal as refusal:
+        _refused(store, settings, refusal, now)
+        raise refusal.error from None
     finally:
         store.close()
+
+
+class Refusal(Exception):
+    """A refusal ``check`` made: the error to raise, once the refusal is recorded in the
+    audit log (by ``record_refusal``, after the transaction it was decided in ends)."""
+
+    def __init__(
+        self, error: AssayError, actor: str, operation: Operation, target: Target, why: str
+    ) -> None:
+        super().__init__(error.message)
+        self.error, self.actor, self.operation, self.target, self.why = (
+            error,
+            actor,
+            operation,
+            target,
+            why,
+        )
+
+
+def check(
+    connection: Connection,
+    settings: Settings,
+    actor: str,
+    operation: Operation,
+    target: Target,
+    now: datetime,
+) -> Actor:
+    """``authorize`` on a connection the caller holds (a write that reads its subject in
+    its own transaction checks there, without a second connection). Raises Refusal."""
+    who = _resolve(connection, actor, settings.token, operation, now)
+    lock = _lockdown(connection, operation, target)
+    if not may(who.roles, operation):
+        why = (
+            f"{who.name} ({', '.join(sorted(r.value for r in who.roles)) or 'no roles'}) "
+            f"may not {operation.value}: it needs one of {', '.join(needed_roles(operation))}"
+        )
+        error: AssayError = PermissionRefused(f"refused: {why}", hint="ask an admin for the role")
+        raise Refusal(error, who.name, operation, target, why)
+    if lock is not None:
+        where = lock.target or "everything"
+        why = (
+            f"{operation.value} is frozen by a level {lock.level} lockdown of {where} "
+            f"(incident {lock.incident_id}, since {lock.started_at:%Y-%m-%d %H:%M}): "
+            f"{lock.reason}"
+        )
+        error = LockedDown(
+            f"refused: {why}", incident=lock.incident_id, hint="lift it with: assay lockdown lift"
+        )
+        raise Refusal(error, who.name, operation, target, why)
+    return who
+
+
+def record_refusal(settings: Settings, refusal: Refusal, now: datetime) -> AssayError:
+    """Record ``refusal`` in the audit log; returns the error to raise."""
+    store = Store.open(settings.store_url, settings.evidence_dir, create=False)
+    try:
+        _refused(store, settings, refusal, now)
+    finally:
+        store.close()
+    return refusal.error
 
 
 def identify(settings: Settings, token: str | None, now: datetime) -> Actor:
@@ -212,20 +256,12 @@ def _lockdown(connection: Connection, operation: Operation, target: Target) -> R
     return None
 
 
-def _refused(
-    store: Store,
-    settings: Settings,
-    actor: str,
-    operation: Operation,
-    target: Target,
-    why: str,
-    now: datetime,
-) -> None:
+def _refused(store: Store, settings: Settings, refusal: Refusal, now: datetime) -> None:
+    target = refusal.target
     subject = f"{target.project}@{target.release}" if target.release else target.project or "-"
     with store.transaction(exclusive=True) as session:
-        event = AuditEvent(
-            actor, "operation.refused", subject, {"operation": operation, "why": why}
-        )
+        payload = {"operation": refusal.operation, "why": refusal.why}
+        event = AuditEvent(refusal.actor, "operation.refused", subject, payload)
         audit_log(settings).record(session, [event], now)
 
 

@@ -120,12 +120,17 @@ class AuditLog:
             frontier.append(leaf)
             rows.append((seq, at, actor, action, subject, digest, leaf.hex()))
             sequence.append(seq)
-        connection.exec_driver_sql(sql.insert_entry, rows if len(rows) > 1 else rows[0])
         root = frontier.root()
         note = sign_note(checkpoint_text(ORIGIN, frontier.size, root), KEY_NAME, self.key())
-        connection.exec_driver_sql(sql.insert_checkpoint, (frontier.size, root.hex(), note, at))
-        nodes = ",".join(n.hex() for n in frontier.nodes)
-        connection.exec_driver_sql(sql.update_head, (frontier.size, nodes))
+        checkpoint = (frontier.size, root.hex(), note, at)
+        head = (frontier.size, ",".join(n.hex() for n in frontier.nodes))
+        if sql.append is not None:  # one statement, one round trip
+            values = [v for r in rows for v in r]
+            connection.exec_driver_sql(sql.append(len(rows)), (*values, *checkpoint, *head))
+        else:
+            connection.exec_driver_sql(sql.insert_entry, rows if len(rows) > 1 else rows[0])
+            connection.exec_driver_sql(sql.insert_checkpoint, checkpoint)
+            connection.exec_driver_sql(sql.update_head, head)
         return sequence
 
     def _create_key(self) -> None:
@@ -155,6 +160,9 @@ class _Statements:
     insert_checkpoint: str
     update_head: str
     time: Callable[[datetime], Any]
+    append: Callable[[int], str] | None
+    """The three writes as one statement for so many entries (PostgreSQL's data-modifying
+    WITH; SQLite has none)."""
 
 
 @functools.cache
@@ -162,14 +170,32 @@ def _sql_for(dialect: Dialect) -> _Statements:
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     lock = "" if dialect.name == "sqlite" else " FOR UPDATE"
     bind = cast(Table, AuditEntryRow.__table__).c.at.type.bind_processor(dialect)
+    entry = f"({', '.join([mark] * 7)})"
+    insert_entry = (
+        "INSERT INTO audit_entries (seq, at, actor, action, subject, payload_sha256, leaf_hash)"
+        " VALUES "
+    )
+    insert_checkpoint = (
+        "INSERT INTO audit_checkpoints (size, root_hash, note, created_at) "
+        f"VALUES ({', '.join([mark] * 4)})"
+    )
+    update_head = f"UPDATE audit_head SET size = {mark}, frontier = {mark} WHERE id = 1"
+
+    @functools.cache
+    def append(entries: int) -> str:
+        values = ", ".join([entry] * entries)
+        return (
+            f"WITH entries AS ({insert_entry}{values}), checkpoint AS ({insert_checkpoint}) "
+            f"{update_head}"
+        )
+
     return _Statements(
         select_head=f"SELECT size, frontier FROM audit_head WHERE id = 1{lock}",
-        insert_entry="INSERT INTO audit_entries (seq, at, actor, action, subject, "
-        f"payload_sha256, leaf_hash) VALUES ({', '.join([mark] * 7)})",
-        insert_checkpoint="INSERT INTO audit_checkpoints (size, root_hash, note, created_at) "
-        f"VALUES ({', '.join([mark] * 4)})",
-        update_head=f"UPDATE audit_head SET size = {mark}, frontier = {mark} WHERE id = 1",
+        insert_entry=insert_entry + entry,
+        insert_checkpoint=insert_checkpoint,
+        update_head=update_head,
         time=bind or (lambda moment: moment),
+        append=append if dialect.name == "postgresql" else None,
     )
 
 

@@ -13,9 +13,10 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
@@ -32,7 +33,14 @@ from assay.core.handoff import (
 )
 from assay.errors import Conflict, NotFoundError, PreconditionFailed, Refused, UsageError
 from assay.services._store import store_session
-from assay.services.access import Actor, PermissionRefused, authorize
+from assay.services.access import (
+    Actor,
+    PermissionRefused,
+    Refusal,
+    authorize,
+    check,
+    record_refusal,
+)
 from assay.services.audit import AuditEvent, audit_log
 from assay.services.gates import judge_records
 from assay.settings import Settings
@@ -301,13 +309,46 @@ def transition(
 ) -> HandoffView:
     """Move the hand-off by ``action``; refused with the reason when the state, the actor
     or (for approval) the acceptance checks do not allow it."""
-    found = _read(settings, ident)
-    project, overdue_offer = found.project, _overdue_offer(found, now)
-    who = authorize(settings, actor, _OPERATION[action], Target(project), now)
-    if overdue_offer:
-        expire_offers(settings, now)
+    try:
+        return _transition(settings, actor, ident, action, now, expect, submission, note)
+    except _OverdueOffer:
+        expire_offers(settings, now)  # then it is expired, and says so
+        return _transition(settings, actor, ident, action, now, expect, submission, note)
+    except Refusal as refusal:
+        raise record_refusal(settings, refusal, now) from None
+
+
+class _OverdueOffer(Exception):
+    """The offer passed its due date: it expires (in a transaction of its own) first."""
+
+
+_LOCKED = _BY_ID.with_for_update()
+_UPDATE = update(cast(Table, HandoffRow.__table__)).where(HandoffRow.id == bindparam("key"))
+"""The columns set are the keys of the parameters given."""
+
+
+def _transition(
+    settings: Settings,
+    actor: str,
+    ident: str,
+    action: Action,
+    now: datetime,
+    expect: int | None,
+    submission: Submission | None,
+    note: str,
+) -> HandoffView:
+    """One transaction, in this order to keep the audit log's head locked briefly: lock
+    the hand-off, check the actor's permission on the same connection, update the
+    hand-off, append the audit entry, commit. Core statements, not the ORM's unit of
+    work: this is the hot write path (bench/api.py)."""
     with store_session(settings, exclusive=True, create=False) as session:
-        row = _find(session, ident, lock=True)
+        row = session.execute(_LOCKED, {"id": ident}).first()
+        if row is None:
+            raise NotFoundError(f"no hand-off {ident}", hint="list them: GET /api/v1/handoffs")
+        if _overdue_offer(row, now):
+            raise _OverdueOffer
+        operation = _OPERATION[action]
+        who = check(session.connection(), settings, actor, operation, Target(row.project), now)
         if expect is not None and expect != row.version:
             raise PreconditionFailed(
                 f"hand-off {row.id} is at version {row.version}, not {expect}",
@@ -322,12 +363,13 @@ def transition(
             )
         _check_actor(row, who, action)
         payload: dict[str, Any] = {"from": current.value, "to": target.value}
+        changes: dict[str, Any] = {}
         if action is Action.ACCEPT:
-            row.accepted_by = who.name
+            changes["accepted_by"] = who.name
         elif action is Action.SUBMIT:
             result = _submit(session, settings, row, submission or Submission(), now)
-            row.submitted_by, row.submitted_run = who.name, result.get("run")
-            row.submission = _dumps(result)
+            changes["submitted_by"], changes["submitted_run"] = who.name, result.get("run")
+            changes["submission"] = _dumps(result)
             payload["checks"] = {c["check"]: c["passed"] for c in result["checks"]}
             payload["evidence"] = [e["sha256"] for e in result["evidence"]]
         elif action is Action.APPROVE:
@@ -341,18 +383,19 @@ def transition(
         if note:
             payload["note"] = note
         if action in (Action.APPROVE, Action.REQUEST_CHANGES):
-            row.review_note = note or None
-        row.state, row.version, row.updated_at = target.value, row.version + 1, now
+            changes["review_note"] = note or None
+        changes.update(state=target.value, version=row.version + 1, updated_at=now)
+        session.execute(_UPDATE, {"key": row.id, **changes})
         event = AuditEvent(who.name, f"handoff.{target.value}", row.id, payload)
         audit_log(settings).record(session, [event], now)
-        return _view(row, now)
+        return _view(SimpleNamespace(**{**row._asdict(), **changes}), now)
 
 
-def _overdue_offer(row: HandoffRow | Row[Any], now: datetime) -> bool:
+def _overdue_offer(row: Any, now: datetime) -> bool:
     return row.state == State.OFFERED.value and row.due is not None and row.due < now
 
 
-def _check_actor(row: HandoffRow, who: Actor, action: Action) -> None:
+def _check_actor(row: Any, who: Actor, action: Action) -> None:
     local = who.kind == "local"
     if action in (Action.ACCEPT, Action.DECLINE) and not local:
         if row.accepted_by and row.accepted_by != who.name:
@@ -385,7 +428,7 @@ def _check_actor(row: HandoffRow, who: Actor, action: Action) -> None:
 
 
 def _submit(
-    session: Session, settings: Settings, row: HandoffRow, submission: Submission, now: datetime
+    session: Session, settings: Settings, row: Any, submission: Submission, now: datetime
 ) -> dict[str, Any]:
     """The submitted evidence (the run's, then each named piece, later ones winning per
     kind) and every acceptance check judged over it."""
@@ -425,7 +468,7 @@ def _submit(
     }
 
 
-def _failed_checks(row: HandoffRow) -> list[str]:
+def _failed_checks(row: Any) -> list[str]:
     submission = json.loads(row.submission or "{}")
     return [
         f"{c['description']} ({c['detail']})"
@@ -439,23 +482,13 @@ def _allowed_hint(state: State) -> str:
     return f"from {state.value}: {', '.join(allowed) or 'nothing (it is closed)'}"
 
 
-_FIND = select(HandoffRow).where(HandoffRow.id == bindparam("id"))
-_FIND_LOCKED = _FIND.with_for_update()
-
-
-def _find(session: Session, ident: str, *, lock: bool) -> HandoffRow:
-    row = session.scalar(_FIND_LOCKED if lock else _FIND, {"id": ident})
-    if row is None:
-        raise NotFoundError(f"no hand-off {ident}", hint="list them: GET /api/v1/handoffs")
-    return row
-
-
 def _roles_of(session: Session, name: str) -> list[str]:
     principal = session.scalar(select(PrincipalRow).where(PrincipalRow.name == name))
     return [r for r in principal.roles.split(",") if r] if principal else []
 
 
-def _view(row: HandoffRow | Row[Any], now: datetime) -> HandoffView:
+def _view(row: Any, now: datetime) -> HandoffView:
+    """The view of a hand-off row (ORM object, Core row, or a row with its changes)."""
     return HandoffView(
         id=row.id,
         project=row.project,

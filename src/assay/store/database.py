@@ -54,6 +54,11 @@ class Store:
     locker: EvidenceLocker
     sessions: sessionmaker[Session]
     shared: bool = False
+    reader: Engine | None = None
+    """Where ``reads`` connect: on PostgreSQL an engine of its own whose connections are in
+    autocommit mode from the start (set per checkout, the mode cost a round trip or two
+    and a reset each time); SQLite reads use the main engine (a SELECT there begins no
+    transaction)."""
     _thread_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _lock_file: BinaryIO | None = field(default=None, repr=False)
 
@@ -89,10 +94,17 @@ class Store:
             engine = create_engine(url, **_engine_options(parsed.get_backend_name()))
         except (ArgumentError, ModuleNotFoundError) as exc:
             raise ConfigError(f"cannot use store URL {url!r}: {exc}") from exc
+        reader = None
         if parsed.get_backend_name() == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            options = {**_engine_options(parsed.get_backend_name()), "pool_size": 5}
+            reader = create_engine(url, isolation_level="AUTOCOMMIT", **options)
         store = cls(
-            engine, EvidenceLocker(evidence_dir), sessionmaker(engine, expire_on_commit=False)
+            engine,
+            EvidenceLocker(evidence_dir),
+            sessionmaker(engine, expire_on_commit=False),
+            reader=reader,
         )
         if migrate:
             store.migrate()
@@ -209,7 +221,7 @@ class Store:
     def reads(self) -> Connection:
         """A connection for reads of one statement each, in autocommit mode: no BEGIN and
         no ROLLBACK around them (two round trips fewer on PostgreSQL)."""
-        return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        return (self.reader or self.engine).connect()
 
     def table_names(self) -> list[str]:
         return sorted(inspect(self.engine).get_table_names())
@@ -217,6 +229,8 @@ class Store:
     def close(self) -> None:
         if not self.shared:
             self.engine.dispose()
+            if self.reader is not None:
+                self.reader.dispose()
             if self._lock_file is not None:
                 self._lock_file.close()
                 self._lock_file = None
