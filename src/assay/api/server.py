@@ -132,7 +132,9 @@ def create_app(
         """Prometheus metrics: requests and latency by route and status."""
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
-    for module in (routes, routes_releases, routes_handoffs, routes_governance, routes_audit):
+    # FastAPI tries routes in order, each match costing time: the hand-offs, which agents
+    # poll, come first (their paths overlap no other module's).
+    for module in (routes_handoffs, routes, routes_releases, routes_governance, routes_audit):
         app.include_router(module.router, prefix="/api/v1")
     _problems(app)
     return app

@@ -61,6 +61,7 @@ class Store:
     transaction)."""
     _thread_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _lock_file: BinaryIO | None = field(default=None, repr=False)
+    _held: Connection | None = field(default=None, repr=False)
 
     @classmethod
     def open(
@@ -98,7 +99,9 @@ class Store:
         if parsed.get_backend_name() == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
+            # Autocommit connections hold no transaction: nothing to roll back on return.
             options = {**_engine_options(parsed.get_backend_name()), "pool_size": 5}
+            options["pool_reset_on_return"] = None
             reader = create_engine(url, isolation_level="AUTOCOMMIT", **options)
         store = cls(
             engine,
@@ -218,10 +221,23 @@ class Store:
             finally:
                 fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
 
-    def reads(self) -> Connection:
+    def reads(self) -> contextlib.AbstractContextManager[Connection]:
         """A connection for reads of one statement each, in autocommit mode: no BEGIN and
-        no ROLLBACK around them (two round trips fewer on PostgreSQL)."""
-        return (self.reader or self.engine).connect()
+        no ROLLBACK around them (two round trips fewer on PostgreSQL).
+
+        On PostgreSQL, a server's event loop (the main thread of a shared store) keeps one
+        such connection for good: its reads run one after another, and a checkout from
+        the pool and back cost more than the read itself (measured: 100 of 250 us). A
+        connection lost with the database is replaced on the next read."""
+        if self.reader is None:
+            return self.engine.connect()
+        if not self.shared or threading.current_thread() is not threading.main_thread():
+            return self.reader.connect()
+        if self._held is None or self._held.invalidated or self._held.closed:
+            if self._held is not None:
+                self._held.close()
+            self._held = self.reader.connect()
+        return contextlib.nullcontext(self._held)
 
     def table_names(self) -> list[str]:
         return sorted(inspect(self.engine).get_table_names())
