@@ -102,13 +102,27 @@ def _serve(project: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return process
-        except httpx.TransportError:
-            time.sleep(0.2)
+        # Every process listening (each has a socket of its own), not only the first: wrk
+        # opens its connections at once, and a process that comes up later gets none.
+        if _listening(port) >= workers:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                    return process
+            except httpx.TransportError:
+                pass
+        time.sleep(0.2)
     process.kill()
     raise SystemExit("assay serve did not start")
+
+
+def _listening(port: int) -> int:
+    """Listening TCP sockets on ``port`` (from /proc/net/tcp)."""
+    lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return sum(1 for line in lines if _field_port(line) == port and line.split()[3] == "0A")
+
+
+def _field_port(line: str) -> int:
+    return int(line.split()[1].split(":")[1], 16)
 
 
 def _wrk(

@@ -3,12 +3,16 @@ document it publishes. The routes themselves are tested in test_api.py."""
 
 from __future__ import annotations
 
+import socket
+import time
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from api_support import serve
 from assay.api.server import create_app
 from assay.settings import load_settings
+from conftest import run_assay
 
 
 def _client(project: Path) -> TestClient:
@@ -47,3 +51,79 @@ def test_the_openapi_document_lists_every_route_and_its_problems(tmp_path: Path)
         assert {"401", "403", "422", "429"} <= set(operation["responses"]), (path, method)
         if method == "post" and not path.endswith("/verify"):  # verify changes nothing
             assert {"409", "412", "423"} <= set(operation["responses"]), (path, method)
+
+
+def _sockets(port: int, state: str) -> set[str]:
+    """The inodes of the TCP sockets on local ``port`` in ``state`` (01 established, 0A
+    listening), from /proc/net/tcp."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].split(":")[1], 16) == port and fields[3] == state:
+            inodes.add(f"socket:[{fields[9]}]")
+    return inodes
+
+
+def _connections_by_process(port: int, pids: list[int]) -> dict[int, int]:
+    """How many established TCP connections to ``port`` each process holds (the socket
+    inodes matched to each process's descriptors)."""
+    inodes = _sockets(port, "01")
+    held = {}
+    for pid in pids:
+        fds = Path(f"/proc/{pid}/fd")
+        held[pid] = sum(1 for fd in fds.iterdir() if str(fd.readlink()) in inodes)
+    return held
+
+
+def test_workers_each_take_a_share_of_the_connections(tmp_path: Path) -> None:
+    """`assay serve --workers 2`: connections opened at once (as a proxy or a load
+    generator opens its keep-alive connections) reach both processes. With one shared
+    socket, one process often accepted all of them and the other idled."""
+    project = tmp_path / "project"
+    project.mkdir()
+    with serve(project, None, "--workers", "2") as url:
+        port = int(url.rsplit(":", 1)[1])
+        parent = next(
+            int(p.name)
+            for p in Path("/proc").iterdir()
+            if p.name.isdigit()
+            and f"--port\0{port}".encode() in _cmdline(p)
+            and b"assay.cli.main" in _cmdline(p)
+        )
+        children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+        workers = [  # not multiprocessing's resource tracker
+            int(p) for p in children if b"spawn_main" in _cmdline(Path(f"/proc/{p}"))
+        ]
+        assert len(workers) == 2
+        deadline = time.monotonic() + 60  # /health answered: one of them listens, at least
+        while len(_sockets(port, "0A")) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        connections = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
+        try:
+            for sock in connections:
+                sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            for sock in connections:
+                assert sock.recv(1000).startswith(b"HTTP/1.1 200")
+            held = _connections_by_process(port, workers)
+        finally:
+            for sock in connections:
+                sock.close()
+        assert sum(held.values()) == 16
+        assert all(n > 0 for n in held.values()), held
+
+
+def _cmdline(process: Path) -> bytes:
+    try:
+        return (process / "cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def test_a_port_in_use_is_refused_by_name(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = run_assay("serve", "-C", tmp_path, "--port", str(port), "--workers", "2")
+    assert done.code == 2
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in done.err

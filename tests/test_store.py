@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import subprocess
+import sys
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from assay.errors import ConfigError, NotFoundError, StoreError, UsageError
 from assay.store import repositories as repo
 from assay.store.database import Store
 from assay.store.locker import EvidenceLocker
+from assay.store.migrations import SCHEMA_HEAD
 from assay.store.models import RunRow
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -55,6 +59,33 @@ def test_migrations_create_the_tables_and_are_idempotent(store_url: str, tmp_pat
     store.migrate()  # a second time is a no-op
     store.close()
     _store(store_url, tmp_path).close()
+
+
+MIGRATOR = """
+import sys, time
+from pathlib import Path
+from assay.store.database import Store
+start = float(sys.argv[3])
+time.sleep(max(0.0, start - time.time()))
+Store.open(sys.argv[1], Path(sys.argv[2])).close()
+"""
+
+
+def test_processes_starting_together_on_a_new_store_all_open_it(
+    store_url: str, tmp_path: Path
+) -> None:
+    """Server processes start at once: one migrates the new store, the others wait for it
+    (unserialised, one of them failed with "table projects already exists")."""
+    start = time.time() + 3  # every process imported and waiting by then
+    command = [sys.executable, "-c", MIGRATOR, store_url, str(tmp_path / "ev"), str(start)]
+    children = [subprocess.Popen(command, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    failures = [c.communicate(timeout=120)[1] for c in children if c.wait(timeout=120) != 0]
+    assert not failures, failures
+    store = Store.open(store_url, tmp_path / "ev")
+    with store.engine.connect() as connection:
+        revision = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    store.close()
+    assert revision == [(SCHEMA_HEAD,)]
 
 
 def test_runs_and_evidence_round_trip_with_aware_times(store_url: str, tmp_path: Path) -> None:
@@ -171,8 +202,6 @@ def test_concurrent_writers_of_the_same_blob_agree(tmp_path: Path) -> None:
 def test_schema_head_constant_is_alembics_head(store_url: str, tmp_path: Path) -> None:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
-
-    from assay.store.migrations import SCHEMA_HEAD
 
     config = Config()
     config.set_main_option("script_location", "assay.store:migrations")

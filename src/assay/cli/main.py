@@ -227,7 +227,14 @@ def serve(
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
     store: StoreOpt = None,
     workers: Annotated[
-        int, typer.Option("--workers", min=1, max=64, help="Server processes sharing the port.")
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Server processes, each listening on the port (SO_REUSEPORT): the kernel "
+            "spreads connections over them.",
+        ),
     ] = 1,
 ) -> None:
     """Run the team server: /health, /ready, /metrics, the /api/v1 routes (OpenAPI at
@@ -237,20 +244,14 @@ def serve(
     """
     import os
 
-    import uvicorn
+    from assay.serving import ServerOptions, run
 
     os.environ["ASSAY_PROJECT_DIR"] = str(project.resolve())
     if store:
         os.environ["ASSAY_STORE_URL"] = store
-    uvicorn.run(
-        "assay.team_server:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        access_log=False,  # the app logs each request as JSON, with its request id
-    )
+    # The app logs each request as one JSON line, with its request id: no access log.
+    quiet = {"log_level": "warning", "access_log": False}
+    run(ServerOptions("assay.team_server:app_from_environment", host, port, workers, quiet))
 
 
 @app.command()

@@ -75,6 +75,9 @@ def build_server(settings: Settings, bus: InMemorySubscriptionBus | None = None)
         "assay",
         subscriptions=bus,
         version=__version__,
+        # The SDK sets up the root logger at this level: INFO printed every migration
+        # step and session-manager start to standard error.
+        log_level="WARNING",
         instructions=(
             "Assay turns a project's artifacts into signed evidence and judges readiness "
             "claims against it: no claim without evidence. Tools act as the principal of "

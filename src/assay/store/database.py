@@ -24,6 +24,7 @@ from assay.store.migrations import SCHEMA_HEAD
 __all__ = ["Store", "normalise_url", "share_stores"]
 
 _MIGRATIONS = "assay.store:migrations"
+_MIGRATION_LOCK = 0x61737361  # "assa": the advisory lock key that serialises migrations
 
 
 def normalise_url(url: str) -> str:
@@ -128,8 +129,15 @@ class Store:
         config = Config()
         config.set_main_option("script_location", _MIGRATIONS)
         head = ScriptDirectory.from_config(config).get_current_head()
+        # Server processes start together: one migrates while the others wait, then find
+        # the schema current (SQLite: the writers' lock; PostgreSQL: an advisory lock held
+        # until the migration commits).
         try:
-            with self.engine.begin() as connection:
+            with self._writers(), self.engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
+                    )
                 current = MigrationContext.configure(connection).get_current_revision()
                 if current == head:
                     return
