@@ -111,6 +111,7 @@ async def _move(
             raise PreconditionFailed(f"If-Match {match} is not a version of a hand-off")
         version = int(expected)
     view = await in_writer(
+        who.settings,
         lambda: transition(
             who.settings,
             who.name,
@@ -120,7 +121,7 @@ async def _move(
             expect=version,
             submission=submission,
             note=note,
-        )
+        ),
     )
     return _answer(view)
 
