@@ -1,17 +1,22 @@
 """Two `assay serve` processes on one database, requests alternating between them:
-concurrent sign-offs and hand-off transitions sent with If-Match lose no update."""
+concurrent sign-offs and hand-off transitions sent with If-Match lose no update, and a
+token revoked elsewhere is refused by both at once."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
 from api_support import SIGNERS, Team, add_team, evidence_files, serve
+from assay.services.access import list_tokens, revoke_token, suspend_principal
+from assay.settings import load_settings
 
 
 @pytest.fixture
@@ -135,3 +140,44 @@ def test_concurrent_sign_offs_through_two_servers_lose_nothing(
     final = httpx.get(f"{servers[0]}{base}", headers=team.auth("qa@x")).json()
     assert final["state"] == ("approved" if winner == "lead@x" else "changes_requested")
     assert final["version"] == 5
+
+
+def _refused_within(url: str, headers: dict[str, str], seconds: float) -> float:
+    """Seconds until ``url`` answers 401 to ``headers`` (polled); fails after ``seconds``."""
+    began = time.monotonic()
+    with httpx.Client(timeout=10) as http:
+        while time.monotonic() - began < seconds:
+            answer = http.get(url, headers=headers)
+            if answer.status_code == 401:
+                return time.monotonic() - began
+            assert answer.status_code == 200, answer.text
+            time.sleep(0.01)
+    pytest.fail(f"{url} still accepted the token {seconds} s after the change")
+
+
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
+def test_every_server_refuses_a_revoked_token_and_a_suspended_principal_at_once(
+    cluster: tuple[Team, list[str]],
+) -> None:
+    """Servers on PostgreSQL keep the token rows they read; a change made by another
+    process (here the services, as the CLI makes it) reaches them by notification."""
+    team, servers = cluster
+    settings = load_settings(team.root)
+    now = datetime.now(UTC)
+    for _ in range(20):  # both servers have read (and keep) both agents' tokens
+        for url in servers:
+            for agent in ("agent-a", "agent-b"):
+                answer = httpx.get(f"{url}/api/v1/handoffs/summary", headers=team.auth(agent))
+                assert answer.status_code == 200, answer.text
+    token = next(t for t in list_tokens(settings, "admin@x", now) if t["principal"] == "agent-a")
+    revoke_token(settings, "admin@x", str(token["id"]), now)
+    suspend_principal(settings, "admin@x", "agent-b", now)
+    for url in servers:
+        # The cache keeps rows up to 5 s: a refusal within one second is the notification's.
+        for agent in ("agent-a", "agent-b"):
+            waited = _refused_within(f"{url}/api/v1/handoffs/summary", team.auth(agent), 1.0)
+            assert waited < 1.0
+    # Nothing else is refused: another agent's token still works on both.
+    for url in servers:
+        answer = httpx.get(f"{url}/api/v1/handoffs/summary", headers=team.auth("qa@x"))
+        assert answer.status_code == 200, answer.text

@@ -9,19 +9,22 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from assay.core.evidence import EvidenceItem, EvidenceKind
 from assay.errors import ConfigError, NotFoundError, StoreError, UsageError
 from assay.store import repositories as repo
-from assay.store.database import Store
+from assay.store.database import Store, normalise_url
+from assay.store.identities import IdentityCache
 from assay.store.locker import EvidenceLocker
 from assay.store.migrations import SCHEMA_HEAD
 from assay.store.models import RunRow
+from conftest import POSTGRES_URL
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -209,3 +212,41 @@ def test_schema_head_constant_is_alembics_head(store_url: str, tmp_path: Path) -
     store = _store(store_url, tmp_path)
     assert store.schema_revision() == SCHEMA_HEAD
     store.close()
+
+
+def _until(condition: Callable[[], bool], seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return condition()
+
+
+def test_the_identity_cache_keeps_nothing_while_it_cannot_listen() -> None:
+    """No notification connection (nothing listens on port 1): every read goes to the
+    database, so no change can be missed."""
+    cache = IdentityCache(create_engine("postgresql+psycopg://postgres@127.0.0.1:1/none"))
+    time.sleep(0.3)
+    _, generation = cache.get("token")
+    cache.put("token", ("row",), generation)
+    assert not cache.live
+    assert cache.get("token") == (None, -1)
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs ASSAY_TEST_POSTGRES_URL (set by .ci/run)")
+def test_the_identity_cache_forgets_on_notification_and_refuses_stale_rows() -> None:
+    engine = create_engine(normalise_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    cache = IdentityCache(engine)
+    assert _until(lambda: cache.live)
+    _, generation = cache.get("token")
+    cache.put("token", ("kept",), generation)
+    assert cache.get("token")[0] == ("kept",)
+    # A row read before a change, stored after the cache heard of it, is not kept.
+    cache.forget()
+    cache.put("token", ("stale",), generation)
+    assert cache.get("token")[0] is None
+    _, generation = cache.get("token")
+    cache.put("token", ("fresh",), generation)
+    with engine.connect() as connection:  # what the tokens table's trigger sends
+        connection.execute(text("SELECT pg_notify('assay_access', 'tokens')"))
+    assert _until(lambda: cache.get("token")[0] is None, 2)
+    engine.dispose()

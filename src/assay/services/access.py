@@ -29,6 +29,7 @@ from assay.services.audit import AuditEvent, audit_log
 from assay.settings import Settings
 from assay.store import repositories as repo
 from assay.store.database import Store
+from assay.store.identities import IdentityCache
 from assay.store.models import LockdownRow, PrincipalRow, TokenRow
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "add_principal",
     "authorize",
     "check",
+    "forget_identities",
     "identify",
     "issue_token",
     "list_principals",
@@ -173,10 +175,22 @@ def identify(settings: Settings, token: str | None, now: datetime) -> Actor:
     store = Store.open(settings.store_url, settings.evidence_dir, create=False)
     try:
         with store.reads() as connection:
-            who = _resolve(connection, "", token, None, now)
+            who = _resolve(connection, "", token, None, now, store.identities())
     finally:
         store.close()
     return who
+
+
+def forget_identities(settings: Settings) -> None:
+    """After a change to tokens or principals: this process keeps no token row it read
+    before (the others hear of it from the database; see ``store.identities``)."""
+    store = Store.open(settings.store_url, settings.evidence_dir, create=False)
+    try:
+        cache = store.identities()
+        if cache is not None:
+            cache.forget()
+    finally:
+        store.close()
 
 
 _IDENTIFIED: ContextVar[tuple[str, float, Any] | None] = ContextVar(
@@ -210,10 +224,11 @@ def _resolve(
     token: str | None,
     operation: Operation | None,
     now: datetime,
+    cache: IdentityCache | None = None,
 ) -> Actor:
     """Every request and every operation makes these reads: plain queries on a
     connection, not through the ORM (which took a third of a request's time, measured by
-    bench/api.py)."""
+    bench/api.py). A server on PostgreSQL keeps the token rows it read in ``cache``."""
     row: Any
     if token:
         sha256 = _hash(token)
@@ -221,7 +236,11 @@ def _resolve(
         if operation is not None and seen and seen[0] == sha256 and time.monotonic() - seen[1] < 1:
             row = seen[2]
         else:
-            row = connection.execute(_BY_TOKEN, {"sha256": sha256}).first()
+            row, generation = cache.get(sha256) if cache is not None else (None, -1)
+            if row is None:
+                row = connection.execute(_BY_TOKEN, {"sha256": sha256}).first()
+                if cache is not None and row is not None:
+                    cache.put(sha256, row, generation)
             if operation is None:
                 _IDENTIFIED.set((sha256, time.monotonic(), row))
         if row is None or row.revoked_at is not None or row.expires_at <= now:
@@ -319,6 +338,7 @@ def _set_status(settings: Settings, actor: str, name: str, status: str, now: dat
         row.status = status
         event = AuditEvent(actor, f"principal.{status}", name, {})
         audit_log(settings).record(session, [event], now)
+    forget_identities(settings)
 
 
 def issue_token(
@@ -384,6 +404,7 @@ def revoke_token(settings: Settings, actor: str, token_id: str, now: datetime) -
         row.revoked_at = row.revoked_at or now
         event = AuditEvent(actor, "token.revoked", row.principal.name, {"token": token_id})
         audit_log(settings).record(session, [event], now)
+    forget_identities(settings)
 
 
 def suspend_agents(session: Session, now: datetime) -> list[dict[str, str]]:

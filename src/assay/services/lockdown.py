@@ -18,7 +18,12 @@ from sqlalchemy.orm import Session
 from assay.core.access import Operation, Scope, Target
 from assay.errors import NotFoundError, UsageError
 from assay.services._store import store_session
-from assay.services.access import authorize, restore_agents, suspend_agents
+from assay.services.access import (
+    authorize,
+    forget_identities,
+    restore_agents,
+    suspend_agents,
+)
 from assay.services.audit import AuditEvent, audit_log
 from assay.settings import Settings
 from assay.store import repositories as repo
@@ -96,7 +101,9 @@ def start_lockdown(
             AuditEvent(actor, "lockdown.started", target or "global", payload),
         ]
         audit_log(settings).record(session, events, now)
-        return _info(row)
+        info = _info(row)
+    forget_identities(settings)  # agents suspended
+    return info
 
 
 def lift_lockdown(
@@ -114,7 +121,9 @@ def lift_lockdown(
         )
         event = AuditEvent(actor, "lockdown.lifted", row.target or "global", {"reason": reason})
         audit_log(settings).record(session, [event], now)
-        return _info(row)
+        info = _info(row)
+    forget_identities(settings)  # agents restored
+    return info
 
 
 def active_lockdowns(settings: Settings) -> list[LockdownInfo]:

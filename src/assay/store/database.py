@@ -18,6 +18,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from assay.errors import ConfigError, NotFoundError, StoreError
+from assay.store.identities import IdentityCache
 from assay.store.locker import EvidenceLocker
 from assay.store.migrations import SCHEMA_HEAD
 
@@ -63,6 +64,7 @@ class Store:
     _thread_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _lock_file: BinaryIO | None = field(default=None, repr=False)
     _held: Connection | None = field(default=None, repr=False)
+    _identities: IdentityCache | None = field(default=None, repr=False)
 
     @classmethod
     def open(
@@ -246,6 +248,16 @@ class Store:
                 self._held.close()
             self._held = self.reader.connect()
         return contextlib.nullcontext(self._held)
+
+    def identities(self) -> IdentityCache | None:
+        """The token rows this process keeps (see ``store.identities``): on PostgreSQL,
+        for a store kept open by a server; None otherwise (SQLite reads are cheap)."""
+        if self.reader is None or not self.shared:
+            return None
+        with self._thread_lock:
+            if self._identities is None:
+                self._identities = IdentityCache(self.reader)
+        return self._identities
 
     def table_names(self) -> list[str]:
         return sorted(inspect(self.engine).get_table_names())
