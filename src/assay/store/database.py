@@ -18,7 +18,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from assay.errors import ConfigError, NotFoundError, StoreError
-from assay.store.identities import IdentityCache
+from assay.store.identities import IdentityCache, SqliteIdentities
 from assay.store.locker import EvidenceLocker
 from assay.store.migrations import SCHEMA_HEAD
 
@@ -64,7 +64,7 @@ class Store:
     _thread_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _lock_file: BinaryIO | None = field(default=None, repr=False)
     _held: Connection | None = field(default=None, repr=False)
-    _identities: IdentityCache | None = field(default=None, repr=False)
+    _identities: IdentityCache | SqliteIdentities | None = field(default=None, repr=False)
 
     @classmethod
     def open(
@@ -235,28 +235,33 @@ class Store:
         """A connection for reads of one statement each, in autocommit mode: no BEGIN and
         no ROLLBACK around them (two round trips fewer on PostgreSQL).
 
-        On PostgreSQL, a server's event loop (the main thread of a shared store) keeps one
-        such connection for good: its reads run one after another, and a checkout from
-        the pool and back cost more than the read itself (measured: 100 of 250 us). A
-        connection lost with the database is replaced on the next read."""
-        if self.reader is None:
-            return self.engine.connect()
+        A server's event loop (the main thread of a shared store) keeps one such
+        connection for good: its reads run one after another, and a checkout from the
+        pool and back cost more than the read itself (measured on PostgreSQL: 100 of
+        250 us). A connection lost with the database is replaced on the next read. (A
+        SQLite SELECT outside BEGIN holds no snapshot once its rows are read.)"""
+        engine = self.reader or self.engine
         if not self.shared or threading.current_thread() is not threading.main_thread():
-            return self.reader.connect()
+            return engine.connect()
         if self._held is None or self._held.invalidated or self._held.closed:
             if self._held is not None:
                 self._held.close()
-            self._held = self.reader.connect()
+            self._held = engine.connect()
         return contextlib.nullcontext(self._held)
 
-    def identities(self) -> IdentityCache | None:
-        """The token rows this process keeps (see ``store.identities``): on PostgreSQL,
-        for a store kept open by a server; None otherwise (SQLite reads are cheap)."""
-        if self.reader is None or not self.shared:
+    def identities(self) -> IdentityCache | SqliteIdentities | None:
+        """The token rows this process keeps (see ``store.identities``), for a store kept
+        open by a server; on SQLite only for the reads of its event loop (its one kept
+        connection). None otherwise."""
+        if not self.shared:
+            return None
+        if self.reader is None and threading.current_thread() is not threading.main_thread():
             return None
         with self._thread_lock:
             if self._identities is None:
-                self._identities = IdentityCache(self.reader)
+                self._identities = (
+                    IdentityCache(self.reader) if self.reader is not None else SqliteIdentities()
+                )
         return self._identities
 
     def table_names(self) -> list[str]:

@@ -16,6 +16,13 @@ all when PostgreSQL says the tokens or principals changed:
 
 So a revoked token or a suspended principal is refused by every server as soon as the
 notification arrives (milliseconds); the process that made the change forgets at once.
+
+SQLite has no notifications, but each connection can ask whether any other connection
+(of any process) committed since it last asked: ``PRAGMA data_version``, answered from
+the shared WAL index without a read. A server's event loop keeps one connection for its
+reads (``Store.reads``); ``SqliteIdentities`` keeps rows read on it only while its data
+version stays the same, so any commit to the store (a revocation, or anything else)
+empties it before the next request, with no window at all.
 """
 
 from __future__ import annotations
@@ -24,9 +31,9 @@ import threading
 import time
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
-__all__ = ["CHANNEL", "TTL", "IdentityCache"]
+__all__ = ["CHANNEL", "TTL", "IdentityCache", "SqliteIdentities"]
 
 CHANNEL = "assay_access"
 TTL = 5.0
@@ -44,7 +51,7 @@ class IdentityCache:
         self.thread = threading.Thread(target=self._listen, name="assay-identities", daemon=True)
         self.thread.start()
 
-    def get(self, key: str) -> tuple[Any | None, int]:
+    def get(self, key: str, _connection: Connection | None = None) -> tuple[Any | None, int]:
         """The row kept for ``key`` (None if none), and the generation a row read now is to
         be stored under."""
         with self.lock:
@@ -89,3 +96,34 @@ class IdentityCache:
             except Exception:
                 self.forget(live=False)
                 time.sleep(1.0)
+
+
+class SqliteIdentities:
+    """Rows read on one connection, kept while no other connection has committed."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, Any] = {}
+        self.version: int | None = None
+        self.lock = threading.Lock()
+
+    def get(self, key: str, connection: Connection) -> tuple[Any | None, int]:
+        driver: Any = connection.connection.driver_connection  # a sqlite3 connection
+        (version,) = driver.execute("PRAGMA data_version").fetchone()
+        with self.lock:
+            if version != self.version:
+                self.rows.clear()
+                self.version = version
+            return self.rows.get(key), version
+
+    def put(self, key: str, row: Any, generation: int) -> None:
+        with self.lock:
+            if generation != self.version:
+                return
+            if len(self.rows) >= _LIMIT:
+                self.rows.clear()
+            self.rows[key] = row
+
+    def forget(self, *, live: bool | None = None) -> None:
+        with self.lock:
+            self.rows.clear()
+            self.version = None
