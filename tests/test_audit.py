@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import create_engine, text
 
 from assay.services.audit import AuditEvent, audit_log, verify_log
-from assay.settings import load_settings
+from assay.settings import Settings, load_settings
 from assay.store.database import Store, normalise_url
 from conftest import run_assay
 
@@ -208,13 +208,19 @@ while True:
 """
 
 
-def test_sigkill_during_appends_loses_no_committed_entry(tmp_path: Path, store_url: str) -> None:
+def _empty_store(tmp_path: Path, store_url: str) -> tuple[Path, Settings]:
+    """A project with an empty store and its audit key, ready for APPENDER."""
     project = tmp_path / "project"
     project.mkdir()
     (project / "assay.toml").write_text(f'[store]\nurl = "{store_url}"\n', encoding="utf-8")
     settings = load_settings(project)
     Store.open(settings.store_url, settings.evidence_dir).close()
     audit_log(settings).key()
+    return project, settings
+
+
+def test_sigkill_during_appends_loses_no_committed_entry(tmp_path: Path, store_url: str) -> None:
+    project, settings = _empty_store(tmp_path, store_url)
     generator = random.Random(6962)
     committed = -1
     for _ in range(20):
@@ -244,12 +250,7 @@ def test_verification_while_a_writer_appends_sees_one_consistent_log(
 ) -> None:
     """Verification reads entries and checkpoints in one snapshot: an append committed
     between its reads must not look like an entry outside every checkpoint."""
-    project = tmp_path / "project"
-    project.mkdir()
-    (project / "assay.toml").write_text(f'[store]\nurl = "{store_url}"\n', encoding="utf-8")
-    settings = load_settings(project)
-    Store.open(settings.store_url, settings.evidence_dir).close()
-    audit_log(settings).key()
+    project, settings = _empty_store(tmp_path, store_url)
     writer = subprocess.Popen(
         [sys.executable, "-c", APPENDER, str(project)],
         stdout=subprocess.PIPE,
