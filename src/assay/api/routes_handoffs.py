@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from assay.api import schemas
 from assay.api.deps import (
@@ -37,9 +37,11 @@ __all__ = ["router"]
 router = APIRouter(tags=["hand-offs"])
 
 
-def _answer(view: HandoffView, status: int = 200) -> JSONResponse:
-    body = schemas.Handoff.of(view).model_dump(mode="json")
-    return JSONResponse(body, status_code=status, headers={"ETag": f'"{view.version}"'})
+def _answer(view: HandoffView, status: int = 200) -> Response:
+    """The hand-off as JSON, serialised by pydantic in one step (agents poll this)."""
+    body = schemas.Handoff.of(view).model_dump_json()
+    headers = {"ETag": f'"{view.version}"'}
+    return Response(body, status_code=status, media_type="application/json", headers=headers)
 
 
 @router.post("/handoffs", status_code=201, responses=WRITE, response_model=schemas.Handoff)
@@ -90,7 +92,7 @@ def summary(who: CurrentCaller) -> schemas.HandoffSummary:
 
 
 @router.get("/handoffs/{ident}", responses=READ, response_model=schemas.Handoff)
-async def get(who: CurrentCaller, ident: str) -> JSONResponse:
+async def get(who: CurrentCaller, ident: str) -> Response:
     """One hand-off; its ETag is the version to send with If-Match. (A single indexed
     read, made on the event loop: see ``deps.caller``.)"""
     return _answer(get_handoff(who.settings, ident, now()))
@@ -103,7 +105,7 @@ async def _move(
     match: str | None,
     note: str = "",
     submission: Submission | None = None,
-) -> JSONResponse:
+) -> Response:
     expected = if_match(match)
     version = None
     if expected is not None:
@@ -127,26 +129,26 @@ async def _move(
 
 
 @router.post("/handoffs/{ident}/accept", responses=WRITE, response_model=schemas.Handoff)
-async def accept(who: CurrentCaller, ident: str, match: IfMatch = None) -> JSONResponse:
+async def accept(who: CurrentCaller, ident: str, match: IfMatch = None) -> Response:
     return await _move(who, ident, Action.ACCEPT, match)
 
 
 @router.post("/handoffs/{ident}/decline", responses=WRITE, response_model=schemas.Handoff)
 async def decline(
     who: CurrentCaller, ident: str, body: schemas.Note, match: IfMatch = None
-) -> JSONResponse:
+) -> Response:
     return await _move(who, ident, Action.DECLINE, match, body.note)
 
 
 @router.post("/handoffs/{ident}/start", responses=WRITE, response_model=schemas.Handoff)
-async def start(who: CurrentCaller, ident: str, match: IfMatch = None) -> JSONResponse:
+async def start(who: CurrentCaller, ident: str, match: IfMatch = None) -> Response:
     return await _move(who, ident, Action.START, match)
 
 
 @router.post("/handoffs/{ident}/submit", responses=WRITE, response_model=schemas.Handoff)
 async def submit(
     who: CurrentCaller, ident: str, body: schemas.Submit, match: IfMatch = None
-) -> JSONResponse:
+) -> Response:
     """Submit evidence (a run, and/or evidence digests); the acceptance checks run on it
     and their results are in the answer."""
     submission = Submission(run=body.run, evidence=tuple(body.evidence), note=body.note)
@@ -156,7 +158,7 @@ async def submit(
 @router.post("/handoffs/{ident}/review", responses=WRITE, response_model=schemas.Handoff)
 async def review(
     who: CurrentCaller, ident: str, body: schemas.Review, match: IfMatch = None
-) -> JSONResponse:
+) -> Response:
     """Approve (only when every acceptance check passed) or request changes; the
     reviewer is never the submitter."""
     action = Action.APPROVE if body.decision == "approve" else Action.REQUEST_CHANGES
@@ -166,5 +168,5 @@ async def review(
 @router.post("/handoffs/{ident}/cancel", responses=WRITE, response_model=schemas.Handoff)
 async def cancel(
     who: CurrentCaller, ident: str, body: schemas.Note, match: IfMatch = None
-) -> JSONResponse:
+) -> Response:
     return await _move(who, ident, Action.CANCEL, match, body.note)
