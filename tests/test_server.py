@@ -98,6 +98,7 @@ def test_workers_each_take_a_share_of_the_connections(tmp_path: Path) -> None:
         deadline = time.monotonic() + 60  # /health answered: one of them listens, at least
         while len(_sockets(port, "0A")) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
+        assert len(_sockets(port, "0A")) == 2  # a listening socket for each process
         connections = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
         try:
             for sock in connections:

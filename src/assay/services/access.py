@@ -101,8 +101,7 @@ def authorize(
         with store.reads() as connection:
             return check(connection, settings, actor, operation, target, now)
     except Refusal as refusal:
-        _refused(store, settings, refusal, now)
-        raise refusal.error from None
+        raise record_refusal(settings, refusal, now) from None
     finally:
         store.close()
 
@@ -115,13 +114,11 @@ class Refusal(Exception):
         self, error: AssayError, actor: str, operation: Operation, target: Target, why: str
     ) -> None:
         super().__init__(error.message)
-        self.error, self.actor, self.operation, self.target, self.why = (
-            error,
-            actor,
-            operation,
-            target,
-            why,
-        )
+        self.error = error
+        self.actor = actor
+        self.operation = operation
+        self.target = target
+        self.why = why
 
 
 def check(
@@ -159,11 +156,12 @@ def check(
 
 def record_refusal(settings: Settings, refusal: Refusal, now: datetime) -> AssayError:
     """Record ``refusal`` in the audit log; returns the error to raise."""
-    store = Store.open(settings.store_url, settings.evidence_dir, create=False)
-    try:
-        _refused(store, settings, refusal, now)
-    finally:
-        store.close()
+    target = refusal.target
+    subject = f"{target.project}@{target.release}" if target.release else target.project or "-"
+    payload = {"operation": refusal.operation, "why": refusal.why}
+    event = AuditEvent(refusal.actor, "operation.refused", subject, payload)
+    with store_session(settings, exclusive=True, create=False) as session:
+        audit_log(settings).record(session, [event], now)
     return refusal.error
 
 
@@ -228,7 +226,7 @@ def _resolve(
 ) -> Actor:
     """Every request and every operation makes these reads: plain queries on a
     connection, not through the ORM (which took a third of a request's time, measured by
-    bench/api.py). A server on PostgreSQL keeps the token rows it read in ``cache``."""
+    bench/api.py). A server keeps the token rows it read in ``cache``."""
     row: Any
     if token:
         sha256 = _hash(token)
@@ -273,15 +271,6 @@ def _lockdown(connection: Connection, operation: Operation, target: Target) -> R
         if frozen_by(row.level, Scope(row.scope), row.target, operation, target):
             return row
     return None
-
-
-def _refused(store: Store, settings: Settings, refusal: Refusal, now: datetime) -> None:
-    target = refusal.target
-    subject = f"{target.project}@{target.release}" if target.release else target.project or "-"
-    with store.transaction(exclusive=True) as session:
-        payload = {"operation": refusal.operation, "why": refusal.why}
-        event = AuditEvent(refusal.actor, "operation.refused", subject, payload)
-        audit_log(settings).record(session, [event], now)
 
 
 def _hash(token: str) -> str:

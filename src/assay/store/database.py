@@ -246,6 +246,8 @@ class Store:
         if self._held is None or self._held.invalidated or self._held.closed:
             if self._held is not None:
                 self._held.close()
+                if self._identities is not None:  # SQLite's data version is per connection
+                    self._identities.forget()
             self._held = engine.connect()
         return contextlib.nullcontext(self._held)
 
