@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import socket
 import time
+import uuid
 from pathlib import Path
 
+import httpx
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
 
-from api_support import serve
+from api_support import add_team, serve
 from assay.api.server import create_app
 from assay.settings import load_settings
-from conftest import run_assay
+from assay.store.database import normalise_url
+from conftest import POSTGRES_URL, run_assay
 
 
 def _client(project: Path) -> TestClient:
@@ -51,6 +56,61 @@ def test_the_openapi_document_lists_every_route_and_its_problems(tmp_path: Path)
         assert {"401", "403", "422", "429"} <= set(operation["responses"]), (path, method)
         if method == "post" and not path.endswith("/verify"):  # verify changes nothing
             assert {"409", "412", "423"} <= set(operation["responses"]), (path, method)
+
+
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
+def test_connections_the_database_drops_cost_no_read_and_no_500(
+    tmp_path: Path, store_url: str
+) -> None:
+    """PostgreSQL restarted, or an administrator ended the server's sessions: a read is
+    made again on a new connection; a write on a dead pooled connection answers 503
+    (retry), once; nothing answers 500."""
+    name = f"assay-drop-{uuid.uuid4().hex[:8]}"
+    (tmp_path / "assay.toml").write_text(
+        f'[store]\nurl = "{store_url}&application_name={name}"\n', encoding="utf-8"
+    )
+    team = add_team(tmp_path)
+    admin = create_engine(normalise_url(str(POSTGRES_URL)))
+
+    def drop_sessions() -> int:
+        with admin.begin() as connection:
+            ended = connection.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE application_name = :name"
+                ),
+                {"name": name},
+            )
+            return int(ended.scalar_one())
+
+    try:
+        with serve(tmp_path) as url, httpx.Client(base_url=url, timeout=60) as http:
+            made = http.post(
+                "/api/v1/handoffs",
+                json={"title": "Rotate the signing key", "assignee": "agent-b"},
+                headers=team.auth("agent-a"),
+            )
+            assert made.status_code == 201, made.text
+            path = f"/api/v1/handoffs/{made.json()['id']}"
+            assert http.get(path, headers=team.auth("agent-b")).status_code == 200
+            assert drop_sessions() >= 2  # the held read connection and the token listener
+            for _ in range(3):
+                read = http.get(path, headers=team.auth("agent-b"))
+                assert read.status_code == 200, read.text
+            assert drop_sessions() >= 1
+            answers = [http.post(f"{path}/accept", headers=team.auth("agent-b"))]
+            while answers[-1].status_code == 503 and len(answers) < 3:
+                problem = answers[-1].json()
+                assert problem["type"].endswith("/StoreError")
+                assert "dropped the connection" in problem["detail"]
+                assert answers[-1].headers["content-type"] == "application/problem+json"
+                answers.append(http.post(f"{path}/accept", headers=team.auth("agent-b")))
+            codes = [a.status_code for a in answers]
+            assert codes in ([200], [503, 200]), [a.text for a in answers]
+            after = http.get(path, headers=team.auth("agent-b")).json()
+            assert after["state"] == "accepted" and after["version"] == 2
+    finally:
+        admin.dispose()
 
 
 def _sockets(port: int, state: str) -> set[str]:

@@ -14,13 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import bindparam, create_engine, select, text
 
 from assay.core.evidence import EvidenceItem, EvidenceKind
 from assay.errors import ConfigError, NotFoundError, StoreError, UsageError
 from assay.store import repositories as repo
 from assay.store.database import Store, normalise_url
 from assay.store.identities import IdentityCache
+from assay.store.keyed import KeyedRead
 from assay.store.locker import EvidenceLocker
 from assay.store.migrations import SCHEMA_HEAD
 from assay.store.models import RunRow
@@ -103,6 +104,23 @@ def test_runs_and_evidence_round_trip_with_aware_times(store_url: str, tmp_path:
     assert record.sha256 == hashlib.sha256(b'{"components": []}').hexdigest()
     assert record.summary == {"components": 3}
     assert store.locker.get(record.sha256) == b'{"components": []}'
+    store.close()
+
+
+def test_a_keyed_read_gives_the_row_sqlalchemy_gives(store_url: str, tmp_path: Path) -> None:
+    """The hot reads run on the driver's cursor: the same values, datetimes included
+    (SQLite keeps them as text), and None for a key that is not there."""
+    store = _store(store_url, tmp_path)
+    run_id = _add_run(store, "shop", b"{}", datetime(2026, 11, 23, 13, 5, 7, 123456, tzinfo=UTC))
+    by_id = select(RunRow.__table__).where(RunRow.id == bindparam("id"))
+    read = KeyedRead(by_id)
+    with store.reads() as connection:
+        expected = connection.execute(by_id, {"id": run_id}).one()
+        found = read.first(connection, id=run_id)
+        assert read.first(connection, id="no-such-run") is None
+    assert tuple(found) == tuple(expected) and found._fields == tuple(expected._fields)
+    assert found.started_at == datetime(2026, 11, 23, 13, 5, 7, 123456, tzinfo=UTC)
+    assert found.started_at.tzinfo is UTC
     store.close()
 
 

@@ -98,8 +98,9 @@ def authorize(
     except NotFoundError:  # no store yet: no principals and no lockdowns either
         return Actor(actor, frozenset(Role), "local")
     try:
-        with store.reads() as connection:
-            return check(connection, settings, actor, operation, target, now)
+        return store.read(
+            lambda connection: check(connection, settings, actor, operation, target, now)
+        )
     except Refusal as refusal:
         raise record_refusal(settings, refusal, now) from None
     finally:
@@ -172,8 +173,8 @@ def identify(settings: Settings, token: str | None, now: datetime) -> Actor:
         raise Unauthenticated("no API token was given", hint="send Authorization: Bearer TOKEN")
     store = Store.open(settings.store_url, settings.evidence_dir, create=False)
     try:
-        with store.reads() as connection:
-            who = _resolve(connection, "", token, None, now, store.identities())
+        cache = store.identities()
+        who = store.read(lambda connection: _resolve(connection, "", token, None, now, cache))
     finally:
         store.close()
     return who

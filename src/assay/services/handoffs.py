@@ -17,7 +17,6 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, or_, select, update
-from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from assay.core.access import Operation, Role, Target
@@ -46,6 +45,7 @@ from assay.services.gates import judge_records
 from assay.settings import Settings
 from assay.store import repositories as repo
 from assay.store.database import Store
+from assay.store.keyed import KeyedRead
 from assay.store.models import EvidenceRow, HandoffRow, PrincipalRow
 
 __all__ = [
@@ -165,16 +165,15 @@ def get_handoff(settings: Settings, ident: str, now: datetime) -> HandoffView:
 
 
 _BY_ID = select(HandoffRow.__table__).where(HandoffRow.id == bindparam("id"))
-"""Built once (see ``access._BY_TOKEN``)."""
+_READ = KeyedRead(_BY_ID)
+"""Built once (see ``access._BY_TOKEN``); a hot read (agents poll their hand-offs), made
+on the driver's cursor (see ``store.keyed``)."""
 
 
-def _read(settings: Settings, ident: str) -> Row[Any]:
-    """A hot read (agents poll their hand-offs; every transition starts with it): a plain
-    query on a connection, without the ORM session's bookkeeping."""
+def _read(settings: Settings, ident: str) -> Any:
     store = Store.open(settings.store_url, settings.evidence_dir, create=False)
     try:
-        with store.reads() as connection:
-            row = connection.execute(_BY_ID, {"id": ident}).first()
+        row = store.read(lambda connection: _READ.first(connection, id=ident))
     finally:
         store.close()
     if row is None:
@@ -264,13 +263,10 @@ def expire_offers(settings: Settings, now: datetime) -> int:
         .where(HandoffRow.due.is_not(None), HandoffRow.due < now)
     )
     store = Store.open(settings.store_url, settings.evidence_dir, create=False)
+    first = overdue.with_only_columns(HandoffRow.id).limit(1)
     try:  # the usual case, nothing to expire, needs no write lock
-        with store.reads() as connection:
-            if (
-                connection.execute(overdue.with_only_columns(HandoffRow.id).limit(1)).first()
-                is None
-            ):
-                return 0
+        if store.read(lambda connection: connection.execute(first).first()) is None:
+            return 0
     finally:
         store.close()
     with store_session(settings, exclusive=True, create=False) as session:
@@ -322,7 +318,7 @@ class _OverdueOffer(Exception):
     """The offer passed its due date: it expires (in a transaction of its own) first."""
 
 
-_LOCKED = _BY_ID.with_for_update()
+_LOCKED = KeyedRead(_BY_ID.with_for_update())
 _UPDATE = update(cast(Table, HandoffRow.__table__)).where(HandoffRow.id == bindparam("key"))
 """The columns set are the keys of the parameters given."""
 
@@ -342,7 +338,7 @@ def _transition(
     hand-off, append the audit entry, commit. Core statements, not the ORM's unit of
     work: this is the hot write path (bench/api.py)."""
     with store_session(settings, exclusive=True, create=False) as session:
-        row = session.execute(_LOCKED, {"id": ident}).first()
+        row = _LOCKED.first(session.connection(), id=ident)
         if row is None:
             raise NotFoundError(f"no hand-off {ident}", hint="list them: GET /api/v1/handoffs")
         if _overdue_offer(row, now):

@@ -6,11 +6,11 @@ import contextlib
 import fcntl
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -23,6 +23,8 @@ from assay.store.locker import EvidenceLocker
 from assay.store.migrations import SCHEMA_HEAD
 
 __all__ = ["Store", "normalise_url", "share_stores"]
+
+T = TypeVar("T")
 
 _MIGRATIONS = "assay.store:migrations"
 _MIGRATION_LOCK = 0x61737361  # "assa": the advisory lock key that serialises migrations
@@ -251,6 +253,21 @@ class Store:
             self._held = engine.connect()
         return contextlib.nullcontext(self._held)
 
+    def read(self, work: Callable[[Connection], T]) -> T:
+        """``work``'s reads, on a connection from ``reads``. A connection the database
+        dropped (a restart, an idle timeout, an administrator) is replaced and ``work``
+        runs once more: reads change nothing, so the caller never sees the drop. A store
+        that cannot be reached is a StoreError (an API answers 503)."""
+        for attempt in (1, 2):
+            try:
+                with self.reads() as connection:
+                    return work(connection)
+            except OperationalError as exc:
+                if attempt == 1 and exc.connection_invalidated:
+                    continue
+                raise _unavailable(exc) from exc
+        raise AssertionError("unreachable")
+
     def identities(self) -> IdentityCache | SqliteIdentities | None:
         """The token rows this process keeps (see ``store.identities``), for a store kept
         open by a server; on SQLite only for the reads of its event loop (its one kept
@@ -305,6 +322,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _unavailable(exc: SQLAlchemyError) -> StoreError:
     text = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+    if getattr(exc, "connection_invalidated", False):
+        return StoreError(
+            f"the database dropped the connection: {text}",
+            hint="retry: the next request gets a new connection",
+        )
     if "locked" in text:
         return StoreError(
             f"the store is locked by another process: {text}",
