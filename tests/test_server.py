@@ -10,10 +10,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from api_support import add_team, serve
+from assay.api import routes, routes_audit, routes_governance, routes_handoffs, routes_releases
+from assay.api.deps import caller
 from assay.api.server import create_app
 from assay.settings import load_settings
 from assay.store.database import normalise_url
@@ -54,8 +57,21 @@ def test_the_openapi_document_lists_every_route_and_its_problems(tmp_path: Path)
     assert len(operations) >= 40
     for path, method, operation in operations:
         assert {"401", "403", "422", "429"} <= set(operation["responses"]), (path, method)
+        assert operation["security"] == [{"HTTPBearer": []}], (path, method)
         if method == "post" and not path.endswith("/verify"):  # verify changes nothing
             assert {"409", "412", "423"} <= set(operation["responses"]), (path, method)
+
+
+def test_every_api_route_identifies_its_caller() -> None:
+    """The OpenAPI document says every /api/v1 operation needs a bearer token: each route
+    takes the caller (``deps.caller``), which refuses a request without a valid one."""
+    modules = (routes, routes_audit, routes_governance, routes_handoffs, routes_releases)
+    found = [route for module in modules for route in module.router.routes]
+    assert len(found) >= 40
+    for route in found:
+        assert isinstance(route, APIRoute)
+        calls = [dependency.call for dependency in route.dependant.dependencies]
+        assert caller in calls, route.path
 
 
 @pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)

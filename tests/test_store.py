@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import bindparam, create_engine, select, text
+from sqlalchemy.exc import OperationalError
 
 from assay.core.evidence import EvidenceItem, EvidenceKind
 from assay.errors import ConfigError, NotFoundError, StoreError, UsageError
@@ -122,6 +123,30 @@ def test_a_keyed_read_gives_the_row_sqlalchemy_gives(store_url: str, tmp_path: P
     assert found.started_at == datetime(2026, 11, 23, 13, 5, 7, 123456, tzinfo=UTC)
     assert found.started_at.tzinfo is UTC
     store.close()
+
+
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
+def test_a_keyed_read_on_a_dropped_connection_fails_as_sqlalchemy_would(
+    store_url: str, tmp_path: Path
+) -> None:
+    """The connection, and every one its pool held as long, are replaced; ``Store.read``
+    then makes the read again on a new one."""
+    store = _store(store_url, tmp_path)
+    run_id = _add_run(store, "shop", b"{}")
+    read = KeyedRead(select(RunRow.__table__).where(RunRow.id == bindparam("id")))
+    admin = create_engine(normalise_url(str(POSTGRES_URL)))
+    try:
+        with store.reads() as connection:
+            pid = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            with admin.begin() as other:
+                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            with pytest.raises(OperationalError) as dropped:
+                read.first(connection, id=run_id)
+            assert dropped.value.connection_invalidated and connection.invalidated
+        assert store.read(lambda connection: read.first(connection, id=run_id)).id == run_id
+    finally:
+        admin.dispose()
+        store.close()
 
 
 def test_runs_are_listed_newest_first_and_filtered_by_project(

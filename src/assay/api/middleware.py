@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from assay.core.access import bearer_token
 from assay.errors import AssayError
 from assay.services.access import identify
 from assay.settings import Settings
@@ -155,8 +156,7 @@ class Mounts:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        given = request.headers.get("authorization", "")
-        token = given[7:].strip() if given.lower().startswith("bearer ") else None
+        token = bearer_token(request.headers.get("authorization"))
         try:
             who = identify(self.settings, token, datetime.now(UTC))
         except AssayError as exc:

@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException
 
 from assay import __version__
 from assay.api import routes, routes_audit, routes_governance, routes_handoffs, routes_releases
-from assay.api.deps import RateLimited
+from assay.api.deps import BEARER_SCHEME, RateLimited
 from assay.api.logs import request_logger
 from assay.api.metrics import StoreCollector
 from assay.api.middleware import Mounted, Mounts, RequestObserver
@@ -137,7 +137,28 @@ def create_app(
     for module in (routes_handoffs, routes, routes_releases, routes_governance, routes_audit):
         app.include_router(module.router, prefix="/api/v1")
     _problems(app)
+    _document_bearer(app)
     return app
+
+
+def _document_bearer(app: FastAPI) -> None:
+    """Every /api/v1 operation needs a bearer token (``deps.caller`` reads it; a test
+    checks that every /api/v1 route takes the caller): say so in the OpenAPI document."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        document = app.openapi_schema
+        if document is None:
+            document = build()  # which FastAPI keeps as app.openapi_schema
+            document.setdefault("components", {}).setdefault("securitySchemes", {})
+            document["components"]["securitySchemes"]["HTTPBearer"] = BEARER_SCHEME
+            for path, operations in document["paths"].items():
+                if path.startswith("/api/v1/"):
+                    for operation in operations.values():
+                        operation["security"] = [{"HTTPBearer": []}]
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 _STATUS: dict[type[AssayError], int] = {

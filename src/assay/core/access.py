@@ -14,6 +14,7 @@ __all__ = [
     "Role",
     "Scope",
     "Target",
+    "bearer_token",
     "frozen_by",
     "may",
     "needed_roles",
@@ -105,6 +106,14 @@ but lifting."""
 class Target:
     project: str | None = None
     release: str | None = None
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer TOKEN`` header (RFC 6750; the scheme's
+    case does not matter); None without one."""
+    if authorization is None or authorization[:7].lower() != "bearer ":
+        return None
+    return authorization[7:].strip()
 
 
 def may(roles: Iterable[Role], operation: Operation) -> bool:

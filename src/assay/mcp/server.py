@@ -26,7 +26,7 @@ from mcp.server.subscriptions import InMemorySubscriptionBus
 from mcp.types import ToolAnnotations
 
 from assay import __version__
-from assay.core.access import Scope
+from assay.core.access import Scope, bearer_token
 from assay.core.handoff import Action
 from assay.core.signoff import Decision
 from assay.errors import AssayError
@@ -89,8 +89,7 @@ def build_server(settings: Settings, bus: InMemorySubscriptionBus | None = None)
         token = settings.token
         headers = ctx.headers
         if headers is not None:
-            given = headers.get("authorization", "")
-            token = given[7:].strip() if given.lower().startswith("bearer ") else None
+            token = bearer_token(headers.get("authorization"))
         try:
             who = identify(settings, token, _now())
         except AssayError as exc:

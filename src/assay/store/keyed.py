@@ -52,18 +52,13 @@ class KeyedRead:
             cursor.execute(plan.sql, values)
             found = cursor.fetchone()
         except dialect.loaded_dbapi.Error as exc:
-            # As Connection.execute would: a connection the database dropped is invalidated
-            # (its pool replaces it), and the error is SQLAlchemy's.
-            gone = dialect.is_disconnect(exc, driver, cursor)
-            if gone:
-                connection.invalidate(exc)
+            if dialect.is_disconnect(exc, driver, cursor):
+                # The database dropped the connection: SQLAlchemy, meeting it too,
+                # invalidates the connection and every one its pool held as long (they
+                # went with it), and raises its error for it.
+                return connection.execute(self.statement, params).first()
             raise DBAPIError.instance(
-                plan.sql,
-                values,
-                exc,
-                dialect.loaded_dbapi.Error,
-                connection_invalidated=gone,
-                dialect=dialect,
+                plan.sql, values, exc, dialect.loaded_dbapi.Error, dialect=dialect
             ) from exc
         finally:
             cursor.close()
