@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from assay.core.access import PERMISSIONS, Operation, Role, Scope
+from assay.core.access import PERMISSIONS, Operation, Role, Scope, bearer_token
 from assay.core.handoff import Action
 from assay.core.signoff import Decision
 from assay.errors import AssayError
@@ -135,6 +135,26 @@ def _outcome(call: Callable[[str], object], actor: str) -> bool:
     except AssayError:
         return True
     return True
+
+
+@pytest.mark.parametrize(
+    ("header", "token"),
+    [
+        ("Bearer assay_abc", "assay_abc"),
+        ("bearer assay_abc", "assay_abc"),
+        ("BEARER   assay_abc  ", "assay_abc"),
+        ("Bearer ", None),
+        ("Bearer    ", None),
+        ("Bearerassay_abc", None),
+        ("Basic dXNlcjpwYXNz", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_the_bearer_token_is_read_from_the_authorization_header(
+    header: str | None, token: str | None
+) -> None:
+    assert bearer_token(header) == token
 
 
 def test_the_permission_matrix_holds_for_every_operation_and_role(governed: Path) -> None:

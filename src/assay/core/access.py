@@ -113,7 +113,7 @@ def bearer_token(authorization: str | None) -> str | None:
     case does not matter); None without one."""
     if authorization is None or authorization[:7].lower() != "bearer ":
         return None
-    return authorization[7:].strip()
+    return authorization[7:].strip() or None
 
 
 def may(roles: Iterable[Role], operation: Operation) -> bool:

@@ -8,10 +8,12 @@ callgrind counted 1.84 million instructions per ``GET /api/v1/handoffs/{id}`` th
 ``Connection.execute`` and 1.43 million with this read. SQLAlchemy still does the rest:
 it compiles the statement once per dialect, and every value goes through its column
 type's own result processor, so a row holds what ``Connection.execute`` would give.
+(These reads do not pass through SQLAlchemy's statement log or its execution events.)
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,29 +41,42 @@ class KeyedRead:
     def __init__(self, statement: Select[Any]) -> None:
         self.statement = statement
         self.row: Any = namedtuple("KeyedRow", statement.selected_columns.keys())  # type: ignore[misc]
-        self._plans: dict[str, _Plan] = {}
+        self._plans: dict[tuple[str, str], _Plan] = {}
 
     def first(self, connection: Connection, **params: Any) -> Any | None:
         dialect = connection.dialect
-        plan = self._plans.get(dialect.name) or self._plan(dialect)
+        plan = self._plans.get((dialect.name, dialect.driver)) or self._plan(dialect)
         driver = connection.connection.dbapi_connection
         assert driver is not None  # a Connection in use holds a driver connection
         values = params if plan.order is None else tuple(params[n] for n in plan.order)
-        cursor = driver.cursor()
+        cursor = None
         try:
+            cursor = driver.cursor()
             cursor.execute(plan.sql, values)
             found = cursor.fetchone()
         except dialect.loaded_dbapi.Error as exc:
             if dialect.is_disconnect(exc, driver, cursor):
                 # The database dropped the connection: SQLAlchemy, meeting it too,
                 # invalidates the connection and every one its pool held as long (they
-                # went with it), and raises its error for it.
-                return connection.execute(self.statement, params).first()
+                # went with it). Its error keeps the database's reason.
+                try:
+                    return connection.execute(self.statement, params).first()
+                except DBAPIError as again:
+                    raise DBAPIError.instance(
+                        plan.sql,
+                        values,
+                        exc,
+                        dialect.loaded_dbapi.Error,
+                        connection_invalidated=again.connection_invalidated,
+                        dialect=dialect,
+                    ) from again
             raise DBAPIError.instance(
                 plan.sql, values, exc, dialect.loaded_dbapi.Error, dialect=dialect
             ) from exc
         finally:
-            cursor.close()
+            if cursor is not None:
+                with contextlib.suppress(dialect.loaded_dbapi.Error):
+                    cursor.close()
         if found is None:
             return None
         return self.row._make(
@@ -80,5 +95,5 @@ class KeyedRead:
         )
         order = tuple(compiled.positiontup or ()) if compiled.positional else None
         plan = _Plan(compiled.string, order, processors)
-        self._plans[dialect.name] = plan
+        self._plans[(dialect.name, dialect.driver)] = plan
         return plan
