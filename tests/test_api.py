@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from collections.abc import AsyncIterator
 
 import httpx
@@ -342,8 +343,19 @@ async def test_health_ready_metrics_and_request_ids(team: Team, url: str | None)
         assert health.headers["x-request-id"] == "probe-1"
         assert (await api.get("/ready")).json()["status"] == "ready"
         await api.get("/api/v1/runs", headers=team.auth("qa@x"))
+        run = team.env["ASSAY_TEST_RUN"]
+        judged = await api.get(f"/api/v1/runs/{run}/gates", headers=team.auth("qa@x"))
+        assert judged.status_code == 200, judged.text
+        offered = await api.post(
+            "/api/v1/handoffs",
+            json={"title": "Watch the metrics", "assignee": "agent-b"},
+            headers=team.auth("agent-a"),
+        )
+        assert offered.status_code == 201, offered.text
         metrics = (await api.get("/metrics")).text
         assert 'assay_evidence_stored{kind="tests"}' in metrics
+        assert re.search(r'assay_gate_outcomes_total\{gate="[^"]+",status="pass"\} [1-9]', metrics)
+        assert re.search(r'assay_handoffs_open\{state="offered"\} [1-9]', metrics)
         assert "assay_lockdown_level" in metrics and "assay_store_up 1.0" in metrics
         assert 'route="/api/v1/runs",status="200"' in metrics
         assert "assay_http_request_seconds_bucket" in metrics

@@ -253,20 +253,18 @@ class Store:
             self._held = engine.connect()
         return contextlib.nullcontext(self._held)
 
-    def read(self, work: Callable[[Connection], T]) -> T:
+    def read(self, work: Callable[[Connection], T], *, again: bool = True) -> T:
         """``work``'s reads, on a connection from ``reads``. A connection the database
         dropped (a restart, an idle timeout, an administrator) is replaced and ``work``
-        runs once more: reads change nothing, so the caller never sees the drop. A store
-        that cannot be reached is a StoreError (an API answers 503)."""
-        for attempt in (1, 2):
-            try:
-                with self.reads() as connection:
-                    return work(connection)
-            except OperationalError as exc:
-                if attempt == 1 and exc.connection_invalidated:
-                    continue
-                raise _unavailable(exc) from exc
-        raise AssertionError("unreachable")
+        runs ``again``, once: reads change nothing, so the caller never sees the drop. A
+        store that cannot be reached is a StoreError (an API answers 503)."""
+        try:
+            with self.reads() as connection:
+                return work(connection)
+        except OperationalError as exc:
+            if again and exc.connection_invalidated:
+                return self.read(work, again=False)
+            raise _unavailable(exc) from exc
 
     def identities(self) -> IdentityCache | SqliteIdentities | None:
         """The token rows this process keeps (see ``store.identities``), for a store kept

@@ -5,7 +5,7 @@ Why not ``Connection.execute``: for every execution SQLAlchemy builds the result
 metadata from the cursor's description, and psycopg makes a column object per column
 for it. On the hand-off read (19 columns) that was a fifth of a whole request's work:
 callgrind counted 1.84 million instructions per ``GET /api/v1/handoffs/{id}`` through
-``Connection.execute`` and 1.43 million with this read. SQLAlchemy still does the rest:
+``Connection.execute`` and 1.48 million with this read. SQLAlchemy still does the rest:
 it compiles the statement once per dialect, and every value goes through its column
 type's own result processor, so a row holds what ``Connection.execute`` would give.
 (These reads do not pass through SQLAlchemy's statement log or its execution events.)
