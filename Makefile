@@ -6,7 +6,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 EXAMPLE ?= examples/shipping-quotes
 ADVISORIES ?= ../shared/data/osv-pypi-advisories.zip
 
-.PHONY: demo test lint bench clean install install-test
+.PHONY: demo test test-postgres lint bench clean install install-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ lint: install-test
 ## test: lint, type-check and run the whole suite
 test: lint
 	$(BIN)/python -m pytest -n 2 --durations=15
+
+## test-postgres: the whole suite with a throw-away PostgreSQL, as CI runs it
+## (scripts/test-postgres.sh installs PostgreSQL from Debian's packages when absent, as root)
+test-postgres:
+	scripts/test-postgres.sh run $(MAKE) test
 
 ## bench: measure Assay against its peers (not part of pass/fail)
 bench: $(VENV)/.installed-test

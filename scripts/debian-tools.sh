@@ -13,10 +13,16 @@ if ! command -v apt-get >/dev/null 2>&1; then
     echo "debian-tools: apt-get is not available; promtool and wrk tests will be skipped"
     exit 0
 fi
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/apt.sh"
+# A fresh machine may have no package lists yet: refresh them once (root only).
+if [ "$(id -u)" = 0 ]; then apt_update_once || true; fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 0
-if ! apt-get download prometheus wrk libluajit-5.1-2 >/dev/null 2>&1; then
+if ! apt-get download prometheus wrk libluajit-5.1-2 >/dev/null 2>&1 &&
+    ! { [ "$(id -u)" = 0 ] && apt_update_once --force &&
+        apt-get download prometheus wrk libluajit-5.1-2 >/dev/null 2>&1; }; then
     echo "debian-tools: apt-get download failed (run apt-get update?); some tests will be skipped"
     exit 0
 fi

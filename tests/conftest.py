@@ -24,6 +24,39 @@ SHARED = ROOT.parent / "shared"
 
 POSTGRES_URL = os.environ.get("ASSAY_TEST_POSTGRES_URL")
 
+# Where `make install-test` unpacks promtool and wrk (scripts/debian-tools.sh).
+TOOLS = ROOT / ".venv" / "tools" / "bin"
+INSPECTOR = Path(__file__).parent / "inspector" / "node_modules" / ".bin" / "mcp-inspector"
+
+
+def missing_services() -> list[str]:
+    """The services and tools some tests need that this machine does not offer."""
+    missing = []
+    if not POSTGRES_URL:
+        missing.append("PostgreSQL (ASSAY_TEST_POSTGRES_URL; scripts/test-postgres.sh starts one)")
+    for tool in ("promtool", "wrk"):
+        if not (TOOLS / tool).is_file() and not shutil.which(tool):
+            missing.append(f"{tool} (scripts/debian-tools.sh unpacks it into {TOOLS})")
+    if not INSPECTOR.exists():
+        missing.append("the MCP Inspector (npm ci --prefix tests/inspector)")
+    if not (SHARED / "data" / "osv-pypi-advisories.zip").is_file():
+        missing.append(f"the shared OSV advisories ({SHARED / 'data'})")
+    return missing
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """CI (`.ci/run` sets ASSAY_TEST_REQUIRE_SERVICES=1) runs every test: a missing service
+    stops the run at once instead of turning into skipped tests nobody reads."""
+    if os.environ.get("ASSAY_TEST_REQUIRE_SERVICES") != "1":
+        return
+    missing = missing_services()
+    if missing:
+        pytest.exit(
+            "ASSAY_TEST_REQUIRE_SERVICES=1 but these are missing: " + "; ".join(missing),
+            returncode=3,
+        )
+
+
 # The team server's fixtures (anyio_backend, live, url) live beside its helpers.
 pytest_plugins = ["api_support"]
 

@@ -33,7 +33,7 @@ from assay.services.releases import create_release
 from assay.services.uploads import UploadedFile, record_upload
 from assay.settings import load_settings
 from assay.team_server import build_app
-from conftest import EXAMPLE
+from conftest import EXAMPLE, INSPECTOR
 
 pytestmark = pytest.mark.anyio
 
@@ -239,9 +239,6 @@ async def test_assay_mcp_over_stdio(team: Team) -> None:
         assert {t.name for t in (await client.list_tools()).tools} == TOOLS
         mine = await client.call_tool("list_my_handoffs", {})
         assert not mine.is_error and "handoffs" in mine.structured_content
-
-
-INSPECTOR = Path(__file__).parent / "inspector" / "node_modules" / ".bin" / "mcp-inspector"
 
 
 def _inspector(*args: str, cwd: Path) -> dict[str, Any]:

@@ -12,11 +12,10 @@ import pytest
 from assay.collectors.alert_rules import check_rule_file
 from assay.collectors.monitoring import inspect_monitoring
 from assay.core.monitoring import Probe, classify_route, monitoring_problems
-from conftest import DATA, ROOT, run_assay
+from conftest import DATA, TOOLS, run_assay
 
 RULES = DATA / "alert_rules"
 RULE_FILES = sorted(RULES.glob("*/*.y*ml"))
-TOOLS = ROOT / ".venv" / "tools" / "bin"
 PROMTOOL = str(TOOLS / "promtool") if (TOOLS / "promtool").is_file() else shutil.which("promtool")
 
 SERVICE = '''\

@@ -15,9 +15,8 @@ import pytest
 from assay.collectors.loadtests import read_k6, read_locust_summary, read_wrk
 from assay.core.slo import LoadSummary, ObjectiveStatus, SloTargets, judge_slo, slo_status
 from assay.errors import InventoryError
-from conftest import ROOT, build_venv, run_assay
+from conftest import TOOLS, build_venv, run_assay
 
-TOOLS = ROOT / ".venv" / "tools" / "bin"
 WRK = str(TOOLS / "wrk") if (TOOLS / "wrk").is_file() else shutil.which("wrk")
 LOCUST_RUN = ["-f", "locustfile.py", "--headless", "-u", "4", "-r", "4", "-t", "2s"]
 LOCUST_RUN += ["--csv", "run", "--only-summary"]
