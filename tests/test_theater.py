@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import ast
+import json
 import re
 import warnings
 from pathlib import Path
 
 import pytest
 
-from assay.core.theater import analyse_shipped, analyse_tests
+from assay.core.theater import analyse_shipped, analyse_tests, base_names
+from conftest import run_assay
 
 CORPUS = Path(__file__).parent / "data" / "theater"
 PRECISION_TARGET = 0.95
@@ -141,3 +144,334 @@ def test_unparseable_source_raises_a_syntax_error_naming_the_file(bad: str) -> N
     with pytest.raises(SyntaxError) as caught:
         analyse_tests(bad, "tests/test_bad.py")
     assert caught.value.filename == "tests/test_bad.py"
+
+
+# Each snippet holds one way of saying "override me" beside two real stubs (a plain
+# function and a method of a class nothing derives from) that must still be found.
+REAL_STUBS = """
+
+def send_invoice(invoice):
+    raise NotImplementedError
+
+
+class Ledger:
+    def close(self):
+        pass
+"""
+OVERRIDE_ME = {
+    "subclassed in the module": """
+class Exporter:
+    def export(self, rows):
+        raise NotImplementedError
+
+
+class CsvExporter(Exporter):
+    def export(self, rows):
+        return "\\n".join(",".join(row) for row in rows)
+""",
+    "named Base": """
+class BaseNotifier:
+    def notify(self, user, text):
+        raise NotImplementedError
+""",
+    "named Mixin": """
+class AuditMixin:
+    def audit(self, event):
+        pass
+""",
+    "named Interface": """
+class ClockInterface:
+    def now(self):
+        raise NotImplementedError()
+""",
+    "an ABC": """
+import abc
+
+
+class Transport(abc.ABC):
+    def open(self):
+        raise NotImplementedError
+""",
+    "ABCMeta": """
+from abc import ABCMeta
+
+
+class Transport(metaclass=ABCMeta):
+    def open(self):
+        raise NotImplementedError
+""",
+    "a generic Protocol": """
+from typing import Protocol, TypeVar
+
+T = TypeVar("T")
+
+
+class Source(Protocol[T]):
+    def read(self) -> T:
+        raise NotImplementedError
+""",
+    "documented as a base": '''
+class Renderer:
+    """Base class for the page renderers."""
+
+    def render(self, page):
+        raise NotImplementedError
+''',
+    "documented as abstract": '''
+class Shipping:
+    """Abstract shipping rule: one subclass per carrier."""
+
+    def price(self, parcel):
+        raise NotImplementedError
+''',
+    "a documented no-op hook": '''
+class Importer:
+    def after_batch(self, batch):
+        """Called after each batch is stored; does nothing by default."""
+        pass
+
+    def run(self, batches):
+        for batch in batches:
+            self.after_batch(batch)
+''',
+    "a hook documented for overriding": '''
+class Importer:
+    def validate(self, row):
+        """Override this to reject rows before they are stored."""
+        pass
+''',
+}
+
+
+@pytest.mark.parametrize("source", OVERRIDE_ME.values(), ids=list(OVERRIDE_ME))
+def test_methods_meant_to_be_overridden_are_not_stubs_but_real_stubs_are(source: str) -> None:
+    findings = analyse_shipped(source + REAL_STUBS, "shop/export.py")
+    assert {(f.rule, f.owner, f.function) for f in findings} == {
+        ("TH-S001", "", "send_invoice"),
+        ("TH-S001", "Ledger", "close"),
+    }
+    assert all("\n" not in f.message and f.function in f.message for f in findings)
+
+
+def test_a_class_derived_from_in_another_file_is_passed_in_and_exempts_its_methods() -> None:
+    source = "class Storage:\n    def put(self, key, blob):\n        raise NotImplementedError\n"
+    assert [f.owner for f in analyse_shipped(source, "shop/storage.py")] == ["Storage"]
+    assert analyse_shipped(source, "shop/storage.py", subclassed={"Storage"}) == []
+    derived = ast.parse("import storage\n\n\nclass Disk(storage.Storage):\n    pass\n")
+    assert base_names(derived) == {"Storage"}
+
+
+NOT_COLLECTED = """
+import click
+import pytest
+from pytest import fixture
+
+
+@pytest.fixture
+def test_apps(tmp_path):
+    yield tmp_path / "apps"
+
+
+@pytest.fixture(scope="module")
+def test_database():
+    return {}
+
+
+@fixture()
+def test_user():
+    return "ada"
+
+
+def test_routes_answer(client):
+    @client.app.route("/ping")
+    def test():
+        return "pong"
+
+    assert client.get("/ping").text == "pong"
+
+
+def test_command_prints_the_name(runner):
+    @click.command()
+    def testcmd():
+        click.echo("shop")
+
+    assert runner.invoke(testcmd).output == "shop\\n"
+
+
+class Helpers:
+    def test_payload(self):
+        return {"sku": "apple"}
+
+
+class TestWithInit:
+    def __init__(self, name):
+        self.name = name
+
+    def test_name(self):
+        self.name.upper()
+
+
+def test_checkout_runs(cart):
+    cart.checkout()
+
+
+class TestCheckout:
+    def test_checkout_twice(self, cart):
+        cart.checkout()
+        cart.checkout()
+"""
+
+
+def test_only_tests_pytest_collects_are_judged() -> None:
+    findings = analyse_tests(NOT_COLLECTED, "tests/test_shop.py")
+    assert {(f.rule, f.owner, f.function) for f in findings} == {
+        ("TH-T001", "", "test_checkout_runs"),
+        ("TH-T001", "TestCheckout", "test_checkout_twice"),
+    }
+
+
+def test_unittest_test_cases_are_collected_whatever_their_name() -> None:
+    source = (
+        "import unittest\n\n\nclass CartChecks(unittest.TestCase):\n"
+        "    def test_add(self):\n        Cart().add('apple')\n\n\n"
+        "class MoreCartChecks(CartChecks):\n"
+        "    def test_remove(self):\n        Cart().remove('apple')\n"
+    )
+    findings = analyse_tests(source, "tests/test_cart.py")
+    assert {(f.owner, f.function) for f in findings} == {
+        ("CartChecks", "test_add"),
+        ("MoreCartChecks", "test_remove"),
+    }
+
+
+EXCEPT_UNDER_TEST = """
+def test_teardown_sees_no_error_after_a_handled_one(app):
+    seen = []
+    app.on_teardown(seen.append)
+    try:
+        raise RuntimeError("handled before the request")
+    except Exception:
+        pass
+    with app.request():
+        pass
+    assert seen == [None]
+
+
+def test_parse_error_names_the_field():
+    try:
+        parse_order({"qty": 1})
+    except Exception as error:
+        assert "sku" in str(error)
+
+
+def test_parse_must_fail():
+    try:
+        parse_order({})
+    except Exception:
+        pass
+    else:
+        pytest.fail("an empty order must be rejected")
+
+
+def test_parse_order_is_lenient():
+    try:
+        assert parse_order({"sku": "a"}).qty == 1
+    except Exception:
+        pass
+"""
+
+
+def test_a_broad_except_that_is_the_behaviour_under_test_is_not_swallowing() -> None:
+    findings = analyse_tests(EXCEPT_UNDER_TEST, "tests/test_orders.py")
+    assert [(f.rule, f.function) for f in findings] == [("TH-T005", "test_parse_order_is_lenient")]
+    assert "AssertionError" in findings[0].message
+
+
+MOCKS = """
+from decimal import Decimal
+from unittest import mock
+
+
+def test_notify_mails_the_owner():
+    with mock.patch("shop.mail.send") as send:
+        notify(Order(owner="ada@example.org"))
+        send.assert_called_once_with("ada@example.org", subject="order received")
+
+
+def test_checkout_charges_the_total():
+    gateway = mock.Mock()
+    checkout(Cart([("apple", 2)]), gateway=gateway)
+    gateway.charge.assert_called_once_with(Decimal("2.40"))
+
+
+@mock.patch("shop.cart.tax_rate")
+def test_tax_is_looked_up_for_the_country(mock_rate):
+    Cart([("apple", 1)], country="FR").total()
+    assert mock_rate.call_args == mock.call("FR")
+
+
+def test_gateway_records_the_charge():
+    gateway = mock.Mock()
+    gateway.charge(Decimal("2.40"))
+    gateway.charge.assert_called_once_with(Decimal("2.40"))
+
+
+@pytest.mark.parametrize("amount", [Decimal("1.20")])
+@mock.patch("shop.gateway.charge")
+def test_charge_is_recorded(mock_charge, amount):
+    mock_charge(amount)
+    mock_charge.assert_called_once_with(amount)
+"""
+
+
+def test_mock_assertions_on_arguments_computed_by_real_code_are_not_mock_only() -> None:
+    findings = analyse_tests(MOCKS, "tests/test_checkout.py")
+    assert [(f.rule, f.function) for f in findings] == [
+        ("TH-T004", "test_gateway_records_the_charge"),
+        ("TH-T004", "test_charge_is_recorded"),
+    ]
+
+
+def test_assay_quality_judges_a_tree_as_a_maintainer_would(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    files = {
+        "shop/handlers.py": (
+            "class Handler:\n    def handle(self, event):\n        raise NotImplementedError\n"
+        ),
+        "shop/mail.py": (
+            "from shop.handlers import Handler\n\n\nclass MailHandler(Handler):\n"
+            "    def handle(self, event):\n        return event.upper()\n"
+        ),
+        "shop/pay.py": (
+            "def refund(amount):\n    raise NotImplementedError\n\n\n"
+            "class Gateway:\n    def capture(self, amount):\n        pass\n"
+        ),
+        "tests/conftest.py": (
+            "import pytest\n\n\n@pytest.fixture\ndef test_shop(tmp_path):\n    return tmp_path\n"
+        ),
+        "tests/test_mail.py": (
+            "def test_mail_handler_upper_cases(app):\n    @app.route('/')\n"
+            "    def test():\n        return 'ok'\n\n"
+            "    assert app.get('/') == 'ok'\n\n\n"
+            "def test_mail_handler_runs(handler):\n    handler.handle('hi')\n"
+        ),
+    }
+    for name, text in files.items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(text, encoding="utf-8")
+
+    def findings() -> set[tuple[str, str, str]]:
+        result = run_assay("quality", project, "-f", "json")
+        assert result.code == 1, result.err
+        return {(t["rule"], t["path"], t["function"]) for t in json.loads(result.out)["theater"]}
+
+    real = {
+        ("TH-S001", "shop/pay.py", "refund"),
+        ("TH-S001", "shop/pay.py", "capture"),
+        ("TH-T001", "tests/test_mail.py", "test_mail_handler_runs"),
+    }
+    assert findings() == real
+    # Without its subclass the base's method is a stub, although handlers.py is unchanged
+    # and comes from the cache.
+    (project / "shop" / "mail.py").unlink()
+    assert findings() == real | {("TH-S001", "shop/handlers.py", "handle")}

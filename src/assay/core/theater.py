@@ -1,6 +1,8 @@
 """Theater detection: tests that cannot fail and shipped code that only pretends to work.
 
-Pure functions of source text: one ``ast.parse`` per file, findings with rule ids.
+Pure functions of source text: one ``ast.parse`` per file, findings with rule ids. What a
+file cannot tell alone (whether another module derives from one of its classes) comes in as
+an argument: ``base_names`` of every file, collected by the caller that reads the tree.
 """
 
 from __future__ import annotations
@@ -8,10 +10,18 @@ from __future__ import annotations
 import ast
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-__all__ = ["RULES", "Finding", "Severity", "analyse_shipped", "analyse_tests"]
+__all__ = [
+    "RULES",
+    "Finding",
+    "Severity",
+    "analyse_shipped",
+    "analyse_tests",
+    "base_names",
+    "is_hook",
+]
 
 
 class Severity(enum.StrEnum):
@@ -29,6 +39,8 @@ class Finding:
     function: str
     """The test or function the finding is about ("" for a module-level comment)."""
     message: str
+    owner: str = ""
+    """The class the function is defined in ("" for a module-level function)."""
 
 
 RULES: dict[str, tuple[Severity, str]] = {
@@ -58,10 +70,18 @@ _MEASURE_NAME = re.compile(
     r"(^|_)(measure|compute|calculate|count|score|coverage|ratio|rate|percent|latency|"
     r"throughput|sigma|dpmo)(_|$)"
 )
+_OVERRIDDEN_CLASS = re.compile(r"^(Base|Abstract)(?=[A-Z_]|$)|(Base|Mixin|Interface|ABC)$")
+_OVERRIDDEN_CLASS_DOC = re.compile(
+    r"\b(base|abstract|interface|protocol|subclass(es|ed)?|overrid(e|den|ing))\b", re.IGNORECASE
+)
+_HOOK_DOC = re.compile(
+    r"\b(does nothing|do nothing|no-?op|hook|subclass(es|ed)?|overrid(e|den|ing))\b", re.IGNORECASE
+)
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 def analyse_tests(source: str, path: str, tree: ast.Module | None = None) -> list[Finding]:
-    """Theater findings for every ``test_*`` function of a test module (``tree``: parsed)."""
+    """Theater findings for every test pytest or unittest would collect (``tree``: parsed)."""
     tree = tree or ast.parse(source, filename=path)
     helpers = {
         node.name: node
@@ -70,39 +90,44 @@ def analyse_tests(source: str, path: str, tree: ast.Module | None = None) -> lis
         and not node.name.startswith("test")
     }
     findings: list[Finding] = []
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith(
-            "test"
-        ):
-            findings += _test_findings(node, path, helpers)
+    for test, owner in _collected_tests(tree.body, ""):
+        findings += _test_findings(test, owner, path, helpers)
     return findings
 
 
-def analyse_shipped(source: str, path: str, tree: ast.Module | None = None) -> list[Finding]:
-    """Stubs, leftover TODO markers and constant "measurements" in shipped code."""
+def analyse_shipped(
+    source: str, path: str, tree: ast.Module | None = None, *, subclassed: Collection[str] = ()
+) -> list[Finding]:
+    """Stubs, leftover TODO markers and constant "measurements" in shipped code.
+
+    ``subclassed``: names of classes that other modules derive from; their methods that only
+    raise NotImplementedError or pass are hooks for the subclasses, not stubs.
+    """
     tree = tree or ast.parse(source, filename=path)
-    findings: list[Finding] = []
-    protocols = {
-        id(item)
+    derived = set(subclassed) | base_names(tree)
+    owners = {
+        id(item): cls
         for cls in ast.walk(tree)
-        if isinstance(cls, ast.ClassDef) and any(_name(b) in {"Protocol", "ABC"} for b in cls.bases)
+        if isinstance(cls, ast.ClassDef)
         for item in cls.body
     }
+    findings: list[Finding] = []
     for node in ast.walk(tree):
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
-        decorators = {_name(d) for d in node.decorator_list}
-        exempt = decorators & {"abstractmethod", "overload"} or id(node) in protocols
-        if not exempt and _is_stub(node.body):
-            findings.append(
-                _finding(
-                    "TH-S001", path, node, "its body only passes or raises NotImplementedError"
-                )
-            )
+        cls = owners.get(id(node))
+        owner = cls.name if cls else ""
+        if _is_stub(node.body):
+            if not _meant_to_be_overridden(node, cls) and not is_hook("TH-S001", owner, derived):
+                findings.append(_finding("TH-S001", path, node, _stub_reason(node, owner), owner))
         elif _MEASURE_NAME.search(node.name) and _returns_only_constants(node):
             findings.append(
                 _finding(
-                    "TH-S003", path, node, f"{node.name} returns a constant, not a measured value"
+                    "TH-S003",
+                    path,
+                    node,
+                    f"{node.name} returns a constant, not a measured value",
+                    owner,
                 )
             )
     # A line scan, not tokenize: tokenizing costs as much as parsing, and a marker inside a
@@ -123,42 +148,112 @@ def analyse_shipped(source: str, path: str, tree: ast.Module | None = None) -> l
     return findings
 
 
+def base_names(tree: ast.Module) -> set[str]:
+    """Names of the classes this module derives from (``pkg.Base`` gives ``Base``).
+
+    Names, not qualified names: a name shared by two classes exempts both, which costs a
+    missed stub rather than a false one.
+    """
+    return {
+        _name(base)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+        for base in node.bases
+    } - {""}
+
+
+def is_hook(rule: str, owner: str, subclassed: Collection[str]) -> bool:
+    """Whether a stub finding is about a method of a class something derives from: such a
+    method is there for the subclasses to override, and the caller drops the finding."""
+    return rule == "TH-S001" and bool(owner) and owner in subclassed
+
+
+def _collected_tests(
+    body: list[ast.stmt], owner: str
+) -> Iterator[tuple[ast.FunctionDef | ast.AsyncFunctionDef, str]]:
+    """The tests pytest collects by default from a module or class body, with their class:
+    ``test*`` functions that are not fixtures, in the module or in ``Test*`` classes without
+    ``__init__`` or in unittest ``TestCase`` subclasses; never functions nested in functions."""
+    test_cases: set[str] = set()
+    for node in body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            fixture = any(_name(d) in {"fixture", "yield_fixture"} for d in node.decorator_list)
+            if node.name.startswith("test") and not fixture:
+                yield node, owner
+        elif isinstance(node, ast.ClassDef):
+            bases = {_name(b) for b in node.bases}
+            if any(b.endswith("TestCase") or b in test_cases for b in bases):
+                test_cases.add(node.name)
+            elif not node.name.startswith("Test") or any(
+                isinstance(item, ast.FunctionDef) and item.name == "__init__" for item in node.body
+            ):
+                continue
+            yield from _collected_tests(node.body, node.name)
+
+
+def _meant_to_be_overridden(
+    func: ast.FunctionDef | ast.AsyncFunctionDef, cls: ast.ClassDef | None
+) -> bool:
+    """A method that says it is there to be overridden: abstract, in a class named or
+    documented as a base, or a hook documented as doing nothing by default."""
+    if {_name(d) for d in func.decorator_list} & {"abstractmethod", "overload"}:
+        return True
+    if cls is None:
+        return False
+    return bool(
+        _OVERRIDDEN_CLASS.search(cls.name)
+        or {_name(b) for b in cls.bases} & {"ABC", "Protocol"}
+        or any(k.arg == "metaclass" and _name(k.value) == "ABCMeta" for k in cls.keywords)
+        or _OVERRIDDEN_CLASS_DOC.search(ast.get_docstring(cls) or "")
+        or _HOOK_DOC.search(ast.get_docstring(func) or "")
+    )
+
+
+def _stub_reason(func: ast.FunctionDef | ast.AsyncFunctionDef, owner: str) -> str:
+    if not owner:
+        return f"{func.name} only passes or raises NotImplementedError: callers get no behaviour"
+    return (
+        f"{owner}.{func.name} only passes or raises NotImplementedError, and nothing says it is "
+        f"meant to be overridden (no subclass of {owner}, no abstract, base or hook marking)"
+    )
+
+
 def _test_findings(
-    test: ast.FunctionDef | ast.AsyncFunctionDef, path: str, helpers: Mapping[str, ast.AST]
+    test: ast.FunctionDef | ast.AsyncFunctionDef,
+    owner: str,
+    path: str,
+    helpers: Mapping[str, ast.AST],
 ) -> list[Finding]:
-    found: list[Finding] = []
+    def finding(rule: str, message: str) -> Finding:
+        return _finding(rule, path, test, message, owner)
+
     if _unconditionally_skipped(test):
-        return [_finding("TH-T003", path, test, "skipped without a condition, so it never runs")]
+        return [finding("TH-T003", "skipped without a condition, so it never runs")]
+    found: list[Finding] = []
     asserts = [n for n in ast.walk(test) if isinstance(n, ast.Assert)]
     checks = [n for n in ast.walk(test) if isinstance(n, ast.Call) and _is_check_call(n)]
-    swallowing = [n for n in ast.walk(test) if isinstance(n, ast.Try) and _swallows(n)]
-    if swallowing:
+    if any(isinstance(n, ast.Try) and _swallows(n, helpers) for n in ast.walk(test)):
         found.append(
-            _finding(
+            finding(
                 "TH-T005",
-                path,
-                test,
-                "a broad except that does nothing hides any failure of the code it wraps",
+                "a broad except that does nothing also catches the AssertionError of the "
+                "checks it wraps, so they can never fail",
             )
         )
     if not asserts and not checks and not _calls_asserting_helper(test, helpers, set()):
         found.append(
-            _finding(
+            finding(
                 "TH-T001",
-                path,
-                test,
-                "no assert, pytest.raises, assert_* call "
-                "or asserting helper: it passes whatever the code does",
+                "no assert, pytest.raises, assert_* call or asserting helper: it fails only "
+                "if the code raises, whatever the code returns",
             )
         )
         return found
     tautologies = [a for a in asserts if _tautology(a.test)]
     if tautologies and len(tautologies) == len(asserts) and not checks:
         found.append(
-            _finding(
+            finding(
                 "TH-T002",
-                path,
-                test,
                 "every assertion holds whatever the code "
                 "does (a constant, or a value compared with itself)",
             )
@@ -170,32 +265,49 @@ def _test_findings(
         and (asserts or checks)
         and all(_only_mentions(a.test, mocks) for a in asserts)
         and all(_on_mock(c, mocks) for c in checks)
+        and not _mocks_reach_real_code(test, mocks)
     ):
         found.append(
-            _finding(
+            finding(
                 "TH-T004",
-                path,
-                test,
-                "every assertion is about a mock, so the real code is never checked",
+                "every assertion is about a mock that only the test itself calls, "
+                "so no real code is checked",
             )
         )
     return found
 
 
-def _finding(rule: str, path: str, node: ast.AST, message: str) -> Finding:
+def _finding(rule: str, path: str, node: ast.AST, message: str, owner: str = "") -> Finding:
     return Finding(
-        rule, RULES[rule][0], path, getattr(node, "lineno", 1), getattr(node, "name", ""), message
+        rule,
+        RULES[rule][0],
+        path,
+        getattr(node, "lineno", 1),
+        getattr(node, "name", ""),
+        message,
+        owner,
     )
 
 
 def _name(node: ast.AST) -> str:
     if isinstance(node, ast.Call):
         return _name(node.func)
+    if isinstance(node, ast.Subscript):  # Protocol[T], Generic[T]
+        return _name(node.value)
     if isinstance(node, ast.Attribute):
         return node.attr
     if isinstance(node, ast.Name):
         return node.id
     return ""
+
+
+def _dotted(node: ast.AST) -> str:
+    """``mock.patch.object(...)`` gives ``mock.patch.object``."""
+    if isinstance(node, ast.Call):
+        return _dotted(node.func)
+    if isinstance(node, ast.Attribute):
+        return f"{_dotted(node.value)}.{node.attr}"
+    return node.id if isinstance(node, ast.Name) else ""
 
 
 def _is_stub(body: list[ast.stmt]) -> bool:
@@ -272,15 +384,27 @@ def _calls_asserting_helper(node: ast.AST, helpers: Mapping[str, ast.AST], seen:
     return False
 
 
-def _swallows(block: ast.Try) -> bool:
+def _swallows(block: ast.Try, helpers: Mapping[str, ast.AST]) -> bool:
+    """A broad, silent ``except`` around checks: it catches their AssertionError. Without a
+    check inside, the except is the behaviour under test (a deliberate ``raise`` handled
+    before checking teardown, say) and the checks after it still count."""
+    checked = any(
+        isinstance(n, ast.Assert)
+        or (isinstance(n, ast.Call) and _is_check_call(n))
+        or _calls_asserting_helper(n, helpers, set())
+        for statement in block.body
+        for n in ast.walk(statement)
+        if isinstance(n, (ast.Assert, ast.Call))
+    )
     for handler in block.handlers:
-        broad = handler.type is None or _name(handler.type) in {"Exception", "BaseException"}
+        caught = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+        broad = any(t is None or _name(t) in {"Exception", "BaseException"} for t in caught)
         silent = all(
             isinstance(s, ast.Pass)
             or (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))
             for s in handler.body
         )
-        if broad and silent:
+        if checked and broad and silent:
             return True
     return False
 
@@ -340,3 +464,52 @@ def _on_mock(call: ast.Call, mocks: set[str]) -> bool:
     while isinstance(target, ast.Attribute):
         target = target.value
     return isinstance(target, ast.Name) and target.id in mocks
+
+
+def _mocks_reach_real_code(test: ast.FunctionDef | ast.AsyncFunctionDef, mocks: set[str]) -> bool:
+    """Whether real code runs with the mocks in place, so that what the mocks record was
+    computed by it: a call of something other than a mock, outside the assertions and the
+    mocks' own set-up, that is handed a mock or runs while ``patch`` is active."""
+    patched = any(_is_patch(d) for d in test.decorator_list) or any(
+        isinstance(n, ast.Call) and _is_patch(n) for n in ast.walk(test)
+    )
+    for call in _real_calls(test.body, mocks):
+        handed = {
+            n.id
+            for a in (*call.args, *call.keywords)
+            for n in ast.walk(a)
+            if isinstance(n, ast.Name)
+        }
+        if patched or handed & mocks:
+            return True
+    return False
+
+
+def _real_calls(nodes: Iterable[ast.AST], mocks: set[str]) -> Iterator[ast.Call]:
+    for node in nodes:
+        if isinstance(node, (ast.Assert, *_DEFINITIONS)) or (
+            isinstance(node, ast.Assign) and all(_root(t) in mocks for t in node.targets)
+        ):
+            continue  # checks, nested definitions, and configuring a mock
+        if isinstance(node, ast.Call) and (
+            _root(node.func) in mocks
+            or _name(node) in _MOCK_FACTORIES
+            or _is_patch(node)
+            or _is_check_call(node)
+        ):
+            continue  # a mock's own call: its arguments are the test's inputs
+        if isinstance(node, ast.Call):
+            yield node
+        yield from _real_calls(ast.iter_child_nodes(node), mocks)
+
+
+def _is_patch(node: ast.AST) -> bool:
+    """``mock.patch(...)``, ``patch.object``, ``mocker.patch``, ``monkeypatch.setattr``..."""
+    dotted = _dotted(node)
+    return "patch" in dotted.split(".") or dotted.startswith("monkeypatch.")
+
+
+def _root(node: ast.AST) -> str:
+    while isinstance(node, (ast.Call, ast.Attribute, ast.Subscript)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else ""
