@@ -2,6 +2,8 @@
 
 One parse per file, files analysed in parallel processes, results cached by the SHA-256 of
 each file's content in one cache file, so an unchanged tree costs only reading and hashing.
+A file's result does not depend on the other files: what does (a stub method of a class that
+another file derives from is a hook, not a stub) is settled when the report is assembled.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from assay.errors import UsageError
 
 __all__ = ["ANALYSER_VERSION", "QualityReport", "analyse_tree"]
 
-ANALYSER_VERSION = "1"
+ANALYSER_VERSION = "2"
 _SKIP = {
     ".git",
     ".venv",
@@ -46,10 +48,10 @@ class QualityReport:
     root: str
     files: int
     functions: int
-    compliance: dict[str, float]
-    """Share of functions with no violation of each rule."""
-    overall: float
-    """Share of functions with no violation at all."""
+    compliance: dict[str, float | None]
+    """Share of functions with no violation of each rule; None when nothing was measured."""
+    overall: float | None
+    """Share of functions with no violation at all; None when nothing was measured."""
     violations: tuple[dict[str, Any], ...]
     theater: tuple[dict[str, Any], ...]
     errors: tuple[dict[str, Any], ...]
@@ -59,6 +61,8 @@ class QualityReport:
     linters: tuple[dict[str, Any], ...] = ()
     """Findings of ruff and mypy reports kept in the project (``ruff.json``, ``mypy.txt``)."""
     linter_reports: tuple[str, ...] = ()
+    unmeasured: str | None = None
+    """Why compliance is unknown (no Python file, no function), when it is."""
 
 
 def analyse_tree(
@@ -113,6 +117,7 @@ def analyse_source(relative: str, source: str, is_test: bool) -> dict[str, Any]:
         "functions": [asdict(f) for f in facts.functions] if not is_test else [],
         "violations": [asdict(v) for v in facts.violations] if not is_test else [],
         "theater": [{**asdict(f), "severity": f.severity.value} for f in found],
+        "bases": sorted(theater.base_names(tree)),
     }
 
 
@@ -142,27 +147,25 @@ def _report(root: Path, results: dict[str, dict[str, Any]], cached: int) -> Qual
     flagged: dict[str, set[tuple[str, str]]] = {}
     for v in violations:
         flagged.setdefault(v["rule"], set()).add((v["path"], v["function"]))
-    paths = {(f["name"], path) for path, r in results.items() for f in r.get("functions", [])}
     total = len(functions)
-    compliance = {
-        rule: round(1 - len({k for k in flagged.get(rule, set()) if k[1]}) / total, 4)
-        if total
-        else 1.0
-        for rule in poweroften.RULES
-    }
-    bad = {k for keys in flagged.values() for k in keys if k[1]}
-    overall = round(1 - len(bad) / total, 4) if total else 1.0
-    del paths
+    measured = poweroften.compliance(len(results), total, flagged)
+    subclassed = {name for r in results.values() for name in r.get("bases", [])}
     return QualityReport(
         root=str(root),
         files=len(results),
         functions=total,
-        compliance=compliance,
-        overall=overall,
+        compliance=dict(measured.per_rule),
+        overall=measured.overall,
+        unmeasured=measured.unmeasured,
         violations=tuple(violations),
         theater=tuple(
             sorted(
-                (t for r in results.values() for t in r.get("theater", [])),
+                (
+                    t
+                    for r in results.values()
+                    for t in r.get("theater", [])
+                    if not theater.is_hook(t["rule"], t["owner"], subclassed)
+                ),
                 key=lambda t: (t["path"], t["line"], t["rule"]),
             )
         ),

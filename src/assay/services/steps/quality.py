@@ -24,15 +24,19 @@ class QualityStep(Step):
             "files": report.files,
             "functions": report.functions,
             "compliance": report.overall,
+            "unmeasured": report.unmeasured,
             "violations": len(report.violations),
             "theater": len(report.theater),
             "unparsed": len(report.errors),
             "linter_findings": len(report.linters),
         }
         document = quality_format.to_json(report).encode("utf-8")
+        shown = (
+            f"unknown ({report.unmeasured})" if report.overall is None else f"{report.overall:.1%}"
+        )
         notes = [
             f"{report.files} files, {report.functions} functions, Power-of-Ten compliance "
-            f"{report.overall:.1%} ({report.cached} files unchanged since the last run)"
+            f"{shown} ({report.cached} files unchanged since the last run)"
         ]
         notes += [f"could not parse {e['path']}: {e['error']}" for e in report.errors]
         notes += [f"read linter report {name}" for name in report.linter_reports]
