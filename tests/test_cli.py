@@ -238,3 +238,26 @@ def test_reading_commands_do_not_create_a_store(tmp_path: Path) -> None:
     assert shown.code == 2
     _assert_one_line_error(shown.err, "no Assay store at")
     assert not (tmp_path / ".assay").exists()
+
+
+def test_certify_without_a_lock_file_judges_what_it_can_and_stores_the_run(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "README.md").write_text("# Notes\n\nNo code and no dependencies yet.\n")
+    result = run_assay("certify", tmp_path)
+    assert result.code == 1, result.err  # not ready, judged; not a usage error
+    assert "NOT READY" in result.out
+    (path,) = (tmp_path / ".assay" / "reports").glob("*/report.json")
+    report = json.loads(path.read_text(encoding="utf-8"))
+    (inventory,) = [e for e in report["evidence"] if e["kind"] == "inventory"]
+    assert inventory["summary"]["status"] == "unknown"
+    assert "found no dependency information" in inventory["summary"]["reason"]
+    gates = {g["id"]: g for g in report["gates"]}
+    assert gates["PROD-003"]["status"] == "unknown"
+    assert "no dependency inventory to check" in gates["PROD-003"]["explanation"]
+    assert gates["PROD-004"]["status"] == "unknown"
+    assert "no Python files to analyse" in gates["PROD-004"]["explanation"]
+    # The gates that do not need the inventory are judged as usual.
+    assert gates["PROD-008"]["status"] == "fail" and gates["THEATER"]["status"] == "pass"
+    stored = run_assay("gates", tmp_path, "--json")
+    assert stored.code == 1 and json.loads(stored.out)["verdict"] == "not ready"

@@ -176,3 +176,28 @@ def test_a_broken_ruff_report_is_named(project: Path) -> None:
     (project / "ruff.json").write_text('{"not": "a list"}', encoding="utf-8")
     with pytest.raises(InventoryError, match=r"ruff\.json"):
         analyse_tree(project)
+
+
+def test_a_folder_without_python_files_has_unknown_compliance_not_100_percent(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "README.md").write_text("# Notes only\n", encoding="utf-8")
+    table = run_assay("quality", tmp_path)
+    assert table.code == 0, table.err
+    assert "100.0%" not in table.out
+    assert "compliance unknown: no Python files to analyse" in table.out
+    assert "P10-01" in table.out and "unknown" in table.out
+    document = json.loads(run_assay("quality", tmp_path, "-f", "json").out)
+    assert document["overall"] is None
+    assert set(document["compliance"].values()) == {None}
+    assert document["unmeasured"] == "no Python files to analyse"
+
+
+def test_files_with_no_function_give_no_compliance_figure(tmp_path: Path) -> None:
+    (tmp_path / "settings.py").write_text('NAME = "shop"\n', encoding="utf-8")
+    report = analyse_tree(tmp_path)
+    assert report.files == 1 and report.functions == 0
+    assert report.overall is None
+    assert (
+        report.unmeasured == "no functions in the 1 Python file(s) analysed (tests are not counted)"
+    )

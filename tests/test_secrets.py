@@ -7,6 +7,7 @@ import subprocess
 import warnings
 from pathlib import Path
 
+from advisories import import_advisory
 from assay.collectors.secrets import scan_history, scan_tree
 from assay.core.secrets import fingerprint, redact
 from conftest import run_assay
@@ -97,3 +98,110 @@ def test_gitignored_files_are_skipped_and_history_is_scanned(tmp_path: Path) -> 
     assert history[0].commit and history[0].redacted == redact(value)
     result = run_assay("check", "secrets", tmp_path, "--history")
     assert result.code == 1 and value not in result.out
+
+
+def _pem_key(seed: int) -> str:
+    """A private-key block made at test time (no key-shaped text is committed)."""
+    import random
+    import string
+
+    rng = random.Random(seed)
+    body = "\n".join(
+        "".join(rng.choice(string.ascii_letters + string.digits + "+/") for _ in range(64))
+        for _ in range(6)
+    )
+    return f"-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----\n"
+
+
+def _requests_like_checkout(root: Path) -> Path:
+    """The shape of a requests checkout: keys under tests/certs, credentials in test URLs."""
+    (root / "src" / "client").mkdir(parents=True)
+    (root / "src" / "client" / "__init__.py").write_text(
+        '"""A client."""\n\n\ndef get(url: str) -> str:\n    return url\n', encoding="utf-8"
+    )
+    certs = root / "tests" / "certs" / "expired" / "server"
+    certs.mkdir(parents=True)
+    (certs / "server.key").write_text(_pem_key(1), encoding="utf-8")
+    (root / "tests" / "test_client.py").write_text(
+        "def test_basic_auth_in_the_url():\n"
+        '    url = "http://user:pass@httpbin.org/basic-auth/user/pass"\n'
+        '    proxy = "http://proxyuser:Xq7rT2vLp9Zk@10.0.0.1:3128"\n'
+        "    assert url and proxy\n",
+        encoding="utf-8",
+    )
+    (root / "requirements.txt").write_text("attrs==24.2.0\n", encoding="utf-8")
+    return root
+
+
+def test_secrets_in_test_fixtures_are_listed_apart_and_do_not_fail_the_check(
+    tmp_path: Path,
+) -> None:
+    project = _requests_like_checkout(tmp_path)
+    table = run_assay("check", "secrets", project)
+    assert table.code == 0, table.out + table.err
+    lines = [line for line in table.out.splitlines() if "[test fixture]" in line]
+    assert {line.split(":")[0] for line in lines} == {
+        "tests/certs/expired/server/server.key",
+        "tests/test_client.py",
+    }
+    assert "0 secret(s) in force, 3 in test fixtures (not counted)" in table.out
+    document = json.loads(run_assay("check", "secrets", project, "--json").out)
+    assert document["findings"] == []
+    assert len(document["test_fixtures"]) == 3
+    assert all(f["test_fixture"] for f in document["test_fixtures"])
+
+
+def test_a_secret_outside_the_test_folders_still_fails_beside_test_fixtures(
+    tmp_path: Path,
+) -> None:
+    project = _requests_like_checkout(tmp_path)
+    (project / "src" / "client" / "settings.py").write_text(
+        'api_key = "Zx9kq2Lm0Pw7Rt4Yb8"\n', encoding="utf-8"
+    )
+    result = run_assay("check", "secrets", project)
+    assert result.code == 1
+    assert "src/client/settings.py:1: Keyword assignment" in result.out
+    assert "1 secret(s) in force, 3 in test fixtures (not counted)" in result.out
+
+
+def test_certify_does_not_fail_prod_003_for_test_fixtures_unless_configured(
+    tmp_path: Path,
+) -> None:
+    project = _requests_like_checkout(tmp_path)
+    import_advisory(project, "unrelated-package")
+
+    def prod_003() -> dict[str, object]:
+        run_assay("certify", project)
+        newest = max(
+            (project / ".assay/reports").glob("*/report.json"), key=lambda p: p.stat().st_mtime
+        )
+        report = json.loads(newest.read_text(encoding="utf-8"))
+        gate: dict[str, object] = next(g for g in report["gates"] if g["id"] == "PROD-003")
+        return gate
+
+    gate = prod_003()
+    assert gate["status"] == "pass", gate
+    assert "3 in test fixtures, reported apart and not counted" in str(gate["explanation"])
+    (project / "assay.toml").write_text(
+        "[secrets]\nfail_on_test_fixtures = true\n", encoding="utf-8"
+    )
+    gate = prod_003()
+    assert gate["status"] == "fail" and "3 secret(s) in force" in str(gate["explanation"])
+    assert run_assay("check", "secrets", project).code == 1
+
+
+def test_what_counts_as_a_test_fixture() -> None:
+    from assay.core.secrets import is_test_fixture
+
+    for path in (
+        "tests/certs/ca.key",
+        "pkg/test/data.json",
+        "testing/env.sh",
+        "fixtures/users.yaml",
+        "internal/testdata/token.txt",
+        "conftest.py",
+        "pkg/test_client.py",
+    ):
+        assert is_test_fixture(path), path
+    for path in ("src/settings.py", "certs/server.key", "deploy/contest.py", "latest/run.sh"):
+        assert not is_test_fixture(path), path

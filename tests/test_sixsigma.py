@@ -224,3 +224,92 @@ def test_benchmark_and_duration_metrics_are_read_per_run() -> None:
     assert values == pytest.approx([0.010, 0.0101, 0.010]) and runs[0] == "run0000"
     durations, _ = _metric(_points([0, 0]), "tests.seconds")
     assert durations == [10.0, 11.0]
+
+
+def test_an_unknown_vulnerability_scan_adds_no_opportunities() -> None:
+    from assay.core.defects import run_quality
+
+    measured = {
+        "tests": {"tests": 100, "failed": 1, "error": 0},
+        "inventory": {"components": 400},
+        "static-analysis": {"functions": 100, "violations": 1},
+    }
+    for scan in ({"status": "unknown"}, None):
+        summaries = dict(measured)
+        if scan is not None:
+            summaries["vulnerabilities"] = scan
+        quality = run_quality(summaries)
+        assert [s.name for s in quality.stages] == ["tests", "code quality"]
+        assert "vulnerabilities" in quality.missing
+        # 400 unchecked components would have cut the DPMO from 10,000 to 3,333.
+        assert quality.opportunities == 200 and quality.dpmo == pytest.approx(10_000)
+
+
+def test_test_theater_and_stubs_are_defects() -> None:
+    from assay.core.defects import run_quality
+
+    summaries = {
+        "tests": {"tests": 100, "failed": 0, "error": 0},
+        "static-analysis": {"functions": 50, "violations": 0},
+        "theater": {"theater": 3, "stubs": 1, "test_theater": 2},
+    }
+    quality = run_quality(summaries)
+    by_name = {s.name: s.defects for s in quality.stages}
+    assert by_name == {"tests": 2.0, "code quality": 1.0}
+    assert quality.defects == 3 and quality.sigma is not None
+
+
+def _strict(text: str) -> object:
+    def refuse(constant: str) -> object:
+        raise ValueError(f"{constant} is not JSON (RFC 8259)")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_a_zero_defect_run_states_its_sigma_level_in_strict_json(tmp_path: Path) -> None:
+    project = tmp_path / "calc"
+    (project / "calc").mkdir(parents=True)
+    (project / "calc" / "__init__.py").write_text(
+        '"""Arithmetic."""\n\n\ndef add(a: int, b: int) -> int:\n'
+        '    """The sum."""\n    return a + b\n',
+        encoding="utf-8",
+    )
+    (project / "tests").mkdir()
+    (project / "tests" / "test_add.py").write_text(
+        "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n",
+        encoding="utf-8",
+    )
+    (project / "build").mkdir()
+    (project / "build" / "junit.xml").write_text(
+        '<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" '
+        'tests="1" failures="0" errors="0" skipped="0" time="0.01"><testcase '
+        'classname="tests.test_add" name="test_add" time="0.001"/></testsuite></testsuites>\n',
+        encoding="utf-8",
+    )
+    (project / "requirements.txt").write_text("attrs==24.2.0\n", encoding="utf-8")
+    (project / "assay.toml").write_text(
+        '[tests]\nresults = ["build/junit.xml"]\n', encoding="utf-8"
+    )
+    assert run_assay("certify", project).code == 1  # not ready: no benchmarks, no SLOs...
+    report = next((project / ".assay/reports").glob("*/report.json")).read_text()
+    (evidence,) = [e for e in json.loads(report)["evidence"] if e["kind"] == "sixsigma"]
+    summary = evidence["summary"]
+    assert summary["defects"] == 0 and summary["sigma_level"] is None
+    opportunities = summary["opportunities"]
+    assert opportunities == 2  # one test, one function; the unscanned inventory adds none
+    assert summary["sigma_level_text"] == "above 6 (0 defects in 2 opportunities)"
+    done = run_assay("sixsigma", project, "-f", "json")
+    assert done.code == 0, done.err
+    document = _strict(done.out)
+    assert isinstance(document, dict)
+    (run,) = document["runs"]
+    assert run["sigma_level"] is None
+    assert run["sigma_level_text"] == "above 6 (0 defects in 2 opportunities)"
+    assert "vulnerabilities" in run["not_measured"]
+    _strict(_strict_text(project))
+
+
+def _strict_text(project: Path) -> str:
+    """Every JSON document certify wrote, joined as one JSON array."""
+    documents = sorted((project / ".assay").rglob("*.json"))
+    return "[" + ",".join(p.read_text(encoding="utf-8") for p in documents) + "]"

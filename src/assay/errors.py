@@ -6,6 +6,7 @@ AssayError                  root; ``diagnostics()`` gives the multi-line hint
 |   +-- Conflict            a request that clashes with one already made (a reused key)
 +-- UsageError              bad input from the user: a path, a flag, a file (exit 2)
 |   +-- InventoryError      a lockfile, manifest or environment that cannot be read
+|   |   +-- NoDependencySource  a project folder with no lock file, manifest or .venv
 |   +-- ConfigError         assay.toml or ASSAY_* settings that are invalid
 |   +-- PolicyError         a gate policy that cannot be read
 |   +-- SigningError        a key that cannot be made, found or unlocked
@@ -22,6 +23,7 @@ __all__ = [
     "Conflict",
     "EnvironmentProblem",
     "InventoryError",
+    "NoDependencySource",
     "NotFoundError",
     "PolicyError",
     "PreconditionFailed",
@@ -55,6 +57,13 @@ class UsageError(AssayError):
 
 class InventoryError(UsageError):
     """A dependency source (lockfile, manifest, environment) cannot be read."""
+
+
+class NoDependencySource(InventoryError):
+    """A project folder holds nothing to inventory: no lock file, manifest or environment.
+
+    ``assay sbom`` stops on it; ``assay certify`` records the inventory as unknown and
+    judges the gates it can."""
 
 
 class ConfigError(UsageError):

@@ -112,9 +112,15 @@ class AllowedSecret(BaseModel):
 
 
 class SecretSettings(BaseModel):
+    """``[secrets]`` in assay.toml."""
+
     model_config = ConfigDict(extra="forbid")
 
     allow: list[AllowedSecret] = []
+    fail_on_test_fixtures: bool = False
+    """Whether findings in test code and test data (``tests/``, ``test/``, ``testing/``,
+    ``fixtures/``, ``testdata/``, ``conftest.py``, ``test_*.py``) fail PROD-003. They are
+    always reported, marked as test fixtures; by default they do not fail the gate."""
 
 
 class SloSettings(BaseModel):
@@ -236,6 +242,10 @@ class CtqSettings(BaseModel):
 
     opportunities: str = Field(pattern=r"^[\w.-]+\.[\w-]+$")
     defects: dict[str, float]
+    requires: dict[str, str] = {}
+    """``kind.figure`` = value that must hold for the characteristic to count as measured
+    (``{"vulnerabilities.status" = "complete"}``); a default replaced by name keeps its own
+    requirements when this is empty."""
 
 
 class SixSigmaSettings(BaseModel):

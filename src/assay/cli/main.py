@@ -556,7 +556,10 @@ def check_secrets_command(
 
     Honours .gitignore and skips binaries and vendored folders. Output shows a redaction
     and a fingerprint, never the value; accept a finding with [[secrets.allow]] in
-    assay.toml (fingerprint, reason, owner, expires). Exit 1 when any finding is in force.
+    assay.toml (fingerprint, reason, owner, expires). Findings in test code and test data
+    (tests/, fixtures/, conftest.py, test_*.py...) are listed as test fixtures and do not
+    count unless [secrets] fail_on_test_fixtures = true. Exit 1 when any counted finding
+    is in force.
     """
     from assay.services.secrets_check import check_secrets, to_json
     from assay.settings import load_settings
@@ -565,10 +568,11 @@ def check_secrets_command(
     if json_output:
         sys.stdout.write(to_json(result))
     else:
-        for finding in result.findings:
+        for finding in (*result.findings, *result.test_fixtures):
             where = f" (commit {finding.commit[:12]})" if finding.commit else ""
+            mark = "[test fixture] " if finding.test_fixture else ""
             print(
-                f"{finding.path}:{finding.line}: {finding.rule} {finding.redacted} "
+                f"{finding.path}:{finding.line}: {mark}{finding.rule} {finding.redacted} "
                 f"fingerprint {finding.fingerprint}{where}"
             )
         for entry in result.expired:
@@ -576,8 +580,12 @@ def check_secrets_command(
                 f"warning: allowance {entry.fingerprint} expired on {entry.expires}",
                 file=sys.stderr,
             )
-        print(f"{len(result.findings)} secret(s) in force, {len(result.allowed)} allowed")
-    if result.findings:
+        counted = "counted" if result.fail_on_test_fixtures else "not counted"
+        print(
+            f"{len(result.findings)} secret(s) in force, {len(result.test_fixtures)} in test "
+            f"fixtures ({counted}), {len(result.allowed)} allowed"
+        )
+    if result.failing:
         raise typer.Exit(1)
 
 

@@ -123,7 +123,7 @@ def print_sixsigma(report: SixSigmaReport) -> None:
     for point in report.points:
         quality = point.quality
         dpmo = "-" if quality.dpmo is None else f"{quality.dpmo:,.1f}"
-        sigma = "-" if quality.sigma is None else f"{quality.sigma:.2f}"
+        sigma = "-" if not quality.opportunities else quality.sigma_text
         rty = quality.rolled_throughput_yield
         table.add_row(
             point.run[:8],
@@ -429,10 +429,15 @@ def print_quality(report: QualityReport) -> None:
     table.add_column("Compliance", justify="right")
     from assay.core.poweroften import RULES
 
+    def share(value: float | None) -> str:
+        return "unknown" if value is None else f"{value:.1%}"
+
     for rule, text in RULES.items():
-        table.add_row(f"{rule} {text}", f"{report.compliance[rule]:.1%}")
-    table.add_row("[bold]all rules[/]", f"[bold]{report.overall:.1%}[/]")
+        table.add_row(f"{rule} {text}", share(report.compliance.get(rule)))
+    table.add_row("[bold]all rules[/]", f"[bold]{share(report.overall)}[/]")
     out.print(table)
+    if report.unmeasured:
+        out.print(f"[yellow]compliance unknown[/]: {escape(report.unmeasured)}", soft_wrap=True)
     for finding in report.theater:
         out.print(
             f"[red]{finding['rule']}[/] {escape(finding['path'])}:{finding['line']} "

@@ -12,7 +12,7 @@ from assay.collectors.environment import inventory_environment
 from assay.collectors.probe import ProbeRun, find_interpreter
 from assay.collectors.pyproject import read_declaration, read_pyproject
 from assay.core.inventory import Inventory, Notice, NoticeLevel, Origin, SourceKind, SourceRecord
-from assay.errors import InventoryError
+from assay.errors import InventoryError, NoDependencySource
 
 __all__ = ["collect_inventory", "kind_of", "lockfile_candidates", "reader"]
 
@@ -132,7 +132,7 @@ def collect_inventory(
         return _environment(project, None, pyproject)
     if pyproject.is_file():
         return read_pyproject(pyproject)
-    raise InventoryError(
+    raise NoDependencySource(
         f"found no dependency information in {project}",
         hint="add a lock file (uv lock, poetry lock, pip-compile...), pass a file, or "
         "inventory an installed environment with --python PATH",
@@ -143,15 +143,35 @@ def _environment(
     project: Path, python: str | Path | None, pyproject: Path, probe: ProbeRun | None = None
 ) -> Inventory:
     interpreter = probe.interpreter if probe else find_interpreter(python, project)
+    declared = _declared_in_files(project)
     if not pyproject.is_file():
-        return inventory_environment(interpreter, run=probe)
+        return inventory_environment(interpreter, run=probe, declared=declared)
     declaration = read_declaration(pyproject)
     required = tuple(str(d.requirement) for d in declaration.requirements if d.group is None)
+    declared |= {d.requirement.name for d in declaration.requirements}
     inventory = inventory_environment(
-        interpreter, root=declaration.root, root_requirements=required, run=probe
+        interpreter,
+        root=declaration.root,
+        root_requirements=required,
+        run=probe,
+        declared=declared,
     )
     record = SourceRecord(SourceKind.PYPROJECT, str(pyproject), declaration.file.sha256)
     return replace(inventory, sources=tuple(sorted({*inventory.sources, record})))
+
+
+def _declared_in_files(project: Path) -> set[str]:
+    """Names the project's lock and requirements files list (a project may pin pip or
+    setuptools on purpose: then they are its dependencies, not the installer's tools)."""
+    names: set[str] = set()
+    if not project.is_dir():
+        return names
+    for kind, path in lockfile_candidates(project):
+        try:
+            names |= {c.name for c in reader(kind)(path).components}
+        except InventoryError:
+            continue  # an unreadable file declares nothing; the environment is the source
+    return names
 
 
 def _with_project(inventory: Inventory, pyproject: Path, notices: list[Notice]) -> Inventory:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,6 +77,7 @@ def inventory_environment(
     root: RootProject | None = None,
     root_requirements: tuple[str, ...] = (),
     run: ProbeRun | None = None,
+    declared: Collection[str] = (),
 ) -> Inventory:
     """The inventory of the environment that ``interpreter`` runs in."""
     snap = snapshot(interpreter, run)
@@ -92,4 +94,5 @@ def inventory_environment(
         root=root,
         root_requirements=root_requirements,
         document_time=snap.newest_mtime or None,
+        declared=declared,
     )

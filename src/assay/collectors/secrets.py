@@ -10,6 +10,7 @@ because detect-secrets' keyword detector reports placeholders such as ``YOUR_API
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import subprocess
@@ -25,6 +26,7 @@ from assay.core.secrets import (
     SecretFinding,
     fingerprint,
     is_placeholder,
+    is_test_fixture,
     looks_secret,
     redact,
 )
@@ -109,16 +111,7 @@ def scan_history(root: Path) -> list[SecretFinding]:
             number = int(added.split(",")[0])
         elif line.startswith("+") and not line.startswith("+++"):
             for finding in _scan(line[1:], path, number):
-                findings.append(
-                    SecretFinding(
-                        finding.rule,
-                        finding.path,
-                        finding.line,
-                        finding.fingerprint,
-                        finding.redacted,
-                        commit,
-                    )
-                )
+                findings.append(dataclasses.replace(finding, commit=commit))
             number += 1
     return _unique(findings)
 
@@ -136,6 +129,7 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
 
 def _scan(line: str, path: str, number: int) -> list[SecretFinding]:
     found: list[SecretFinding] = []
+    fixture = is_test_fixture(path)
     for secret_type, pattern in _patterns():
         for match in pattern.finditer(line):
             value = match.group(0)
@@ -143,13 +137,29 @@ def _scan(line: str, path: str, number: int) -> list[SecretFinding]:
                 continue
             # Every key block starts with the same header: tell them apart by place.
             mark = f"{path}:{number}:{value}" if secret_type == "Private Key" else value
-            found.append(SecretFinding(secret_type, path, number, fingerprint(mark), redact(value)))
+            found.append(
+                SecretFinding(
+                    secret_type,
+                    path,
+                    number,
+                    fingerprint(mark),
+                    redact(value),
+                    test_fixture=fixture,
+                )
+            )
     for match in KEYWORD_ASSIGNMENT.finditer(line):
         value = match.group("value")
         # A token format already reported on this line is the same credential.
         if looks_secret(value) and not found:
             found.append(
-                SecretFinding("Keyword assignment", path, number, fingerprint(value), redact(value))
+                SecretFinding(
+                    "Keyword assignment",
+                    path,
+                    number,
+                    fingerprint(value),
+                    redact(value),
+                    test_fixture=fixture,
+                )
             )
     return found
 

@@ -3,11 +3,21 @@ which as defects, with severity weights, and what a run's DPMO and yields are.
 
 Defaults (each configurable in ``[sixsigma.ctq]``):
 
-- tests: every test that ran is an opportunity; each failure or error a defect;
+- tests: every test that ran is an opportunity; each failure or error a defect, and each
+  test-theater finding (a test that asserts nothing, a tautology...) a defect;
 - vulnerabilities: every component is an opportunity; each unsuppressed critical (weight
   1.0), high (1.0) or unscored (1.0) vulnerability a defect, medium 0.5, low 0.1;
-- code quality: every function is an opportunity; each rule violation a defect;
+  measured only when the scan is complete: an unknown or missing scan adds nothing;
+- code quality: every function is an opportunity; each rule violation a defect, and each
+  stub in shipped code a defect;
 - claims: every claim checked is an opportunity; each contradicted claim a defect.
+
+Only measured characteristics count: one whose opportunities are not in the run's
+evidence, or whose ``requires`` figures do not hold, is left out and named, never counted
+as defect-free opportunities.
+
+A run with no defect has no finite sigma level: ``RunQuality.sigma`` is then None and
+``sigma_text`` says "above 6 (0 defects in N opportunities)".
 """
 
 from __future__ import annotations
@@ -30,10 +40,17 @@ class Ctq:
     """(evidence kind, summary figure) counting the opportunities."""
     defects: tuple[tuple[str, str, float], ...]
     """(evidence kind, summary figure, weight) for each kind of defect."""
+    requires: tuple[tuple[str, str, str], ...] = ()
+    """(evidence kind, summary figure, value) that must all hold for the characteristic to
+    count as measured, for example a vulnerability scan whose status is complete."""
 
 
 DEFAULT_CTQS: tuple[Ctq, ...] = (
-    Ctq("tests", ("tests", "tests"), (("tests", "failed", 1.0), ("tests", "error", 1.0))),
+    Ctq(
+        "tests",
+        ("tests", "tests"),
+        (("tests", "failed", 1.0), ("tests", "error", 1.0), ("theater", "test_theater", 1.0)),
+    ),
     Ctq(
         "vulnerabilities",
         ("inventory", "components"),
@@ -44,11 +61,12 @@ DEFAULT_CTQS: tuple[Ctq, ...] = (
             ("vulnerabilities", "medium", 0.5),
             ("vulnerabilities", "low", 0.1),
         ),
+        requires=(("vulnerabilities", "status", "complete"),),
     ),
     Ctq(
         "code quality",
         ("static-analysis", "functions"),
-        (("static-analysis", "violations", 1.0),),
+        (("static-analysis", "violations", 1.0), ("theater", "stubs", 1.0)),
     ),
     Ctq("claims", ("claims", "claims"), (("claims", "contradicted", 1.0),)),
 )
@@ -92,8 +110,23 @@ class RunQuality:
 
     @property
     def sigma(self) -> float | None:
+        """The sigma level; None without opportunities, and None with no defect, where
+        the level is not a finite number (see ``sigma_text``)."""
         value = self.dpmo
-        return None if value is None else sigma_level(min(value, 999_999.0), self.shift)
+        if value is None or value == 0:
+            return None
+        return sigma_level(min(value, 999_999.0), self.shift)
+
+    @property
+    def sigma_text(self) -> str:
+        """The sigma level in words: a figure, "above 6 (0 defects in N opportunities)",
+        or why there is none."""
+        if not self.opportunities:
+            return "unknown (no measured characteristic)"
+        level = self.sigma
+        if level is None:
+            return f"above 6 (0 defects in {self.opportunities:,.0f} opportunities)"
+        return f"{level:.2f}"
 
     @property
     def rolled_throughput_yield(self) -> float | None:
@@ -110,7 +143,8 @@ def run_quality(
     for ctq in ctqs:
         kind, key = ctq.opportunities
         opportunities = _number(summaries.get(kind, {}).get(key))
-        if not opportunities:
+        held = all(summaries.get(k, {}).get(figure) == value for k, figure, value in ctq.requires)
+        if not opportunities or opportunities < 0 or not held:
             missing.append(ctq.name)
             continue
         defects = sum(

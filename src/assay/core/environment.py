@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from packaging.markers import InvalidMarker, UndefinedComparison, UndefinedEnvironmentName
@@ -24,7 +24,24 @@ from assay.core.inventory import (
 )
 from assay.core.licenses import licenses_from_metadata
 
-__all__ = ["DistributionMetadata", "environment_inventory"]
+__all__ = [
+    "INSTALLER_TOOLING",
+    "INSTALLER_TOOLING_LEFT_OUT",
+    "DistributionMetadata",
+    "environment_inventory",
+]
+
+INSTALLER_TOOLING = frozenset({"pip", "setuptools", "wheel", "distribute", "pkg-resources"})
+"""What ``python -m venv`` and the installers put in every environment (``pkg-resources``
+is the ``0.0.0`` entry Ubuntu's venvs list): the installer's tools, not the project's
+dependencies, unless the project declares them or a dependency requires them."""
+INSTALLER_TOOLING_LEFT_OUT = "installer-tooling-left-out"
+"""Code of the notice naming each tool left out of an environment's inventory."""
+# Copies of libraries the tools vendor, when an environment lists them as distributions.
+_VENDORED_IN_TOOLING = re.compile(
+    r"[/\\](pip[/\\]_vendor|setuptools[/\\]_vendor|pkg_resources[/\\]_vendor"
+    r"|wheel[/\\]vendored)[/\\]"
+)
 
 
 @dataclass(frozen=True)
@@ -52,12 +69,18 @@ def environment_inventory(
     root: RootProject | None = None,
     root_requirements: Sequence[str] = (),
     document_time: int | None = None,
+    declared: Collection[str] = (),
 ) -> Inventory:
     """Build the inventory of an environment.
 
     Edges come from each distribution's Requires-Dist, keeping only requirements whose
     markers hold for ``marker_environment`` with the extras that the distribution's
     dependents actually request.
+
+    The installer's tooling (``INSTALLER_TOOLING`` and what it vendors) is left out, with
+    an info notice per tool, unless the project declares it (``root_requirements`` or the
+    names in ``declared``: its manifest, requirements and lock files) or a distribution
+    that stays requires it.
     """
     installed: dict[str, DistributionMetadata] = {}
     for dist in distributions:
@@ -93,6 +116,22 @@ def environment_inventory(
             Dependency(name, target, str(req.specifier), str(req.marker) if req.marker else None)
         )
 
+    tooling = _installer_tooling(installed, edges, declared)
+    if tooling:
+        places = {Origin(installed[name].location) for name in tooling}
+        edges = [e for e in edges if e.source not in tooling and e.target not in tooling]
+        notices = [n for n in notices if n.origin not in places]
+        notices += [
+            Notice(
+                NoticeLevel.INFO,
+                INSTALLER_TOOLING_LEFT_OUT,
+                f"left out {installed[name].name} {installed[name].version}: the installer's "
+                "own tooling, which the project does not declare",
+                Origin(installed[name].location),
+            )
+            for name in sorted(tooling)
+        ]
+
     components = [
         Component(
             name=name,
@@ -106,11 +145,29 @@ def environment_inventory(
             location=dist.direct_url,
         )
         for name, dist in installed.items()
-        if name != root_name
+        if name != root_name and name not in tooling
     ]
     return Inventory.build(
         components, edges, [source], notices, root=root, document_time=document_time
     )
+
+
+def _installer_tooling(
+    installed: Mapping[str, DistributionMetadata],
+    edges: Sequence[Dependency],
+    declared: Collection[str],
+) -> set[str]:
+    """Canonical names of the tooling to leave out of the inventory."""
+    wanted = {canonical_name(name) for name in declared}
+    candidates = {
+        name
+        for name, dist in installed.items()
+        if (name in INSTALLER_TOOLING or _VENDORED_IN_TOOLING.search(dist.location))
+        and name not in wanted
+    }
+    # Required by the project ("" is the root) or by a distribution that stays: kept.
+    needed = {e.target for e in edges if e.source not in candidates}
+    return candidates - needed
 
 
 # Requires-Dist lines that apply only with one extra ("...; extra == 'socks'") are parsed

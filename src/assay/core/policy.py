@@ -215,7 +215,11 @@ def _benchmark_regression(check: Check, read: _Reader) -> Judgement:
 def _vulnerabilities(check: Check, read: _Reader) -> Judgement:
     status = read.value("vulnerabilities", "status")
     if status != "complete":
-        raise _Unknown("vulnerabilities were not checked against any data (status unknown)")
+        reason = read.value("vulnerabilities", "reason")
+        raise _Unknown(
+            "vulnerabilities were not checked against any data (status unknown"
+            + (f": {reason})" if isinstance(reason, str) and reason else ")")
+        )
     levels = list(check.param("fail_on"))
     found = {level: read.number("vulnerabilities", level, 0) for level in levels}
     total = sum(found.values())
@@ -230,18 +234,35 @@ def _vulnerabilities(check: Check, read: _Reader) -> Judgement:
 
 
 def _no_secrets(check: Check, read: _Reader) -> Judgement:
+    """Findings in test code and test data are counted apart; they fail the check only when
+    the evidence says ``[secrets] fail_on_test_fixtures`` was set."""
     findings = read.number("secrets", "findings")
+    fixtures = read.number("secrets", "test_fixtures", 0)
+    fail_on_fixtures = read.value("secrets", "fail_on_test_fixtures") is True
+    counted = findings + (fixtures if fail_on_fixtures else 0)
+    measured = f"{findings:g} secrets"
+    aside = ""
+    if fixtures:
+        measured += f", {fixtures:g} in test fixtures"
+        aside = (
+            f" ({fixtures:g} in test fixtures, counted: fail_on_test_fixtures = true)"
+            if fail_on_fixtures
+            else f" ({fixtures:g} in test fixtures, reported apart and not counted)"
+        )
     return _judge(
-        findings == 0,
-        f"{findings:g} secrets",
+        counted == 0,
+        measured,
         "0",
-        "no secret in the tree",
-        f"{findings:g} secret(s) in force in the tree",
+        f"no secret in the tree{aside}",
+        f"{counted:g} secret(s) in force in the tree{aside}",
     )
 
 
 def _power_of_ten(check: Check, read: _Reader) -> Judgement:
     minimum = float(check.param("min_compliance"))
+    unmeasured = read.value("static-analysis", "unmeasured")
+    if isinstance(unmeasured, str) and unmeasured:
+        raise _Unknown(f"Power-of-Ten compliance is unknown: {unmeasured}")
     compliance = read.number("static-analysis", "compliance")
     return _judge(
         compliance >= minimum,

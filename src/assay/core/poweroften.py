@@ -6,9 +6,18 @@ Each rule's adaptation and rationale is documented in docs/quality-rules.md.
 from __future__ import annotations
 
 import ast
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-__all__ = ["RULES", "FunctionFacts", "ModuleFacts", "Violation", "check_module"]
+__all__ = [
+    "RULES",
+    "Compliance",
+    "FunctionFacts",
+    "ModuleFacts",
+    "Violation",
+    "check_module",
+    "compliance",
+]
 
 RULES: dict[str, str] = {
     "P10-01": "no recursion",
@@ -67,6 +76,40 @@ class ModuleFacts:
     path: str
     functions: tuple[FunctionFacts, ...]
     violations: tuple[Violation, ...]
+
+
+@dataclass(frozen=True)
+class Compliance:
+    """Shares of functions that comply, or why there is no share to give."""
+
+    per_rule: Mapping[str, float | None]
+    """Share of functions with no violation of each rule; None when nothing was measured."""
+    overall: float | None
+    """Share of functions with no violation at all; None when nothing was measured."""
+    unmeasured: str | None = None
+    """Why there is no figure: no Python file, or no function in the files read."""
+
+
+def compliance(
+    files: int, functions: int, flagged: Mapping[str, Collection[tuple[str, str]]]
+) -> Compliance:
+    """Compliance of ``functions`` functions read from ``files`` files, given the
+    (path, function) pairs each rule flagged. With no function there is no share: a tree
+    with nothing to judge is unknown, never 100%."""
+    if functions <= 0:
+        why = (
+            "no Python files to analyse"
+            if files <= 0
+            else f"no functions in the {files} Python file(s) analysed (tests are not counted)"
+        )
+        return Compliance(dict.fromkeys(RULES), None, why)
+    # Module-level findings (no function named) have no function to mark as failing.
+    marked = {rule: {k for k in keys if k[1]} for rule, keys in flagged.items()}
+    per_rule: dict[str, float | None] = {
+        rule: round(1 - len(marked.get(rule, set())) / functions, 4) for rule in RULES
+    }
+    bad = {k for keys in marked.values() for k in keys}
+    return Compliance(per_rule, round(1 - len(bad) / functions, 4))
 
 
 def check_module(tree: ast.Module, path: str) -> ModuleFacts:

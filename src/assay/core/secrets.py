@@ -17,6 +17,7 @@ __all__ = [
     "entropy",
     "fingerprint",
     "is_placeholder",
+    "is_test_fixture",
     "looks_secret",
     "redact",
 ]
@@ -56,6 +57,9 @@ class SecretFinding:
     """The first characters and the length, enough to recognise it, not to use it."""
     commit: str | None = None
     """For findings in git history: the commit that added the line."""
+    test_fixture: bool = False
+    """Found in a test or fixture file (see ``is_test_fixture``): reported apart, and by
+    default not a failure of the security gate."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,27 @@ class AllowEntry:
     reason: str
     owner: str
     expires: date
+
+
+# Folders whose files are test code or test data. Test suites commit keys, certificates and
+# credential-bearing URLs on purpose (requests keeps tests/certs/**/*.key and
+# http://user:pass@host URLs in its tests): they are fixtures, not leaked credentials.
+_TEST_FOLDERS = frozenset({"tests", "test", "testing", "fixtures", "testdata"})
+
+
+def is_test_fixture(path: str) -> bool:
+    """Whether ``path`` (relative, ``/``-separated) is test code or test data: under a
+    ``tests``, ``test``, ``testing``, ``fixtures`` or ``testdata`` folder (``certs`` inside
+    one included), or a file named ``conftest.py``, ``test_*.py`` or ``*_test.py``."""
+    parts = [p.lower() for p in path.replace("\\", "/").split("/") if p]
+    if not parts:
+        return False
+    name = parts[-1]
+    if name == "conftest.py" or (name.endswith(".py") and name.startswith("test_")):
+        return True
+    if name.endswith("_test.py"):
+        return True
+    return any(part in _TEST_FOLDERS for part in parts[:-1])
 
 
 def fingerprint(value: str) -> str:

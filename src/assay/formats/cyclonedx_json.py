@@ -37,7 +37,9 @@ _ALGORITHMS = {
 
 def to_json(inventory: Inventory, created: datetime) -> str:
     """CycloneDX 1.6 JSON, two-space indented, keys sorted."""
-    return json.dumps(document(inventory, created), indent=2, sort_keys=True) + "\n"
+    return (
+        json.dumps(document(inventory, created), indent=2, sort_keys=True, allow_nan=False) + "\n"
+    )
 
 
 def document(inventory: Inventory, created: datetime) -> dict[str, Any]:
@@ -93,7 +95,9 @@ def document(inventory: Inventory, created: datetime) -> dict[str, Any]:
 
 def content_uuid(kind: str, body: dict[str, Any]) -> uuid.UUID:
     """A name-based UUID from the canonical JSON of ``body``."""
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    canonical = json.dumps(
+        body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
     digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
     return uuid.uuid5(uuid.NAMESPACE_URL, f"urn:assay:{kind}:{digest}")
 

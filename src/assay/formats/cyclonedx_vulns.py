@@ -28,7 +28,10 @@ _METHODS = (
 
 def to_json(inventory: Inventory, result: ScanResult, created: datetime) -> str:
     """CycloneDX 1.6 JSON, two-space indented, keys sorted."""
-    return json.dumps(document(inventory, result, created), indent=2, sort_keys=True) + "\n"
+    return (
+        json.dumps(document(inventory, result, created), indent=2, sort_keys=True, allow_nan=False)
+        + "\n"
+    )
 
 
 def document(inventory: Inventory, result: ScanResult, created: datetime) -> dict[str, Any]:

@@ -44,7 +44,12 @@ def to_dict(inventory: Inventory) -> dict[str, Any]:
 
 def dumps(inventory: Inventory) -> str:
     """Readable, still deterministic JSON (two-space indent, sorted keys)."""
-    return json.dumps(to_dict(inventory), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(
+            to_dict(inventory), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False
+        )
+        + "\n"
+    )
 
 
 def loads(text: str | bytes) -> Inventory:

@@ -22,7 +22,7 @@ def to_json(report: QualityReport) -> str:
     so an unchanged tree gives the same bytes and the same evidence digest)."""
     data = asdict(report)
     del data["cached"]
-    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+    return json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n"
 
 
 def to_sarif(report: QualityReport) -> str:
@@ -66,7 +66,7 @@ def to_sarif(report: QualityReport) -> str:
             }
         ],
     }
-    return json.dumps(log, indent=2, sort_keys=True) + "\n"
+    return json.dumps(log, indent=2, sort_keys=True, allow_nan=False) + "\n"
 
 
 def _result(rule: str, level: str, message: str, path: str, line: int) -> dict[str, Any]:

@@ -90,7 +90,10 @@ def _waiver(waiver: Waiver) -> dict[str, Any]:
 
 
 def to_json(report: RunReport) -> str:
-    return json.dumps(to_dict(report), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(to_dict(report), indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
+        + "\n"
+    )
 
 
 def to_markdown(report: RunReport) -> str:

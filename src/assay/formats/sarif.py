@@ -85,7 +85,7 @@ def to_sarif(result: ScanResult, *, artifact_uri: str) -> str:
     if complete:
         run["results"] = results
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
-    return json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def _security_severity(finding: Finding) -> str | None:

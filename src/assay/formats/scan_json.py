@@ -40,7 +40,10 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
 
 def dumps(result: ScanResult) -> str:
     """Two-space indented JSON with sorted keys, ending in a newline."""
-    return json.dumps(to_dict(result), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(to_dict(result), indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
+        + "\n"
+    )
 
 
 def finding_order(finding: Finding) -> tuple[int, str, str, str]:

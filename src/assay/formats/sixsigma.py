@@ -108,7 +108,7 @@ def _row(point: RunPoint) -> list[str]:
         f"{quality.opportunities:.0f}",
         f"{quality.defects:.1f}",
         "-" if quality.dpmo is None else f"{quality.dpmo:.1f}",
-        "-" if quality.sigma is None else f"{quality.sigma:.2f}",
+        "-" if not quality.opportunities else quality.sigma_text,
         "-" if rty is None else f"{rty:.4f}",
     ]
 

@@ -73,7 +73,9 @@ def to_json(inventory: Inventory, created: datetime) -> str:
     # The namespace must be unique per document: derive it from the rest of the content.
     doc_uuid = content_uuid("spdx", document)
     document["documentNamespace"] = f"https://spdx.org/spdxdocs/assay/{_safe(name)}-{doc_uuid}"
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+    )
 
 
 def _package(component: Component, extracted: dict[str, str]) -> dict[str, Any]:

@@ -20,9 +20,19 @@ MEDIA_TYPE = "application/vnd.assay.secrets+json"
 @dataclass(frozen=True)
 class SecretsResult:
     findings: tuple[SecretFinding, ...]
+    """Findings in force outside test code and test data."""
     allowed: tuple[SecretFinding, ...]
     expired: tuple[AllowEntry, ...]
     history: bool
+    test_fixtures: tuple[SecretFinding, ...] = ()
+    """Findings in force in test code and test data, reported apart."""
+    fail_on_test_fixtures: bool = False
+    """``[secrets] fail_on_test_fixtures``: whether those fail too."""
+
+    @property
+    def failing(self) -> tuple[SecretFinding, ...]:
+        """The findings that fail the check: test fixtures only when configured so."""
+        return self.findings + (self.test_fixtures if self.fail_on_test_fixtures else ())
 
 
 def check_secrets(
@@ -35,7 +45,14 @@ def check_secrets(
         AllowEntry(a.fingerprint, a.reason, a.owner, a.expires) for a in settings.secrets.allow
     ]
     kept, allowed, expired = apply_allowlist(found, allow, today or datetime.now(UTC).date())
-    return SecretsResult(tuple(kept), tuple(allowed), tuple(expired), history)
+    return SecretsResult(
+        findings=tuple(f for f in kept if not f.test_fixture),
+        allowed=tuple(allowed),
+        expired=tuple(expired),
+        history=history,
+        test_fixtures=tuple(f for f in kept if f.test_fixture),
+        fail_on_test_fixtures=settings.secrets.fail_on_test_fixtures,
+    )
 
 
 def to_json(result: SecretsResult) -> str:
@@ -43,6 +60,8 @@ def to_json(result: SecretsResult) -> str:
     body = {
         "history": result.history,
         "findings": [asdict(f) for f in result.findings],
+        "test_fixtures": [asdict(f) for f in result.test_fixtures],
+        "fail_on_test_fixtures": result.fail_on_test_fixtures,
         "allowed": [asdict(f) for f in result.allowed],
         "expired_allowances": [
             {**asdict(a), "expires": a.expires.isoformat()} for a in result.expired

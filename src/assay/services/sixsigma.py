@@ -78,7 +78,17 @@ def ctqs_of(settings: Settings) -> tuple[Ctq, ...]:
                     hint='for example defects = {"tests.failed" = 1.0}',
                 )
             defects.append((defect_kind, defect_figure, weight))
-        chosen[name] = Ctq(name, (kind, figure), tuple(defects))
+        requires = []
+        for key, value in entry.requires.items():
+            required_kind, _, required_figure = key.rpartition(".")
+            if not required_kind:
+                raise UsageError(
+                    f"[sixsigma.ctq.{name}] requirement {key!r} is not kind.figure",
+                    hint='for example requires = {"vulnerabilities.status" = "complete"}',
+                )
+            requires.append((required_kind, required_figure, value))
+        kept = chosen[name].requires if name in chosen and not requires else ()
+        chosen[name] = Ctq(name, (kind, figure), tuple(defects), tuple(requires) or kept)
     return tuple(chosen.values())
 
 
@@ -232,6 +242,9 @@ def _metric(points: Sequence[RunPoint], metric: str) -> tuple[list[float], list[
 
 
 def sixsigma_document(report: SixSigmaReport) -> str:
+    """The report as strict JSON. Per run, ``sigma_level`` is a number, or null when it is
+    not a finite number (no defect) or not measured; ``sigma_level_text`` always says it
+    in words ("4.12", "above 6 (0 defects in 230 opportunities)", "unknown (...)")."""
     body = {
         "project": report.project,
         "shift": report.shift,
@@ -244,6 +257,7 @@ def sixsigma_document(report: SixSigmaReport) -> str:
                 "dpmo": p.quality.dpmo,
                 "dpu": p.quality.dpu,
                 "sigma_level": p.quality.sigma,
+                "sigma_level_text": p.quality.sigma_text,
                 "rolled_throughput_yield": p.quality.rolled_throughput_yield,
                 "stages": [asdict(s) for s in p.quality.stages],
                 "not_measured": list(p.quality.missing),
@@ -264,7 +278,9 @@ def sixsigma_document(report: SixSigmaReport) -> str:
         "capability": asdict(report.capability) if report.capability else None,
         "notes": list(report.notes),
     }
-    return json.dumps(body, indent=2, sort_keys=True, default=str) + "\n"
+    # Strict JSON (RFC 8259): no Infinity or NaN; a zero-defect run's sigma level is null
+    # with its sigma_level_text, never an infinite number.
+    return json.dumps(body, indent=2, sort_keys=True, default=str, allow_nan=False) + "\n"
 
 
 def _maybe(limits: ControlLimits | None) -> dict[str, float] | None:

@@ -16,8 +16,24 @@ class SecretsStep(Step):
 
     def run(self, context: StepContext) -> StepOutcome:
         result = check_secrets(context.project, context.settings)
-        summary = {"findings": len(result.findings), "allowed": len(result.allowed)}
+        summary = {
+            "findings": len(result.findings),
+            "test_fixtures": len(result.test_fixtures),
+            "fail_on_test_fixtures": result.fail_on_test_fixtures,
+            "allowed": len(result.allowed),
+        }
         notes = [f"{f.rule} at {f.path}:{f.line} ({f.redacted})" for f in result.findings]
+        if result.test_fixtures:
+            counted = "they fail" if result.fail_on_test_fixtures else "they do not fail"
+            notes.append(
+                f"{len(result.test_fixtures)} finding(s) in test fixtures, reported apart "
+                f"({counted} PROD-003: [secrets] fail_on_test_fixtures = "
+                f"{str(result.fail_on_test_fixtures).lower()})"
+            )
+            notes += [
+                f"test fixture: {f.rule} at {f.path}:{f.line} ({f.redacted})"
+                for f in result.test_fixtures[:20]
+            ]
         notes += [f"allowance {a.fingerprint} expired on {a.expires}" for a in result.expired]
         return StepOutcome(
             evidence=(

@@ -21,23 +21,25 @@ class SixSigmaStep(Step):
     def run(self, context: StepContext) -> StepOutcome:
         quality = quality_of(context.settings, context.shared.get("summaries", {}))
         if not quality.stages:
-            return StepOutcome(skipped="no evidence with opportunities to count defects in")
+            return StepOutcome(skipped="no measured evidence with opportunities to count")
+        # sigma_level is a finite number or null (no defect: no finite level), so every
+        # document stays strict JSON; sigma_level_text says it in words either way.
         summary: dict[str, object] = {
             "opportunities": quality.opportunities,
             "defects": quality.defects,
             "dpmo": round(quality.dpmo or 0.0, 3),
             "sigma_level": round(quality.sigma, 3) if quality.sigma is not None else None,
+            "sigma_level_text": quality.sigma_text,
             "rolled_throughput_yield": round(quality.rolled_throughput_yield or 0.0, 6),
             "shift": quality.shift,
         }
-        sigma = "infinite" if quality.sigma == float("inf") else f"{quality.sigma:.2f}"
         notes = [
-            f"DPMO {quality.dpmo:,.1f}, sigma level {sigma} (with a {quality.shift:g} shift), "
-            f"over {quality.opportunities:,.0f} opportunities in "
+            f"DPMO {quality.dpmo or 0.0:,.1f}, sigma level {quality.sigma_text} (with a "
+            f"{quality.shift:g} shift), over {quality.opportunities:,.0f} opportunities in "
             + ", ".join(s.name for s in quality.stages)
         ]
         if quality.missing:
-            notes.append(f"not counted (no evidence): {', '.join(quality.missing)}")
+            notes.append(f"not counted (not measured in this run): {', '.join(quality.missing)}")
         body = {
             **summary,
             "stages": [
@@ -46,10 +48,7 @@ class SixSigmaStep(Step):
             ],
             "not_counted": list(quality.missing),
         }
-        if summary["sigma_level"] == float("inf"):
-            summary["sigma_level"] = None
-            body["sigma_level"] = None
-        data = (json.dumps(body, indent=2, sort_keys=True) + "\n").encode()
+        data = (json.dumps(body, indent=2, sort_keys=True, allow_nan=False) + "\n").encode()
         item = EvidenceItem(EvidenceKind.SIXSIGMA, MEDIA_TYPE, data, summary)
         return StepOutcome(evidence=(item,), notes=tuple(notes))
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from assay.core.evidence import EvidenceItem, EvidenceKind
 from assay.core.inventory import Inventory
+from assay.core.scan import ScanResult, ScanStatus
+from assay.errors import NoDependencySource
 from assay.services.sbom import inventory_for
 from assay.services.scan import scan_with
 from assay.services.steps.interface import Step, StepContext, StepOutcome
+from assay.services.steps.inventory import INVENTORY_UNKNOWN
 
 __all__ = ["STEP", "VulnerabilityStep"]
 
@@ -20,13 +23,28 @@ class VulnerabilityStep(Step):
         from assay.formats import scan_json
 
         inventory = context.shared.get("inventory")
-        if not isinstance(inventory, Inventory):
-            inventory = inventory_for(
-                context.project, python=context.python, environment=context.environment
+        missing = context.shared.get(INVENTORY_UNKNOWN)
+        if not isinstance(inventory, Inventory) and missing is None:
+            try:
+                inventory = inventory_for(
+                    context.project, python=context.python, environment=context.environment
+                )
+            except NoDependencySource as exc:
+                missing = exc.message
+        if isinstance(inventory, Inventory):
+            result = scan_with(context.settings, inventory)
+        else:
+            # No inventory, nothing to match: unknown, never "no vulnerabilities".
+            result = ScanResult(
+                status=ScanStatus.UNKNOWN,
+                source="none",
+                snapshot=None,
+                reason=f"no dependency inventory to check: {missing}",
             )
-        result = scan_with(context.settings, inventory)
         counts = result.counts()
         summary: dict[str, object] = {"status": result.status.value}
+        if result.status is ScanStatus.UNKNOWN:
+            summary["reason"] = result.reason
         if result.status.value == "complete":
             summary["in_force"] = len(result.findings)
             summary["suppressed"] = len(result.suppressed)
