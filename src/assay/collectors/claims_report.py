@@ -80,6 +80,8 @@ def parse_report(text: str, name: str) -> ReportText:
             row, row_line = [], (token.map[0] + 1 if token.map else 0)
         elif token.type == "tr_close" and not in_head and row:
             segments.append(Segment(_table_row(header, row), row_line, heading, "table"))
+        elif token.type in ("fence", "code_block"):
+            segments += _code_lines(token, heading)
         elif token.type == "inline":
             content = _plain(token)
             parent = tokens[index - 1].type if index else ""
@@ -102,25 +104,75 @@ def parse_report(text: str, name: str) -> ReportText:
     return ReportText(name, tuple(segments), checked, unchecked)
 
 
+_TREE = re.compile(r"^(?P<prefix>[\s│|├└┣┗`'+\\-]*(?:──|--|—|─)+\s*|[\s│|]+)")
+_ENTRY = re.compile(r"^(?P<name>[\w.@-]+/?)(?=\s|$)")
+
+
+def _code_lines(token: Token, heading: str) -> list[Segment]:
+    """Each line of a code block or tree diagram on its own: ``├── core.py (145 lines)``
+    and ``TOTAL: 132 passed`` are claims too. In a tree diagram a file is written with the
+    folders above it (``src/core.py (145 lines)``), so the claim names the file it is about.
+    """
+    if not token.map:
+        return []
+    first = token.map[0] + (2 if token.type == "fence" else 1)
+    folders: list[tuple[int, str]] = []  # (depth, name/) of the folders above this line
+    segments = []
+    for offset, raw in enumerate(token.content.splitlines()):
+        tree = _TREE.match(raw)
+        depth = len(tree.group(0)) if tree else len(raw) - len(raw.lstrip())
+        text = raw[len(tree.group(0)) :].strip() if tree else raw.strip()
+        entry = _ENTRY.match(text)
+        if entry and (tree or entry.group("name").endswith("/")):
+            folders = [f for f in folders if f[0] < depth]
+            name = entry.group("name")
+            if name.endswith("/"):
+                folders.append((depth, name))
+            else:
+                text = "".join(f for _, f in folders) + text
+        if text and any(c.isdigit() for c in text):
+            segments.append(Segment(text, first + offset, heading, "code"))
+    return segments
+
+
 def _plain(token: Token) -> str:
     """The text of an inline token without markup (code spans keep their text)."""
     parts = []
     for child in token.children or []:
         if child.type in ("text", "code_inline"):
             parts.append(child.content if child.type == "text" else f"`{child.content}`")
+        elif child.type in ("em_open", "em_close", "strong_open", "strong_close"):
+            # Underscores read as emphasis are nearly always part of a name in a report
+            # (``shop/__init__.py``): keep them. Asterisks are emphasis.
+            if child.markup.startswith("_"):
+                parts.append(child.markup)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append("\n")
     return "".join(parts) if token.children else token.content
 
 
+_GENERIC = re.compile(
+    r"(?i)^(value|values|count|number|#|total|result|results|actual|achieved|measured|current|"
+    r"now|status|metric|metrics|amount|figure|score|state|details?|notes?|description)$"
+)
+
+
+_BARE = re.compile(r"^[<>~≈]?\s*\d[\d,]*(?:\.\d+)?\s*%?\+?$")
+
+
 def _table_row(header: list[str], cells: list[str]) -> str:
-    """A table row as a sentence: the metric, then the achieved value. Target columns are
-    left out, so "target 90%" is never read as a claim."""
+    """A table row as a sentence: the row's label, then each value with what its column
+    measures (``User Service: Tests 14; Coverage 85%``). When a column holds the achieved
+    value, only that one is read; target columns are left out, so "target 90%" is never
+    read as a claim."""
     if not header or len(header) != len(cells):
         return " ".join(cells)
     label = cells[0]
-    achieved = [c for h, c in zip(header[1:], cells[1:], strict=True) if _ACHIEVED.match(h.strip())]
+    pairs = list(zip(header[1:], cells[1:], strict=True))
+    achieved = [c for h, c in pairs if _ACHIEVED.match(h.strip())]
     if achieved:
         return f"{label}: {' '.join(achieved)}"
-    kept = [c for h, c in zip(header[1:], cells[1:], strict=True) if not _TARGET.match(h.strip())]
-    return f"{label}: {' '.join(kept)}"
+    kept = [(h.strip(), c.strip()) for h, c in pairs if not _TARGET.match(h.strip())]
+    return f"{label}: " + "; ".join(
+        f"{h}: {c}" if h and not _GENERIC.match(h) and _BARE.match(c) else c for h, c in kept
+    )

@@ -23,6 +23,7 @@ __all__ = [
     "Verdict",
     "extract_claims",
     "judge_claim",
+    "self_contradiction",
 ]
 
 
@@ -41,6 +42,10 @@ class ClaimKind(enum.StrEnum):
     COMPLETION = "completion"
     SCORE = "score"
     OVERHEAD = "overhead"
+    MODULE_COUNT = "module-count"
+    MEMORY = "memory"
+    RECOVERY = "recovery"
+    SIGNOFF = "signoff"
 
 
 class Verdict(enum.StrEnum):
@@ -189,10 +194,13 @@ _RULES: tuple[_Rule, ...] = (
     _Rule(
         ClaimKind.TEST_COUNT,
         re.compile(
-            NUMBER + r"\+?\s+(?:unit\s+|automated\s+)?(?:test\s+cases|tests|test\s+functions)\b",
+            NUMBER
+            + r"\+?\s+(?:new\s+)?(?:(?P<q>unit|integration|e2e|end-to-end|api|automated)\s+)?"
+            r"(?:test\s+cases|tests|test\s+functions)\b",
             re.I,
         ),
         "tests",
+        qualifier=lambda m: _test_scope(m.group("q")),
     ),
     _Rule(
         ClaimKind.TEST_COUNT,
@@ -288,12 +296,19 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         ClaimKind.ENDPOINT_COUNT,
-        re.compile(NUMBER + r"\s+(?:api\s+|rest\s+|http\s+)?(?:endpoints|routes)\b", re.I),
+        re.compile(
+            NUMBER + r"\+?\s+(?:(?:api|rest|restful|http|new|public|backend|graphql|crud)\s+){0,3}"
+            r"(?:endpoints|routes|api\s+routes)\b",
+            re.I,
+        ),
         "endpoints",
     ),
     _Rule(
         ClaimKind.FILE_COUNT,
-        re.compile(NUMBER + r"\s+(?:(?P<q>python|source|code|new|changed)\s+)?files\b", re.I),
+        re.compile(
+            r"(?<![/\d])" + NUMBER + r"\s+(?:(?P<q>python|source|code|new|changed)\s+)?files\b",
+            re.I,
+        ),
         "files",
         qualifier=_group("q"),
     ),
@@ -354,7 +369,136 @@ _RULES: tuple[_Rule, ...] = (
         "%",
     ),
     _Rule(ClaimKind.OVERHEAD, re.compile(r"overhead[^\d\n]{0,30}" + NUMBER + _PCT, re.I), "%"),
+    _Rule(
+        ClaimKind.MODULE_COUNT,
+        re.compile(
+            NUMBER + r"\+?\s+(?:(?:python|core|new|source|backend|frontend|service|main)\s+)?"
+            r"(?:modules|packages|services|components)\b",
+            re.I,
+        ),
+        "modules",
+    ),
+    _Rule(
+        ClaimKind.MEMORY,
+        re.compile(
+            NUMBER + r"\s*(?P<u>[KMG]i?B|[KMG]B)\b[^.\n]{0,20}?\b(?:memory|ram|heap|rss|footprint)",
+            re.I,
+        ),
+        "MB",
+        value=lambda m: _bytes_in_mb(m),
+    ),
+    _Rule(
+        ClaimKind.MEMORY,
+        re.compile(
+            r"\b(?:memory|ram|heap|rss)(?:\s+(?:usage|use|footprint|consumption))?[^\d\n]{0,25}?"
+            + NUMBER
+            + r"\s*(?P<u>[KMG]i?B|[KMG]B)\b",
+            re.I,
+        ),
+        "MB",
+        value=lambda m: _bytes_in_mb(m),
+    ),
+    _Rule(
+        ClaimKind.RECOVERY,
+        re.compile(
+            r"\b(?P<q>RTO|RPO|recovery\s+time(?:\s+objective)?|recovery\s+point(?:\s+objective)?|"
+            r"failover(?:\s+time)?|restore\s+time|mttr)\b[^\d\n]{0,30}?"
+            + NUMBER
+            + r"\s*(?P<u>ms|milliseconds|s|sec|seconds|min|mins|minutes|h|hr|hrs|hours)\b",
+            re.I,
+        ),
+        "minutes",
+        qualifier=lambda m: _recovery_name(m.group("q")),
+        value=lambda m: _minutes(m),
+    ),
+    _Rule(
+        ClaimKind.SIGNOFF,
+        re.compile(
+            r"(?P<n>\d+)\s*/\s*(?P<of>\d+)\s+(?:\w+\s+)?(?:roles?|sign[- ]?offs?|approvals?|"
+            r"approvers?|reviewers?|signatures?)\b",
+            re.I,
+        ),
+        "sign-offs",
+        value=lambda m: _number(m.group("n")),
+    ),
+    _Rule(
+        ClaimKind.SIGNOFF,
+        re.compile(r"sign[- ]?off[^\d\n]{0,30}?" + NUMBER + _PCT, re.I),
+        "%",
+    ),
+    _Rule(
+        ClaimKind.PASS_RATE,
+        re.compile(
+            r"(?P<n>\d+)\s*/\s*(?P<of>\d+)\s+(?:(?:unit|integration|e2e|automated)\s+)?"
+            r"(?:tests?\s+|test\s+cases\s+)?(?:are\s+)?pass(?:ing|ed|es)?\b",
+            re.I,
+        ),
+        "%",
+        value=lambda m: 100 * _number(m.group("n")) / max(_number(m.group("of")), 1),
+    ),
+    _Rule(
+        ClaimKind.TEST_COUNT,
+        re.compile(
+            r"(?P<n>\d+)\s*/\s*(?P<of>\d+)\s+(?:(?:unit|integration|e2e|automated)\s+)?"
+            r"(?:tests?|test\s+cases)\b",
+            re.I,
+        ),
+        "tests",
+        value=lambda m: _number(m.group("of")),
+    ),
+    _Rule(
+        ClaimKind.TEST_COUNT,
+        re.compile(
+            r"(?<![\w/.])" + NUMBER + r"\s+passed\b(?P<rest>(?:,?\s*\d+\s+"
+            r"(?:failed|skipped|errors?|xfailed|xpassed|warnings?|deselected))*)",
+            re.I,
+        ),
+        "tests",
+        qualifier=lambda m: "run",
+        value=lambda m: _pytest_total(m),
+    ),
 )
+
+
+def _test_scope(word: str | None) -> str:
+    word = (word or "").lower()
+    return {"end-to-end": "e2e", "automated": "", "api": ""}.get(word, word)
+
+
+def _bytes_in_mb(match: re.Match[str]) -> float:
+    unit = match.group("u").upper().replace("I", "")
+    return _number(match.group("n")) * {"KB": 1 / 1024, "MB": 1.0, "GB": 1024.0}[unit]
+
+
+def _minutes(match: re.Match[str]) -> float:
+    unit = match.group("u").lower()
+    scale = 1.0
+    if unit in ("ms", "milliseconds"):
+        scale = 1 / 60000
+    elif unit.startswith("s"):
+        scale = 1 / 60
+    elif unit.startswith("h"):
+        scale = 60.0
+    return _number(match.group("n")) * scale
+
+
+def _recovery_name(word: str) -> str:
+    lowered = word.lower()
+    if lowered.startswith(("rpo", "recovery point")):
+        return "rpo"
+    if lowered.startswith(("rto", "recovery time")):
+        return "rto"
+    return lowered.split()[0]
+
+
+def _pytest_total(match: re.Match[str]) -> float:
+    """A pytest summary (``132 passed, 1 skipped``) claims the tests that ran: every
+    outcome but deselected tests and warnings."""
+    total = _number(match.group("n"))
+    for count, word in re.findall(r"(\d+)\s+([a-z]+)", match.group("rest") or ""):
+        if not word.startswith(("warning", "deselected")):
+            total += int(count)
+    return total
 
 
 def _number(text: str) -> float:
@@ -420,6 +564,13 @@ def _claim(rule: _Rule, match: re.Match[str], text: str, segment: Segment) -> Cl
     elif _ABOVE.search(before[-20:]) or (raw and text[match.end("n") : match.end("n") + 1] == "+"):
         comparator = ">="
     subject = rule.subject(match)
+    qualifier = rule.qualifier(match)
+    if rule.kind in _SCOPED_KINDS:
+        subject = _count_subject(text, match, segment)
+        label = text.split(":", 1)[0].strip().lower() if segment.kind == "table" else ""
+        if rule.kind is ClaimKind.TEST_COUNT and not qualifier and not subject:
+            scope = re.match(r"(unit|integration|e2e|end-to-end)\b", label)
+            qualifier = _test_scope(scope.group(1)) if scope else qualifier
     if rule.kind is ClaimKind.LINE_COUNT:
         subject = _line_subject(text[: match.start("n")], subject)
         if not subject:
@@ -432,16 +583,52 @@ def _claim(rule: _Rule, match: re.Match[str], text: str, segment: Segment) -> Cl
         unit=unit,
         text=sentence.strip()[:300],
         line=line,
-        qualifier=rule.qualifier(match),
+        qualifier=qualifier,
         subject=subject,
         comparator=comparator,
         decimals=_decimals(raw) if raw else 0,
     )
 
 
+_SCOPED_KINDS = {ClaimKind.TEST_COUNT, ClaimKind.ENDPOINT_COUNT, ClaimKind.MODULE_COUNT}
+_METRIC_LABEL = re.compile(
+    r"(?i)\b(tests?|testing|coverage|total|overall|all|pass|passing|endpoints?|routes?|lines?|"
+    r"files?|modules?|metrics?|count|suite|unit|integration|e2e|summary|results?|status)\b"
+)
+
+
+def _count_subject(text: str, match: re.Match[str], segment: Segment) -> str:
+    """What a count is of: a file or folder the clause names (``test_api.py (14 tests)``,
+    ``14 tests in tests/unit``), or the row's label in a table (``User Service: 14``);
+    empty for the whole project."""
+    start, end = match.start(), match.end()
+    clause = re.split(r"[.;!?]\s+(?=[A-Z`])|;\s*", text[:start])[-1]
+    names = [n for n in _names(clause[-80:]) if _PATH_LIKE.search(n)]
+    if names:
+        return names[-1]
+    after = re.match(r"\s+(?:in|across|under|for|of)\s+(\S+)", text[end:])
+    if after:
+        named = [n for n in _names(after.group(1)) if _PATH_LIKE.search(n)]
+        if named:
+            return named[0]
+    if segment.kind == "table" and ":" in text:
+        label = text.split(":", 1)[0].strip().strip("`")
+        if label and not _METRIC_LABEL.search(label) and match.start() > len(label):
+            return label
+    return ""
+
+
+_PATH_LIKE = re.compile(r"/|\.\w{1,5}$")
+
+
+def _names(text: str) -> list[str]:
+    return [(n.group(1) or n.group(2)).strip().rstrip(":,") for n in _FILE_LIKE.finditer(text)]
+
+
 _STOP = {"is", "has", "was", "are", "at", "with", "of", "the", "a", "an", "now", "total", "in"}
 _FILE_LIKE = re.compile(
-    r"`([^`]+)`|([\w-]+(?:/[\w.-]+)+|[\w-]+\.(?:py|js|ts|go|rs|java|rb|toml|md))"
+    r"`([^`]+)`|((?=[\w.-]*[A-Za-z_])[\w.-]+(?:/[\w.-]+)+/?|(?=[\w.-]*[A-Za-z_])[\w.-]+/(?=[\s):,]|$)|"
+    r"[\w-]+\.(?:py|js|ts|tsx|jsx|go|rs|java|rb|toml|md|yaml|yml|json|sql|sh))"
 )
 
 
@@ -462,7 +649,9 @@ _EMOJI = re.compile("[\u2600-\u27bf\U0001f300-\U0001faff\ufe0f]")
 def _clean(text: str) -> str:
     """Status markers and emphasis are not part of a claim's words; line breaks stay, so a
     claim's line is known even when its sentence spans lines."""
-    text = _EMOJI.sub(" ", text.replace("**", "").replace("__", ""))
+    # The Markdown parser has already taken emphasis out; ``__`` left in the text is part of
+    # a name (``shop/__init__.py``), a leftover ``**`` is not.
+    text = _EMOJI.sub(" ", text.replace("**", ""))
     return re.sub(r"[ \t\u00a0]+", " ", text).strip()
 
 
@@ -523,3 +712,39 @@ def judge_claim(claim: Claim, measurement: Measurement) -> ClaimResult:
 
 def _show(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
+
+
+# --- a report against itself ----------------------------------------------------------------
+
+_PCT_THEN_FRACTION = re.compile(r"(\d+(?:\.\d+)?)\s*%[^()\n]{0,20}\(\s*(\d+)\s*/\s*(\d+)\b")
+_FRACTION_THEN_PCT = re.compile(r"\b(\d+)\s*/\s*(\d+)\b[^()\n]{0,30}\(\s*(\d+(?:\.\d+)?)\s*%\s*\)")
+_TOTAL_THEN_PARTS = re.compile(
+    r"(\d[\d,]*)\+?\s+(?:\w+\s+)?tests?\s*\((\s*\d[\d,]*\s+[\w-]+(?:\s*[,;+]\s*\d[\d,]*\s+[\w-]+)+)\s*\)",
+    re.I,
+)
+
+
+def self_contradiction(claim: Claim) -> Measured | None:
+    """The report's own figures that disagree with the claim: a percentage beside its own
+    fraction (``95% (17/20)``), a total beside its parts (``50 tests (30 unit, 10 e2e)``).
+    The report's text never supports itself; it can only contradict itself."""
+    if claim.value is None:
+        return None
+    if claim.unit == "%":
+        pairs = [(m[1], m[2], m[3]) for m in _PCT_THEN_FRACTION.finditer(claim.text)]
+        pairs += [(m[3], m[1], m[2]) for m in _FRACTION_THEN_PCT.finditer(claim.text)]
+        for pct, part, whole in pairs:
+            if float(pct) != claim.value or int(whole) == 0:
+                continue
+            share = 100 * int(part) / int(whole)
+            if abs(share - claim.value) > max(0.5 / 10.0**claim.decimals, 0.05):
+                return Measured(share, f"the report's own figures: {part}/{whole}")
+    if claim.kind is ClaimKind.TEST_COUNT:
+        for match in _TOTAL_THEN_PARTS.finditer(claim.text):
+            if _number(match.group(1)) != claim.value:
+                continue
+            parts = [_number(n) for n in re.findall(r"(\d[\d,]*)\s+[\w-]+", match.group(2))]
+            if sum(parts) != claim.value:
+                shown = " + ".join(f"{p:.0f}" for p in parts)
+                return Measured(sum(parts), f"the report's own parts: {shown}")
+    return None

@@ -10,15 +10,14 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from assay.collectors import results as readers
 from assay.collectors._files import python_sources, relative_path, walk_files
 from assay.collectors.claims_report import ReportText, read_report
-from assay.collectors.monitoring import inspect_monitoring
 from assay.collectors.pyproject import project_name
 from assay.core.claims import (
     Claim,
@@ -30,13 +29,12 @@ from assay.core.claims import (
     Verdict,
     extract_claims,
     judge_claim,
+    self_contradiction,
 )
 from assay.core.slo import LoadSummary
-from assay.errors import NotFoundError, UsageError
-from assay.services.slo import load_results
+from assay.core.testcount import TestCount, count_tests, is_collected_test_file
+from assay.errors import InventoryError, NotFoundError, UsageError
 from assay.settings import Settings
-from assay.store import repositories as repo
-from assay.store.database import Store
 
 __all__ = [
     "MEDIA_TYPE",
@@ -57,15 +55,68 @@ _REPORT_NAME = re.compile(
 
 @dataclass
 class Measurements:
-    """What the project measures, gathered once and read by every claim."""
+    """What the project measures, gathered on first use and read by every claim: a report
+    without claims opens no store, runs no pytest and walks no tree."""
 
     project: Path
-    summaries: Mapping[str, Mapping[str, Any]]
-    """Evidence summaries by kind."""
-    evidence_source: str
-    load: tuple[LoadSummary, ...] = ()
-    collected_tests: int | None = None
+    given: Mapping[str, Mapping[str, Any]] | None
+    """Evidence summaries by kind from the caller (certify, an upload); None: read the
+    project's newest stored run when a claim needs it."""
+    given_source: str = ""
+    settings: Settings | None = None
     _cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def summaries(self) -> Mapping[str, Mapping[str, Any]]:
+        return self._stored()[0]
+
+    @property
+    def evidence_source(self) -> str:
+        return self._stored()[1]
+
+    def _stored(self) -> tuple[Mapping[str, Mapping[str, Any]], str]:
+        if self.given is not None:
+            return self.given, self.given_source
+        settings = self.settings
+        if settings is None:
+            return {}, "no stored run"
+        return cast(
+            "tuple[Mapping[str, Mapping[str, Any]], str]",
+            self.once("stored", lambda: _stored_summaries(settings, self.project)),
+        )
+
+    def once(self, key: str, compute: Callable[[], Any]) -> Any:
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    @property
+    def load(self) -> tuple[LoadSummary, ...]:
+        from assay.services.slo import load_results
+
+        return tuple(
+            self.once("load", lambda: load_results(readers.discover(self.project), self.project))
+        )
+
+    @property
+    def collected_tests(self) -> int | None:
+        if self.settings is None:
+            return None
+        settings = self.settings
+        return cast(
+            "int | None", self.once("collected", lambda: _collect_tests(self.project, settings))
+        )
+
+    def summary(self, kind: str) -> tuple[Mapping[str, Any], str]:
+        """The run's summary of an evidence kind, or, without a run, one made from the
+        result files in the tree (``coverage.json``, ``junit.xml``)."""
+        if kind in self.summaries:
+            return self.summaries[kind], f"{kind} evidence of {self.evidence_source}"
+        tree = self.once("tree-results", lambda: _tree_summaries(self.project))
+        if kind in tree:
+            summary, files = tree[kind]
+            return summary, f"{', '.join(files)} in the tree (no stored run)"
+        return {}, ""
 
 
 @dataclass(frozen=True)
@@ -112,7 +163,8 @@ def check_claims(reports: Sequence[Path], measurements: Measurements, project: P
         names.append(relative_path(path, project))
         claims = extract_claims(report.segments)
         results += [judge_claim(c, measure(c, measurements, report)) for c in claims]
-    return ClaimsCheck(tuple(names), tuple(results), measurements.evidence_source)
+    source = measurements.evidence_source if results else "none needed"
+    return ClaimsCheck(tuple(names), tuple(results), source)
 
 
 def measurements_for(
@@ -123,10 +175,7 @@ def measurements_for(
     source: str = "",
 ) -> Measurements:
     """Measurements of the project; without ``summaries``, those of its newest stored run."""
-    if summaries is None:
-        summaries, source = _stored_summaries(settings, project)
-    load = load_results(readers.discover(project), project)
-    return Measurements(project, summaries, source, load, _collect_tests(project, settings))
+    return Measurements(project, summaries, source, settings)
 
 
 def claims_document(check: ClaimsCheck) -> str:
@@ -153,23 +202,24 @@ def claims_document(check: ClaimsCheck) -> str:
 
 
 def measure(claim: Claim, m: Measurements, report: ReportText) -> Measurement:
+    own = self_contradiction(claim)
+    if own is not None:
+        return own
     kind = claim.kind
     if kind is ClaimKind.COVERAGE:
         return _from(
             m, "coverage", "line_rate", 100, "a coverage report (coverage.py or Cobertura)"
         )
     if kind is ClaimKind.TEST_COUNT:
-        if m.collected_tests is not None:
-            return Measured(m.collected_tests, "pytest --collect-only")
-        return _from(m, "tests", "tests", 1, "JUnit results or a pytest collection run")
+        return _tests(claim, m)
     if kind is ClaimKind.PASS_RATE:
-        tests = m.summaries.get("tests")
+        tests, source = m.summary("tests")
         if not tests:
-            return Unmeasured("JUnit test results")
+            return Unmeasured("JUnit test results (a stored run, or junit*.xml in the tree)")
         ran = sum(int(tests.get(k, 0)) for k in ("passed", "failed", "error"))
         if ran == 0:
             return Unmeasured("JUnit results with at least one test that ran")
-        return Measured(100 * int(tests.get("passed", 0)) / ran, "JUnit results")
+        return Measured(100 * int(tests.get("passed", 0)) / ran, source)
     if kind is ClaimKind.VULNERABILITIES:
         return _vulnerabilities(claim, m)
     if kind in (
@@ -182,7 +232,7 @@ def measure(claim: Claim, m: Measurements, report: ReportText) -> Measurement:
     if kind is ClaimKind.LINE_COUNT:
         return _lines(claim.subject, m.project)
     if kind is ClaimKind.ENDPOINT_COUNT:
-        return _endpoints(m)
+        return _endpoints(claim, m)
     if kind is ClaimKind.FILE_COUNT:
         if claim.qualifier == "source":
             return Measured(len(python_sources(m.project)), "Python source files in the tree")
@@ -190,11 +240,16 @@ def measure(claim: Claim, m: Measurements, report: ReportText) -> Measurement:
             count = sum(1 for _ in walk_files(m.project, (".py",)))
             return Measured(count, "Python files in the tree")
         return Unmeasured("a kind of file to count: say Python files or source files")
+    if kind is ClaimKind.MODULE_COUNT:
+        return _modules(claim, m)
     if kind is ClaimKind.COMPLETION:
-        total = report.checked + report.unchecked
-        if total == 0:
-            return Unmeasured("a task list (- [x] items) in the report")
-        return Measured(100 * report.checked / total, f"{report.checked} of {total} tasks ticked")
+        return _completion(claim, report)
+    if kind is ClaimKind.SIGNOFF:
+        return _signoffs(claim, m)
+    if kind is ClaimKind.MEMORY:
+        return Unmeasured("a memory measurement: no evidence of memory use is collected")
+    if kind is ClaimKind.RECOVERY:
+        return Unmeasured("a recorded recovery drill: no evidence of restore times is collected")
     if kind is ClaimKind.OVERHEAD:
         return _from(
             m,
@@ -206,12 +261,108 @@ def measure(claim: Claim, m: Measurements, report: ReportText) -> Measurement:
     return _score(claim, m)
 
 
+def _completion(claim: Claim, report: ReportText) -> Measurement:
+    """The report's own ticks never support its completion figure; they contradict it when
+    they disagree with it."""
+    total = report.checked + report.unchecked
+    needs = "a defined measurement of completion: the report's own ticks are not evidence"
+    if total == 0 or claim.value is None:
+        return Unmeasured(needs)
+    ticked = Measured(
+        100 * report.checked / total, f"the report's own ticks: {report.checked} of {total}"
+    )
+    if judge_claim(claim, ticked).verdict is Verdict.CONTRADICTED:
+        return ticked
+    return Unmeasured(f"{needs} ({report.checked} of {total} ticked)")
+
+
 def _from(m: Measurements, kind: str, key: str, scale: float, needs: str) -> Measurement:
-    summary = m.summaries.get(kind) or {}
+    summary, source = m.summary(kind)
     value = summary.get(key)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return Unmeasured(needs)
-    return Measured(float(value) * scale, f"{kind} evidence of {m.evidence_source}")
+    return Measured(float(value) * scale, source)
+
+
+def _tree_summaries(project: Path) -> dict[str, tuple[Mapping[str, Any], list[str]]]:
+    """Test and coverage summaries from result files in the tree, as certify makes them."""
+    from assay.services.steps.tests import results_evidence
+
+    found = readers.discover(project)
+    junit, coverage = [], []
+    kept: dict[str, list[str]] = {"tests": [], "coverage": []}
+    for path in found["junit"]:
+        try:
+            junit.append(readers.read_junit(path))
+            kept["tests"].append(relative_path(path, project))
+        except InventoryError:
+            continue
+    for path in found["coverage"]:
+        try:
+            coverage.append(readers.read_coverage(path))
+            kept["coverage"].append(relative_path(path, project))
+        except InventoryError:
+            continue
+    return {
+        item.kind.value: (item.summary, kept[item.kind.value])
+        for item in results_evidence(junit, coverage, [])
+    }
+
+
+def _tests(claim: Claim, m: Measurements) -> Measurement:
+    """Tests of the whole project (a pytest collection, the run's JUnit results, or the
+    tree), or of the file or folder the claim names (the tree)."""
+    scoped = bool(claim.subject) or claim.qualifier in ("unit", "integration", "e2e")
+    if not scoped:
+        if m.collected_tests is not None:
+            return Measured(m.collected_tests, "pytest --collect-only")
+        tests, source = m.summary("tests")
+        if isinstance(tests.get("tests"), int):
+            return Measured(float(tests["tests"]), source)
+        return _static_tests(claim, m, m.project, "the tree")
+    if claim.subject:
+        target = _resolve(claim.subject, m.project)
+        if isinstance(target, Unmeasured):
+            return target
+        return _static_tests(claim, m, target, relative_path(target, m.project))
+    folders = [f for f in _folders(m.project) if f.name.lower() == claim.qualifier]
+    if len(folders) != 1:
+        return Unmeasured(f"a folder of {claim.qualifier} tests (tests/{claim.qualifier}/)")
+    return _static_tests(claim, m, folders[0], relative_path(folders[0], m.project))
+
+
+def _static_tests(claim: Claim, m: Measurements, target: Path, name: str) -> Measurement:
+    files = (
+        [target]
+        if target.is_file()
+        else [p for p in walk_files(target, (".py",)) if is_collected_test_file(p.name)]
+    )
+    count = TestCount()
+    for path in files:
+        count += _file_tests(m, path)
+    if not files or count.functions == 0:
+        return Measured(0, f"test functions in {name} (none found)")
+    where = f"{name}, by syntax tree (no test run)"
+    functions = f"{count.functions} test functions"
+    if count.exact:
+        cases = f"{count.cases} cases with parametrisation"
+        if claim.value == count.functions and count.cases != count.functions:
+            return Measured(count.functions, f"{functions} in {where}; {cases}")
+        return Measured(count.cases, f"{cases} ({functions}) in {where}")
+    if claim.value is not None and claim.value > count.functions:
+        return Unmeasured(
+            f"a pytest run: {functions} in {name}, some parametrised with values known only "
+            "when pytest runs"
+        )
+    return Measured(count.functions, f"{functions} in {where}")
+
+
+def _file_tests(m: Measurements, path: Path) -> TestCount:
+    return cast(TestCount, m.once(f"tests:{path}", lambda: count_tests(_text(path))))
+
+
+def _text(path: Path) -> str:
+    return path.read_text(encoding="utf-8", errors="replace")
 
 
 def _vulnerabilities(claim: Claim, m: Measurements) -> Measurement:
@@ -251,24 +402,31 @@ def _lines(subject: str, project: Path) -> Measurement:
     if isinstance(target, Unmeasured):
         return target
     files = [target] if target.is_file() else list(walk_files(target, (".py",)))
-    total = sum(len(p.read_text(encoding="utf-8", errors="replace").splitlines()) for p in files)
+    total = sum(len(_text(p).splitlines()) for p in files)
     return Measured(total, f"lines of {relative_path(target, project)}")
 
 
 def _resolve(subject: str, project: Path) -> Path | Unmeasured:
-    """The file or folder a line count is about: a path, a file name, or words naming one."""
-    direct = project / subject
-    if "/" in subject and direct.exists():
-        return direct
+    """The file or folder a claim is about: a path (also one written under the project's
+    own folder name, as tree diagrams do), a file name, or words naming one."""
+    parts = [p for p in subject.strip("/").split("/") if p not in ("", ".")]
+    for skip in range(len(parts)):
+        direct = project.joinpath(*parts[skip:])
+        if ("/" in subject or skip) and direct.exists() and parts[skip:]:
+            return direct
     candidates: list[Path] = []
-    if "." in subject:
+    if "." in Path(subject).name:
         candidates = [p for p in walk_files(project) if p.name == Path(subject).name]
+        tail = "/".join(parts)
+        if len(candidates) > 1 and "/" in subject:
+            candidates = [c for c in candidates if c.as_posix().endswith(tail)] or candidates
     else:
         words = {w.lower().rstrip("s") for w in re.findall(r"[A-Za-z]+", subject)}
         words -= {"the", "module", "file", "component", "service", "package", "code"}
+        joined = "_".join(w.lower() for w in re.findall(r"[A-Za-z]+", subject))
         for path in [*walk_files(project, (".py",)), *_folders(project)]:
-            stem = path.stem.lower().rstrip("s")
-            if stem in words:
+            stem = path.stem.lower()
+            if stem.rstrip("s") in words or (joined and stem == joined):
                 candidates.append(path)
     candidates = [c for c in candidates if not (c.is_file() and c.parent in candidates)]
     if len(candidates) == 1:
@@ -284,16 +442,63 @@ def _folders(project: Path) -> list[Path]:
     return sorted({p.parent for p in walk_files(project, (".py",)) if p.parent != project})
 
 
-def _endpoints(m: Measurements) -> Measurement:
-    if "routes" not in m._cache:
-        m._cache["routes"] = inspect_monitoring(m.project).routes
-    routes = m._cache["routes"]
+def _modules(claim: Claim, m: Measurements) -> Measurement:
+    noun = claim.text.lower()
+    if not re.search(r"\b(modules|packages)\b", noun):
+        return Unmeasured("a definition of what is counted: name the folder and count files")
+    target: Path | Unmeasured = m.project
+    if claim.subject:
+        target = _resolve(claim.subject, m.project)
+    if isinstance(target, Unmeasured):
+        return target
+    sources = [
+        p
+        for p in walk_files(target, (".py",))
+        if not is_collected_test_file(p.name) and "tests" not in p.relative_to(target).parts
+    ]
+    name = relative_path(target, m.project) if target != m.project else "the tree"
+    if "packages" in noun and "modules" not in noun:
+        packages = {p.parent for p in sources if p.name == "__init__.py"}
+        return Measured(len(packages), f"packages (folders with __init__.py) in {name}")
+    without_init = [p for p in sources if p.name != "__init__.py"]
+    if claim.value == len(sources) and len(sources) != len(without_init):
+        return Measured(len(sources), f"Python modules in {name}, __init__.py included")
+    return Measured(len(without_init), f"Python modules in {name}, __init__.py left out")
+
+
+def _endpoints(claim: Claim, m: Measurements) -> Measurement:
+    from assay.collectors.monitoring import inspect_monitoring
+
+    routes = m.once("routes", lambda: inspect_monitoring(m.project).routes)
     code = [r for r in routes if r.framework != "openapi" and "start_http_server" not in r.source]
+    if claim.subject:
+        target = _resolve(claim.subject, m.project)
+        if isinstance(target, Unmeasured):
+            return target
+        where = relative_path(target, m.project)
+        inside = [r for r in code if r.source.split(":", 1)[0].startswith(where)]
+        return Measured(len(inside), f"route declarations in {where}")
     if code:
         return Measured(len(code), "route declarations in the code")
     if routes:
         return Measured(len(routes), "paths of the OpenAPI document")
     return Unmeasured("route declarations (FastAPI, Flask, Django...) or an OpenAPI document")
+
+
+def _signoffs(claim: Claim, m: Measurements) -> Measurement:
+    """Sign-off claims are judged only against sign-offs stored for the project."""
+    needs = "sign-offs stored by assay signoff: the report's own ticks are not evidence"
+    if m.settings is None:
+        return Unmeasured(needs)
+    settings = m.settings
+    approved = m.once("signoffs", lambda: _stored_approvals(settings, m.project))
+    if approved is None:
+        return Unmeasured(needs)
+    roles, release = approved
+    if claim.unit == "%":
+        required = len(settings.signoff.roles) or 1
+        return Measured(100 * len(roles) / required, f"approved roles of release {release}")
+    return Measured(len(roles), f"roles approved for release {release}")
 
 
 def _score(claim: Claim, m: Measurements) -> Measurement:
@@ -314,6 +519,9 @@ def _score(claim: Claim, m: Measurements) -> Measurement:
 def _stored_summaries(
     settings: Settings, project: Path
 ) -> tuple[dict[str, Mapping[str, Any]], str]:
+    from assay.store import repositories as repo
+    from assay.store.database import Store
+
     try:
         store = Store.open(settings.store_url, settings.evidence_dir, create=False)
     except NotFoundError:
@@ -327,6 +535,41 @@ def _stored_summaries(
                 e.kind: dict(e.summary or {}) for e in rows[0].evidence
             }
             return summaries, f"run {rows[0].id}"
+    finally:
+        store.close()
+
+
+def _stored_approvals(settings: Settings, project: Path) -> tuple[set[str], str] | None:
+    """Roles whose newest sign-off of the project's newest release approves it, in force."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from assay.store.database import Store
+    from assay.store.models import ProjectRow, ReleaseRow
+
+    try:
+        store = Store.open(settings.store_url, settings.evidence_dir, create=False)
+    except NotFoundError:
+        return None
+    try:
+        with store.transaction() as session:
+            release = session.scalars(
+                select(ReleaseRow)
+                .join(ProjectRow, ReleaseRow.project_id == ProjectRow.id)
+                .where(ProjectRow.name == project_name(project))
+                .order_by(ReleaseRow.created_at.desc())
+                .limit(1)
+            ).first()
+            if release is None:
+                return None
+            newest: dict[str, str] = {}
+            now = datetime.now(UTC)
+            for row in release.signoffs:  # ordered by time: the last one per role stands
+                in_force = row.expires_at > now and row.evidence_digest == release.evidence_digest
+                newest[row.role] = row.decision if in_force else "expired"
+            roles = {r for r, d in newest.items() if d in ("approve", "conditional")}
+            return roles, release.name
     finally:
         store.close()
 
@@ -348,11 +591,11 @@ def _collect_tests(project: Path, settings: Settings) -> int | None:
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
+    if done.returncode not in (0, 5):
+        return None  # collection errors (dependencies missing): the count would be partial
     match = re.search(r"(\d+) tests? collected", done.stdout) or re.search(
         r"collected (\d+) items?", done.stdout
     )
     if match:
         return int(match.group(1))
-    if done.returncode in (0, 5):
-        return sum(1 for line in done.stdout.splitlines() if "::" in line)
-    return None
+    return sum(1 for line in done.stdout.splitlines() if "::" in line)

@@ -1,0 +1,214 @@
+"""Claims in the layouts real completion reports use, judged against a tree built here.
+
+The texts are written for these tests; each reproduces a layout seen in public reports
+(bench/eval_real lists them): tree diagrams in code blocks, per-file counts, pytest
+summary lines, per-row table counts, endpoint and module counts, memory and recovery
+figures, sign-off status, and percentages beside their own fractions.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from assay.core.claims import ClaimResult, Verdict
+from assay.services.claims import check_claims, measurements_for
+from assay.settings import load_settings
+from conftest import run_assay
+
+
+def _tests(count: int, start: int = 0) -> str:
+    return "".join(f"def test_{i}():\n    assert {i} == {i}\n\n" for i in range(start, count))
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Path:
+    """A small web shop: a package with a known number of lines, routes and tests."""
+    root = tmp_path / "shop-project"
+    package = root / "shop"
+    (package / "api").mkdir(parents=True)
+    (root / "tests" / "unit").mkdir(parents=True)
+    (package / "__init__.py").write_text('"""Shop."""\n\n__version__ = "1.0"\n', encoding="utf-8")
+    (package / "core.py").write_text("".join(f"X{i} = {i}\n" for i in range(145)), "utf-8")
+    (package / "models.py").write_text("class Cart:\n    pass\n", encoding="utf-8")
+    routes = "".join(
+        f"@app.get('/items/{i}')\ndef item_{i}():\n    return {{}}\n\n" for i in range(5)
+    )
+    (package / "api" / "views.py").write_text(
+        "from flask import Flask\n\napp = Flask(__name__)\n\n" + routes, encoding="utf-8"
+    )
+    (root / "tests" / "test_api.py").write_text(
+        "import pytest\n\n"
+        + _tests(12)
+        + "@pytest.mark.parametrize('n', [1, 2, 3])\ndef test_many(n):\n    assert n\n\n"
+        + "@pytest.fixture\ndef test_data():\n    return 1\n\n"
+        + "def test_nested():\n    def test_inner():\n        pass\n    assert test_inner\n",
+        encoding="utf-8",
+    )
+    (root / "tests" / "unit" / "test_cart.py").write_text(
+        "class TestCart:\n"
+        + "".join(f"    def test_{i}(self):\n        assert 1\n" for i in range(6)),
+        encoding="utf-8",
+    )
+    return root
+
+
+def _judge(project: Path, text: str) -> dict[int, list[ClaimResult]]:
+    report = project / "IMPLEMENTATION_SUMMARY.md"
+    report.write_text(text, encoding="utf-8")
+    check = check_claims([report], measurements_for(project, load_settings(project)), project)
+    by_line: dict[int, list[ClaimResult]] = {}
+    for result in check.results:
+        by_line.setdefault(result.claim.line, []).append(result)
+    return by_line
+
+
+def _verdicts(results: list[ClaimResult]) -> list[str]:
+    return [f"{r.claim.kind.value} {r.claim.value:g} {r.verdict.value}" for r in results]
+
+
+def test_a_tree_diagram_in_a_code_block_is_judged_file_by_file(shop: Path) -> None:
+    # Tests in the tree: 12 + test_many (3 cases) + test_nested in test_api.py = 14 functions,
+    # 16 cases; 6 in tests/unit. The fixture and the nested function are not tests.
+    judged = _judge(
+        shop,
+        "# Summary\n\n```\nshop-project/\n├── shop/\n│   ├── core.py (145 lines)\n"
+        "│   └── models.py (40 lines)\n└── tests/\n    ├── test_api.py (16 tests)\n"
+        "    └── unit/\n        └── test_cart.py (9 tests)\n```\n",
+    )
+    assert _verdicts(judged[6]) == ["line-count 145 supported"]
+    assert _verdicts(judged[7]) == ["line-count 40 contradicted"]
+    assert _verdicts(judged[9]) == ["test-count 16 supported"]
+    assert _verdicts(judged[11]) == ["test-count 9 contradicted"]
+    assert "6 cases" in judged[11][0].explanation
+
+
+def test_per_file_counts_in_prose_name_their_file(shop: Path) -> None:
+    judged = _judge(
+        shop,
+        "# Done\n\n- `tests/test_api.py` (14 tests)\n- views.py: 5 endpoints\n"
+        "- `shop/__init__.py` is 3 lines, and **shop/__init__.py** still is\n",
+    )
+    assert _verdicts(judged[3]) == ["test-count 14 supported"]
+    assert "14 test functions" in judged[3][0].explanation
+    assert _verdicts(judged[4]) == ["endpoint-count 5 supported"]
+    assert {r.claim.subject for r in judged[5]} == {"shop/__init__.py"}
+
+
+def test_pytest_summaries_and_fractions_of_passing_tests(shop: Path) -> None:
+    judged = _judge(
+        shop,
+        "# Results\n\n```\nTOTAL: 21 passed, 1 skipped\n```\n\n22/22 tests passing\n\n"
+        "Test suite: 30/30 passing\n",
+    )
+    # 16 + 6 = 22 cases in the tree; no run exists, so pass rates stay unverifiable.
+    assert _verdicts(judged[4]) == ["test-count 22 supported"]
+    assert sorted(_verdicts(judged[7])) == ["pass-rate 100 unverifiable", "test-count 22 supported"]
+    assert _verdicts(judged[9]) == ["pass-rate 100 unverifiable"]
+
+
+def test_table_rows_are_read_with_their_column_and_their_label(shop: Path) -> None:
+    judged = _judge(
+        shop,
+        "# Status\n\n| Component | Tests | Coverage |\n|---|---|---|\n"
+        "| Unit | 6 | 85% |\n| Shop API | 14 | 90% |\n| Billing Service | 12 | 70% |\n",
+    )
+    assert "test-count 6 supported" in _verdicts(judged[5])
+    assert "coverage 85 unverifiable" in _verdicts(judged[5])
+    (api,) = [r for r in judged[6] if r.claim.kind.value == "test-count"]
+    assert api.claim.subject == "Shop API"
+    # "Billing Service" names nothing in the tree: the count is not judged on the whole tree.
+    (billing,) = [r for r in judged[7] if r.claim.kind.value == "test-count"]
+    assert billing.verdict is Verdict.UNVERIFIABLE and "Billing Service" in billing.explanation
+
+
+def test_endpoint_module_memory_and_recovery_figures(shop: Path) -> None:
+    judged = _judge(
+        shop,
+        "# Delivery\n\nAll 5 REST API endpoints implemented across 4 Python modules in "
+        "`shop/`.\n\nMemory usage stays under 256 MB; RTO 4 hours and RPO 15 minutes.\n",
+    )
+    assert sorted(_verdicts(judged[3])) == [
+        "endpoint-count 5 supported",
+        "module-count 4 supported",
+    ]
+    assert sorted(_verdicts(judged[5])) == [
+        "memory 256 unverifiable",
+        "recovery 15 unverifiable",
+        "recovery 240 unverifiable",
+    ]
+
+
+def test_the_reports_own_ticks_never_support_it(shop: Path) -> None:
+    judged = _judge(
+        shop,
+        "# Sign-off\n\nSign-off status: 100% complete (6/6 roles approved)\n\n"
+        "- [x] developer\n- [x] qa\n- [x] security\n- [x] tech lead\n- [x] architect\n"
+        "- [x] product owner\n",
+    )
+    verdicts = _verdicts(judged[3])
+    assert verdicts and all(v.endswith("unverifiable") for v in verdicts), verdicts
+    assert any("sign-offs stored" in r.explanation for r in judged[3])
+
+
+def test_a_percentage_beside_its_own_fraction_or_a_total_beside_its_parts(shop: Path) -> None:
+    judged = _judge(
+        shop,
+        "# Progress\n\nCompletion: 95% (17/20 tasks)\n\nWe have 40 tests (22 unit, 12 e2e).\n\n"
+        "Completion: 85% (17/20 tasks)\n",
+    )
+    assert _verdicts(judged[3]) == ["completion 95 contradicted"]
+    assert "17/20" in judged[3][0].explanation
+    (total,) = [r for r in judged[5] if r.claim.value == 40]
+    assert total.verdict is Verdict.CONTRADICTED and "22 + 12" in total.explanation
+    # Consistent with itself is still not evidence.
+    assert _verdicts(judged[7]) == ["completion 85 unverifiable"]
+
+
+def test_without_a_stored_run_the_trees_result_files_are_read(shop: Path) -> None:
+    (shop / "coverage.json").write_text(
+        json.dumps({"totals": {"num_statements": 200, "covered_lines": 180}, "files": {}}),
+        encoding="utf-8",
+    )
+    (shop / "junit.xml").write_text(
+        '<testsuite name="s" tests="3" failures="1" errors="0" skipped="0">'
+        '<testcase classname="t" name="a"/><testcase classname="t" name="b"/>'
+        '<testcase classname="t" name="c"><failure message="x"/></testcase></testsuite>',
+        encoding="utf-8",
+    )
+    judged = _judge(shop, "# Report\n\nCoverage: 90%\n\nPass rate: 100%\n")
+    assert _verdicts(judged[3]) == ["coverage 90 supported"]
+    assert "coverage.json in the tree (no stored run)" in judged[3][0].explanation
+    assert _verdicts(judged[5]) == ["pass-rate 100 contradicted"]
+
+
+def test_test_counts_fall_back_to_the_tree_when_pytest_cannot_collect(shop: Path) -> None:
+    # The declared test command cannot import its dependencies here.
+    (shop / "tests" / "conftest.py").write_text("import not_installed_anywhere\n", "utf-8")
+    (shop / "assay.toml").write_text(
+        '[tests]\ncommand = ["python3", "-m", "pytest"]\n', encoding="utf-8"
+    )
+    judged = _judge(shop, "# Report\n\n22 tests\n")
+    assert _verdicts(judged[3]) == ["test-count 22 supported"]
+    assert "syntax tree" in judged[3][0].explanation
+
+
+def test_a_report_without_claims_measures_nothing_and_answers_quickly(shop: Path) -> None:
+    # A declared test command would cost a pytest collection: a report without claims
+    # must not pay for it, nor for opening the store or walking the tree.
+    (shop / "assay.toml").write_text(
+        '[tests]\ncommand = ["python3", "-m", "pytest"]\n', encoding="utf-8"
+    )
+    report = shop / "README.md"
+    report.write_text("# Shop\n\nA small shop. Install it and run it.\n", encoding="utf-8")
+    measurements = measurements_for(shop, load_settings(shop))
+    began = time.perf_counter()
+    check = check_claims([report], measurements, shop)
+    assert time.perf_counter() - began < 2.0
+    assert check.results == () and check.evidence_source == "none needed"
+    assert measurements._cache == {}
+    cli = run_assay("claims", report, "-C", shop)
+    assert cli.code == 0 and "no quantitative claim found" in cli.out
