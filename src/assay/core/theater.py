@@ -64,7 +64,16 @@ _RAISES = {
     "assertWarns",
     "assertLogs",
 }
+_NO_RAISE = re.compile(
+    r"(\b(not|never|no|nothing|neither|without)|n't)\b[^.\n]{0,40}?"
+    r"\b(rais(e|es|ed|ing)|crash(es|ed)?|fail(s|ed)?|errors?|exceptions?)\b|\bnothing happens\b",
+    re.IGNORECASE,
+)
+"""A test's own words that not raising is what it checks ("shouldn't raise", "no error")."""
+_EXPECT_RAISE = {"raises", "assertRaises", "assertRaisesRegex"}
 _MOCK_FACTORIES = {"Mock", "MagicMock", "AsyncMock", "patch", "create_autospec", "mocker"}
+_MOCK_ROOTS = {"mock", "mocker", "unittest", "patch"}
+"""What ``patch`` must be called on to be a mock's: ``client.patch(...)`` is an HTTP PATCH."""
 _MARKER = re.compile(r"#.*\b(TODO|FIXME|XXX)\b.*")
 _MEASURE_NAME = re.compile(
     r"(^|_)(measure|compute|calculate|count|score|coverage|ratio|rate|percent|latency|"
@@ -89,9 +98,20 @@ def analyse_tests(source: str, path: str, tree: ast.Module | None = None) -> lis
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
         and not node.name.startswith("test")
     }
+    benchmarks = any(
+        isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets)
+        and any(_name(n) == "benchmark" for n in ast.walk(node.value))
+        for node in tree.body
+    )
+    raise_only = _raise_only(tree)
+    lines = source.splitlines()
     findings: list[Finding] = []
     for test, owner in _collected_tests(tree.body, ""):
-        findings += _test_findings(test, owner, path, helpers)
+        silent = _fails_only_by_raising(test, benchmarks, raise_only, lines)
+        findings += [
+            f for f in _test_findings(test, owner, path, helpers) if f.rule != "TH-T001" or silent
+        ]
     return findings
 
 
@@ -118,7 +138,11 @@ def analyse_shipped(
         cls = owners.get(id(node))
         owner = cls.name if cls else ""
         if _is_stub(node.body):
-            if not _meant_to_be_overridden(node, cls) and not is_hook("TH-S001", owner, derived):
+            if not (
+                _meant_to_be_overridden(node, cls)
+                or is_hook("TH-S001", owner, derived)
+                or _deliberately_empty(node)
+            ):
                 findings.append(_finding("TH-S001", path, node, _stub_reason(node, owner), owner))
         elif _MEASURE_NAME.search(node.name) and _returns_only_constants(node):
             findings.append(
@@ -131,10 +155,13 @@ def analyse_shipped(
                 )
             )
     # A line scan, not tokenize: tokenizing costs as much as parsing, and a marker inside a
-    # string literal that also contains "#" is rare enough to accept.
+    # string literal that also contains "#" is rare enough to accept. A note whose every
+    # line starts with the marker ("# XXX: ..." continued on "# XXX: ...") is one marker.
+    continued = False
     for number, line in enumerate(source.splitlines(), start=1):
         marker = _MARKER.search(line)
-        if marker:
+        follows, continued = continued, bool(marker) and line.lstrip().startswith("#")
+        if marker and not (follows and continued):
             findings.append(
                 Finding(
                     "TH-S002",
@@ -209,12 +236,109 @@ def _meant_to_be_overridden(
     )
 
 
+def _deliberately_empty(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A body that is empty on purpose: a special method (a no-op ``__exit__``, a read-only
+    mapping's ``__setitem__`` refusing), or a callback a decorator registers, such as a
+    ``@click.group()`` whose behaviour is its subcommands."""
+    if func.name.startswith("__") and func.name.endswith("__"):
+        return True
+    registered = any(isinstance(d, ast.Call) for d in func.decorator_list)
+    return registered and not any(isinstance(s, ast.Raise) for s in func.body)
+
+
 def _stub_reason(func: ast.FunctionDef | ast.AsyncFunctionDef, owner: str) -> str:
     if not owner:
         return f"{func.name} only passes or raises NotImplementedError: callers get no behaviour"
     return (
         f"{owner}.{func.name} only passes or raises NotImplementedError, and nothing says it is "
         f"meant to be overridden (no subclass of {owner}, no abstract, base or hook marking)"
+    )
+
+
+def _raise_only(tree: ast.Module) -> set[str]:
+    """Names of what the module calls expecting an exception (in ``pytest.raises``,
+    ``assertRaises``) and never asserts a result of: code that reports failure by raising,
+    like a validator, whose not raising is the check of its success case."""
+    raising: set[str] = set()
+    asserted: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.With, ast.AsyncWith)) and any(
+            _name(item.context_expr) in _EXPECT_RAISE for item in node.items
+        ):
+            raising |= {_name(n) for s in node.body for n in ast.walk(s) if isinstance(n, ast.Call)}
+        elif isinstance(node, ast.Call) and _name(node) in _EXPECT_RAISE and len(node.args) > 1:
+            raising.add(_name(node.args[1]))  # pytest.raises(Error, function, *args)
+        elif isinstance(node, ast.Assert) or (isinstance(node, ast.Call) and _is_check_call(node)):
+            inspected = [node.test] if isinstance(node, ast.Assert) else node.args
+            asserted |= {
+                _name(n) for a in inspected for n in ast.walk(a) if isinstance(n, ast.Call)
+            }
+    return raising - asserted - {""}
+
+
+def _fails_only_by_raising(
+    test: ast.FunctionDef | ast.AsyncFunctionDef,
+    benchmarks: bool,
+    raise_only: set[str],
+    lines: list[str],
+) -> bool:
+    """Whether a test without assertions is theater: it computes something and throws the
+    result away, or does nothing. Not when not raising is the check: a benchmark (it measures
+    time), an expected failure naming its exception, a test that only touches names, imports
+    or defines classes (their existence is the check), the success case of code the module
+    checks with ``pytest.raises``, or a test whose docstring or comments say so."""
+    marks = {_name(d) for d in test.decorator_list}
+    if benchmarks or "benchmark" in marks or "benchmark" in {a.arg for a in test.args.args}:
+        return False
+    if any(
+        _name(d) == "xfail"
+        and isinstance(d, ast.Call)
+        and any(k.arg == "raises" for k in d.keywords)
+        for d in test.decorator_list
+    ):
+        return False
+    discarded = _discarded_calls(test)
+    if not discarded:
+        return not [s for s in test.body if not _is_docstring_or_pass(s)]
+    if discarded <= raise_only:
+        return False
+    said = " ".join(
+        [
+            ast.get_docstring(test) or "",
+            *(line for line in lines[test.lineno : test.end_lineno] if "#" in line),
+        ]
+    )
+    return not _NO_RAISE.search(said)
+
+
+def _discarded_calls(test: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """Names of the calls whose result the test throws away: called as a statement, or
+    assigned to a name the test never reads (not in the classes and functions it defines)."""
+    read = {n.id for n in ast.walk(test) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    names = set()
+    for node in _own_nodes(test.body):
+        value = node.value if isinstance(node, (ast.Expr, ast.Assign)) else None
+        if isinstance(value, ast.Await):
+            value = value.value
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if isinstance(value, ast.Call) and not any(
+            isinstance(t, ast.Name) and t.id in read for t in targets
+        ):
+            names.add(_name(value))
+    return names
+
+
+def _own_nodes(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:
+    """The nodes of a body, not descending into the functions and classes it defines."""
+    for node in nodes:
+        yield node
+        if not isinstance(node, _DEFINITIONS):
+            yield from _own_nodes(ast.iter_child_nodes(node))
+
+
+def _is_docstring_or_pass(statement: ast.stmt) -> bool:
+    return isinstance(statement, ast.Pass) or (
+        isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
     )
 
 
@@ -416,7 +540,10 @@ def _tautology(test: ast.expr) -> bool:
         return True  # a non-empty literal container is always true; an empty one never
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
         left, right = test.left, test.comparators[0]
-        same = ast.dump(left) == ast.dump(right)
+        # Two calls build two values: ``C(1) == C(1)`` checks the generated __eq__.
+        same = ast.dump(left) == ast.dump(right) and not any(
+            isinstance(n, ast.Call) for n in ast.walk(left)
+        )
         if same and isinstance(test.ops[0], (ast.Eq, ast.Is, ast.LtE, ast.GtE)):
             return True
         if all(isinstance(side, ast.Constant) for side in (left, right)):
@@ -432,14 +559,14 @@ def _mock_names(test: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
         if (
             isinstance(node, ast.Assign)
             and isinstance(node.value, ast.Call)
-            and _name(node.value) in _MOCK_FACTORIES
+            and _is_mock_factory(node.value)
         ):
             names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
         if isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
-                if _name(item.context_expr) in _MOCK_FACTORIES | {"object"} and isinstance(
-                    item.optional_vars, ast.Name
-                ):
+                if (
+                    _is_mock_factory(item.context_expr) or _name(item.context_expr) == "object"
+                ) and isinstance(item.optional_vars, ast.Name):
                     names.add(item.optional_vars.id)
     for decorator in test.decorator_list:
         if _name(decorator) in {"patch", "object"}:
@@ -493,7 +620,7 @@ def _real_calls(nodes: Iterable[ast.AST], mocks: set[str]) -> Iterator[ast.Call]
             continue  # checks, nested definitions, and configuring a mock
         if isinstance(node, ast.Call) and (
             _root(node.func) in mocks
-            or _name(node) in _MOCK_FACTORIES
+            or _is_mock_factory(node)
             or _is_patch(node)
             or _is_check_call(node)
         ):
@@ -505,8 +632,15 @@ def _real_calls(nodes: Iterable[ast.AST], mocks: set[str]) -> Iterator[ast.Call]
 
 def _is_patch(node: ast.AST) -> bool:
     """``mock.patch(...)``, ``patch.object``, ``mocker.patch``, ``monkeypatch.setattr``..."""
-    dotted = _dotted(node)
-    return "patch" in dotted.split(".") or dotted.startswith("monkeypatch.")
+    parts = _dotted(node).split(".")
+    return ("patch" in parts and parts[0] in _MOCK_ROOTS) or parts[0] == "monkeypatch"
+
+
+def _is_mock_factory(node: ast.AST) -> bool:
+    """``Mock()``, ``mock.MagicMock()``, ``mocker.patch(...)``; not ``client.patch(...)``."""
+    name = _name(node)
+    root = _dotted(node).split(".")[0]
+    return name in _MOCK_FACTORIES and (root == name or root in _MOCK_ROOTS)
 
 
 def _root(node: ast.AST) -> str:

@@ -24,7 +24,7 @@ from assay.errors import UsageError
 
 __all__ = ["ANALYSER_VERSION", "QualityReport", "analyse_tree"]
 
-ANALYSER_VERSION = "2"
+ANALYSER_VERSION = "4"
 _SKIP = {
     ".git",
     ".venv",
