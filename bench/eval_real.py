@@ -23,6 +23,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,8 +81,14 @@ def checkout(clones: Path, repo: str, commit: str, into: Path) -> Path:
         [*git, "cat-file", "--batch"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
     ) as batch:
         assert batch.stdin and batch.stdout
-        batch.stdin.write(request)
-        batch.stdin.close()
+        stdin = batch.stdin
+
+        def feed() -> None:  # from a thread: git's answers would fill the pipe meanwhile
+            stdin.write(request)
+            stdin.close()
+
+        writer = threading.Thread(target=feed)
+        writer.start()
         for _, name in entries:
             header = batch.stdout.readline().split()
             if len(header) < 3:  # "<sha> missing"
@@ -91,7 +98,17 @@ def checkout(clones: Path, repo: str, commit: str, into: Path) -> Path:
             target = root / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
+        writer.join()
     return root
+
+
+GENERIC = {"score", "completion"}
+"""Figures with no defined measurement: a report's "quality 95%" is labelled either way."""
+
+
+def _kind(item: Any) -> str:
+    kind = item["kind"] if isinstance(item, dict) else item.claim.kind.value
+    return "generic" if kind in GENERIC else str(kind)
 
 
 def match(labels: list[dict[str, Any]], results: list[ClaimResult]) -> list[tuple[Any, Any]]:
@@ -100,7 +117,7 @@ def match(labels: list[dict[str, Any]], results: list[ClaimResult]) -> list[tupl
     left = list(results)
     pairs: list[tuple[Any, Any]] = []
     for label in labels:
-        same = [r for r in left if r.claim.line == label["line"] and r.claim.kind == label["kind"]]
+        same = [r for r in left if r.claim.line == label["line"] and _kind(r) == _kind(label)]
         if not same:
             pairs.append((label, None))
             continue

@@ -16,8 +16,15 @@ __all__ = ["MAX_REPORT_BYTES", "ReportText", "read_report"]
 
 MAX_REPORT_BYTES = 2_000_000
 """A completion report is a page or a few; anything larger is not one."""
-_ACHIEVED = re.compile(r"(?i)^(achieved|actual|result|results|measured|current|value|status|now)$")
-_TARGET = re.compile(r"(?i)^(target|goal|expected|required|threshold|plan(?:ned)?|baseline)$")
+_ACHIEVED = re.compile(
+    r"(?i)^(achieved|actual|result|results|measured|current|value|now|after|final|"
+    r"new|today|end|achieved value|actual value|current value|after value)$"
+)
+_TARGET = re.compile(
+    r"(?i)^(target|goal|expected|required|threshold|plan(?:ned)?|baseline|before|previous|"
+    r"initial|old|start|was|change|delta|diff|difference|improvement|gain|increase|trend|"
+    r"target value|min(?:imum)?|max(?:imum)?)$"
+)
 _CHECKBOX = re.compile(r"^\[( |x|X)\]\s")
 
 
@@ -118,7 +125,19 @@ def _code_lines(token: Token, heading: str) -> list[Segment]:
     first = token.map[0] + (2 if token.type == "fence" else 1)
     folders: list[tuple[int, str]] = []  # (depth, name/) of the folders above this line
     segments = []
+    header: list[str] = []
     for offset, raw in enumerate(token.content.splitlines()):
+        if raw.strip().startswith("|") and raw.strip().endswith("|"):
+            # A Markdown table indented into a code block: read it as a table.
+            cells = [c.strip().replace("**", "") for c in raw.strip().strip("|").split("|")]
+            if all(re.fullmatch(r":?-+:?", c) for c in cells if c):
+                continue
+            if not header:
+                header = cells
+                continue
+            segments.append(Segment(_table_row(header, cells), first + offset, heading, "table"))
+            continue
+        header = []
         tree = _TREE.match(raw)
         depth = len(tree.group(0)) if tree else len(raw) - len(raw.lstrip())
         text = raw[len(tree.group(0)) :].strip() if tree else raw.strip()

@@ -78,7 +78,7 @@ class Claim:
     subject: str = ""
     """What a line count is of."""
     comparator: str = "="
-    """``=``, ``<=`` (under, at most) or ``>=`` (over, at least)."""
+    """``=``, ``~`` (about), ``<=`` (under, at most) or ``>=`` (over, at least)."""
     decimals: int = 0
     """Decimals as written: they set the tolerance of a percentage."""
 
@@ -110,10 +110,14 @@ class ClaimResult:
 
 # --- extraction -----------------------------------------------------------------------------
 
-NUMBER = r"(?P<n>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+NUMBER = r"(?:[~≈]\s*)?(?P<n>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?:\+(?!\d))?"
+"""A number as reports write it: ``1,800``, ``~400`` (about), ``250+`` (at least)."""
 _NOT_ACHIEVED = re.compile(
     r"(?i)\b(target(?:ed|s)?|goal|aim(?:ing)?|plan(?:ned)?|expect(?:ed)?|should|will|"
     r"threshold|required?|requirement|budget|slo|objective|by next|next sprint)\b"
+)
+_TARGET_AFTER = re.compile(
+    r"(?i)^\W{0,3}\s*(target|goal|budget|threshold|limit|slo|sla|requirement|required)\b"
 )
 _BELOW = re.compile(
     r"(?i)(under|below|less than|fewer than|at most|no more than|max(?:imum)?|<|≤)\s*$"
@@ -129,6 +133,8 @@ class _Rule:
     qualifier: Callable[[re.Match[str]], str] = field(default=lambda m: "")
     value: Callable[[re.Match[str]], float | None] | None = None
     subject: Callable[[re.Match[str]], str] = field(default=lambda m: "")
+    fallback: bool = False
+    """Read only numbers no other rule claimed (a duration, a percentage, a score)."""
 
 
 def _group(name: str, default: str = "") -> Callable[[re.Match[str]], str]:
@@ -166,6 +172,12 @@ _SEV = r"(?P<sev>critical|high|medium|moderate|low)"
 _VULN_WORDS = r"(?:security\s+)?(?:vulnerabilit(?:y|ies)|vulns?|cves?|security issues)"
 _WORD = r"[A-Za-z_][\w/-]*(?:\.\w+)*"
 _NAME = r"(?P<subject>`[^`]+`|" + _WORD + r"(?:\s+" + _WORD + r"){0,2})"
+_LINES = r"(?:lines?(?:\s+of\s+(?:code|css|python|documentation|docs|tests?))?|LOC|SLOC)\b"
+_ADJ = (
+    r"(?P<adj>(?:(?!(?:with|and|of|in|for|across|from|to|files?|modules?|lines?|tests?)\b)"
+    r"[A-Za-z][\w-]*\s+){0,3}?)"
+)
+"""Up to three words between a number and what it counts: ``22 comprehensive integration``."""
 
 _RULES: tuple[_Rule, ...] = (
     _Rule(
@@ -194,18 +206,40 @@ _RULES: tuple[_Rule, ...] = (
     _Rule(
         ClaimKind.TEST_COUNT,
         re.compile(
-            NUMBER
-            + r"\+?\s+(?:new\s+)?(?:(?P<q>unit|integration|e2e|end-to-end|api|automated)\s+)?"
-            r"(?:test\s+cases|tests|test\s+functions)\b",
+            NUMBER + r"\s+" + _ADJ + r"(?:test\s+cases?|tests?|test\s+functions?|test\s+methods?)\b"
+            r"(?!\s+(?:files?|suites?|modules?|classes)\b)",
+            re.I,
+        ),
+        "tests",
+        qualifier=lambda m: _test_scope(m.group("adj")),
+    ),
+    _Rule(
+        ClaimKind.TEST_COUNT,
+        re.compile(r"\bcollected\s+" + NUMBER + r"\s+items?\b", re.I),
+        "tests",
+    ),
+    _Rule(
+        ClaimKind.TEST_COUNT,
+        re.compile(
+            r"(?P<subject>(?:[A-Za-z`][\w`./-]*\s+){0,3}?)tests?(?:\s+(?!for\b)[A-Za-z]+){0,2}"
+            r"(?:\s+for\s+(?P<for>[\w ./-]{1,40}?))?"
+            r"\s*\(\s*" + NUMBER + r"\s*(?:total|tests?|passing|passed)?\s*\)",
+            re.I,
+        ),
+        "tests",
+        qualifier=lambda m: _test_scope(m.group("subject")),
+        subject=lambda m: (m.group("for") or m.group("subject") or "").strip("` "),
+    ),
+    _Rule(
+        ClaimKind.TEST_COUNT,
+        re.compile(
+            r"\b(?P<q>unit|integration|e2e|end-to-end)?\s*(?:test\s+cases|tests|test\s+count)\s*:\s*"
+            + NUMBER
+            + r"(?!\s*(?:%|/|files?|lines|suites))",
             re.I,
         ),
         "tests",
         qualifier=lambda m: _test_scope(m.group("q")),
-    ),
-    _Rule(
-        ClaimKind.TEST_COUNT,
-        re.compile(r"\b(?:test\s+cases|tests|test\s+count)\s*:\s*" + NUMBER + r"\b(?!\s*%)", re.I),
-        "tests",
     ),
     _Rule(
         ClaimKind.VULNERABILITIES,
@@ -290,9 +324,16 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         ClaimKind.LINE_COUNT,
-        re.compile(_NAME + r"\s*(?:\(|:|—|–|-|,|is|has)?\s*" + NUMBER + r"\s+lines\b", re.I),
+        re.compile(
+            r"(?:" + _NAME + r"\s*(?:\(|:|—|–|-|,|is|has)?\s*)?" + NUMBER + r"\s*" + _LINES, re.I
+        ),
         "lines",
-        subject=lambda m: m.group("subject").strip("`").strip(),
+        subject=lambda m: (m.group("subject") or "").strip("`").strip(),
+    ),
+    _Rule(
+        ClaimKind.LINE_COUNT,
+        re.compile(r"\b" + _LINES + r"\s*:\s*" + NUMBER + r"(?!\s*%)", re.I),
+        "lines",
     ),
     _Rule(
         ClaimKind.ENDPOINT_COUNT,
@@ -306,11 +347,11 @@ _RULES: tuple[_Rule, ...] = (
     _Rule(
         ClaimKind.FILE_COUNT,
         re.compile(
-            r"(?<![/\d])" + NUMBER + r"\s+(?:(?P<q>python|source|code|new|changed)\s+)?files\b",
+            r"(?<![/\d])" + NUMBER + r"\s+" + _ADJ + r"(?:files?|test\s+suites?|docs|guides)\b",
             re.I,
         ),
         "files",
-        qualifier=_group("q"),
+        qualifier=lambda m: _file_kind(m.group(0)),
     ),
     _Rule(
         ClaimKind.COMPLETION,
@@ -372,8 +413,7 @@ _RULES: tuple[_Rule, ...] = (
     _Rule(
         ClaimKind.MODULE_COUNT,
         re.compile(
-            NUMBER + r"\+?\s+(?:(?:python|core|new|source|backend|frontend|service|main)\s+)?"
-            r"(?:modules|packages|services|components)\b",
+            NUMBER + r"\s+" + _ADJ + r"(?:modules?|packages|services|components?|classes|stages)\b",
             re.I,
         ),
         "modules",
@@ -457,12 +497,177 @@ _RULES: tuple[_Rule, ...] = (
         qualifier=lambda m: "run",
         value=lambda m: _pytest_total(m),
     ),
+    _Rule(
+        ClaimKind.COVERAGE,
+        re.compile(
+            r"^(?P<subject>[\w./-]+\.py|TOTAL)\s+\d+\s+\d+\s+(?:\d+\s+\d+\s+)?" + NUMBER + r"%",
+            re.M,
+        ),
+        "%",
+        subject=lambda m: "" if m.group("subject") == "TOTAL" else m.group("subject"),
+    ),
+    _Rule(
+        ClaimKind.TEST_COUNT,
+        re.compile(r"\btests?\b[^\d\n/]{0,20}(?P<n>\d+)\s*/\s*(?P<of>\d+)\b(?!\s*%)", re.I),
+        "tests",
+        value=lambda m: _number(m.group("of")),
+    ),
+    _Rule(
+        ClaimKind.TEST_COUNT,
+        re.compile(NUMBER + r"\s+" + _ADJ + r"benchmarks?(?:\s+functions?)?\b", re.I),
+        "benchmarks",
+        qualifier=lambda m: "benchmark",
+    ),
+    _Rule(
+        ClaimKind.COVERAGE,
+        re.compile(NUMBER + _PCT + r"\s+" + _ADJ + r"coverage\b", re.I),
+        "%",
+    ),
+    _Rule(
+        ClaimKind.FILE_COUNT,
+        re.compile(
+            r"\b(?P<q>(?:[A-Za-z]+\s+)?)(?:files|test\s+suites|docs)\s*:\s*" + NUMBER + r"(?!\s*%)",
+            re.I,
+        ),
+        "files",
+        qualifier=lambda m: _file_kind(m.group(0)),
+    ),
+    _Rule(
+        ClaimKind.MODULE_COUNT,
+        re.compile(
+            r"\b(?:modules|packages|components|classes|services)\s*:\s*" + NUMBER + r"(?!\s*%)",
+            re.I,
+        ),
+        "modules",
+    ),
+    _Rule(
+        ClaimKind.PASS_RATE,
+        re.compile(
+            r"\b(?:success|passing|pass)\s+rate[^\d\n]{0,20}"
+            + NUMBER
+            + _PCT
+            + r"|"
+            + NUMBER.replace("<n>", "<n2>")
+            + _PCT
+            + r"\s+(?:test\s+)?(?:success|passing)(?:\s+rate)?\b",
+            re.I,
+        ),
+        "%",
+        value=lambda m: _number(m.group("n") or m.group("n2")),
+    ),
+    _Rule(
+        ClaimKind.PASS_RATE,
+        re.compile(
+            r"\(?\ball\s+(?:\w+\s+)?(?:passing|passed|pass|successful|succeeded|green)\b\)?", re.I
+        ),
+        "%",
+        value=lambda m: 100.0,
+    ),
+    _Rule(
+        ClaimKind.SCORE,
+        re.compile(
+            r"\bscore[^\d\n]{0,25}?(?P<n>\d+(?:\.\d+)?)\s*/\s*(?P<of>\d+)"
+            r"|(?P<n2>\d+(?:\.\d+)?)\s*/\s*(?P<of2>\d+)\s+(?:[\w-]+\s+){0,3}score\b",
+            re.I,
+        ),
+        "points",
+        qualifier=lambda m: "score",
+        value=lambda m: _number(m.group("n") or m.group("n2")),
+    ),
 )
 
 
-def _test_scope(word: str | None) -> str:
-    word = (word or "").lower()
-    return {"end-to-end": "e2e", "automated": "", "api": ""}.get(word, word)
+# Numbers no rule above claimed: read for what they most likely are, so that no figure
+# of a report goes unread. None of these kinds can be supported by the report itself.
+_FALLBACKS: tuple[_Rule, ...] = (
+    _Rule(
+        ClaimKind.COMPLETION,
+        re.compile(
+            r"(?P<n>\d+)\s*/\s*(?P<of>\d+)(?=[^\n]{0,40}\b(?:complete|completed|done|implemented|"
+            r"resolved|met|finished)\b)|\b(?:complete|completed|done|implemented|resolved|met|"
+            r"finished)\b[^\d\n]{0,20}\(?(?P<n2>\d+)\s*/\s*(?P<of2>\d+)",
+            re.I,
+        ),
+        "%",
+        value=lambda m: (
+            100
+            * _number(m.group("n") or m.group("n2"))
+            / max(_number(m.group("of") or m.group("of2")), 1)
+        ),
+        fallback=True,
+    ),
+    _Rule(
+        ClaimKind.SCORE,
+        re.compile(r"(?<![\d.])(?P<n>\d+(?:\.\d+)?)\s*/\s*(?P<of>\d+)(?![\d/])"),
+        "points",
+        qualifier=lambda m: "score",
+        fallback=True,
+    ),
+    _Rule(
+        ClaimKind.LATENCY,
+        re.compile(
+            r"(?:[<>≤≥~≈]\s*)?(?P<n>\d+(?:\.\d+)?)\s*(?P<u>ns|µs|us|ms|milliseconds|s|secs?|seconds|"
+            r"min|mins|minutes)\b(?!\s*/)",
+            re.I,
+        ),
+        "ms",
+        qualifier=lambda m: "duration",
+        fallback=True,
+    ),
+    _Rule(
+        ClaimKind.COMPLETION,
+        re.compile(r"(?:[<>≤≥~≈]\s*)?" + NUMBER + _PCT, re.I),
+        "%",
+        fallback=True,
+    ),
+    _Rule(
+        ClaimKind.SCORE,
+        re.compile(
+            r"(?<![\w.,/])" + NUMBER + r"\s+" + _ADJ + r"(?P<noun>hooks?|packages|dependencies|"
+            r"rules?|alerts?|categories|groups?|words|code\s+blocks?|diagrams?|tables?|rows?|"
+            r"errors?|warnings?|todos?|fixmes?|commits?|issues?|bugs?|checks?|scenarios?|"
+            r"cases?|assertions?|metrics?|dashboards?|runbooks?|requirements?|features?|"
+            r"workflows?|jobs?|steps?|examples?|guides?|props?|variants?)\b",
+            re.I,
+        ),
+        "",
+        qualifier=lambda m: m.group("noun").lower(),
+        fallback=True,
+    ),
+)
+
+
+def _file_kind(words: str) -> str:
+    """What kind of file a count is of, as the report names it."""
+    lowered = words.lower()
+    for word, kind in (
+        ("new", "changed"),
+        ("modif", "changed"),
+        ("changed", "changed"),
+        ("updated", "changed"),
+        ("created", "changed"),
+        ("test", "test"),
+        ("markdown", "markdown"),
+        ("doc", "markdown"),
+        ("guide", "markdown"),
+        ("python", "python"),
+        ("source", "source"),
+        ("code", "source"),
+    ):
+        if word in lowered:
+            return kind
+    return ""
+
+
+def _test_scope(words: str | None) -> str:
+    """What part of the suite a count is of: unit, integration, e2e, or failing tests."""
+    found = set(re.findall(r"[a-z-]+", (words or "").lower()))
+    if found & {"failing", "failed", "flaky", "skipped", "broken", "pending", "erroring"}:
+        return "failing"
+    for scope in ("unit", "integration", "e2e", "end-to-end"):
+        if scope in found:
+            return "e2e" if scope == "end-to-end" else scope
+    return ""
 
 
 def _bytes_in_mb(match: re.Match[str]) -> float:
@@ -501,6 +706,20 @@ def _pytest_total(match: re.Match[str]) -> float:
     return total
 
 
+_TO_MS = {
+    "ns": 1e-6,
+    "µs": 1e-3,
+    "us": 1e-3,
+    "s": 1000.0,
+    "sec": 1000.0,
+    "secs": 1000.0,
+    "seconds": 1000.0,
+    "min": 60000.0,
+    "mins": 60000.0,
+    "minutes": 60000.0,
+}
+
+
 def _number(text: str) -> float:
     return float(text.replace(",", ""))
 
@@ -515,21 +734,46 @@ def extract_claims(segments: Iterable[Segment]) -> list[Claim]:
     seen: set[tuple[ClaimKind, float | None, int, str]] = set()
     for segment in segments:
         text = _clean(segment.text)
-        for rule in _RULES:
+        used: list[tuple[int, int]] = []
+        for rule in (*_RULES, *_FALLBACKS):
             for match in rule.pattern.finditer(text):
+                span = _span(match)
+                if rule.fallback and any(a < span[1] and span[0] < b for a, b in used):
+                    continue
                 before = text[max(0, match.start() - 40) : match.start()]
+                before = re.split(r"[;\n]", before)[-1]
                 inside = text[match.start() : match.end()]
-                if _NOT_ACHIEVED.search(before.split(";")[-1]) or _NOT_ACHIEVED.search(inside):
+                after = text[match.end() : match.end() + 16]
+                if (
+                    _NOT_ACHIEVED.search(before)
+                    or _NOT_ACHIEVED.search(inside)
+                    or _TARGET_AFTER.match(after)
+                ):
                     continue
                 claim = _claim(rule, match, text, segment)
                 if claim is None:
                     continue
+                used.append(span)
+                own = _OWN_FRACTION.match(text, match.end())
+                if own:
+                    used.append(own.span())
                 key = (claim.kind, claim.value, claim.line, claim.qualifier + claim.subject)
                 if key in seen or _less_specific(claim, claims):
                     continue
                 seen.add(key)
                 claims.append(claim)
     return claims
+
+
+_OWN_FRACTION = re.compile(r"[^()\n\d]{0,20}\(\s*\d+\s*/\s*\d+[^)]*\)")
+"""``95% (19/20 tasks)``: the fraction is the percentage's own, not a second claim."""
+
+
+def _span(match: re.Match[str]) -> tuple[int, int]:
+    """Where the claim's number is (the whole match for claims without one)."""
+    if match.groupdict().get("n") is not None:
+        return match.span("n")
+    return match.span()
 
 
 def _less_specific(claim: Claim, found: list[Claim]) -> bool:
@@ -553,28 +797,34 @@ def _claim(rule: _Rule, match: re.Match[str], text: str, segment: Segment) -> Cl
     else:
         value = _number(raw)
     unit = rule.unit
-    seconds = (match.groupdict().get("u") or "ms").lower() in ("s", "seconds")
-    if rule.kind is ClaimKind.LATENCY and value is not None and seconds:
-        value = value * 1000
+    if rule.fallback:
+        rule, value, unit = _in_context(rule, match, text, segment, value)
+    if rule.kind is ClaimKind.LATENCY and value is not None:
+        value = value * _TO_MS.get((match.groupdict().get("u") or "ms").lower(), 1.0)
     anchor = match.start("n") if raw and match.groupdict().get("n") else match.start()
     before = text[:anchor]
     comparator = "="
-    if _BELOW.search(before[-20:]):
+    if re.search(r"(?:[~≈]|\babout|\bapprox(?:imately|\.)?|\baround|\broughly)\s*$", before, re.I):
+        comparator = "~"
+    elif _BELOW.search(before[-20:]):
         comparator = "<="
     elif _ABOVE.search(before[-20:]) or (raw and text[match.end("n") : match.end("n") + 1] == "+"):
         comparator = ">="
     subject = rule.subject(match)
     qualifier = rule.qualifier(match)
     if rule.kind in _SCOPED_KINDS:
-        subject = _count_subject(text, match, segment)
+        subject = (
+            _count_subject(text, match, segment)
+            or _subject_words(subject)
+            or _heading_file(segment)
+            or _heading_class(segment)
+        )
         label = text.split(":", 1)[0].strip().lower() if segment.kind == "table" else ""
         if rule.kind is ClaimKind.TEST_COUNT and not qualifier and not subject:
             scope = re.match(r"(unit|integration|e2e|end-to-end)\b", label)
             qualifier = _test_scope(scope.group(1)) if scope else qualifier
     if rule.kind is ClaimKind.LINE_COUNT:
-        subject = _line_subject(text[: match.start("n")], subject)
-        if not subject:
-            return None
+        subject = _line_subject(text[: match.start("n")], subject) or _heading_file(segment)
     line = segment.line + text[: match.start("n") if raw else match.start()].count("\n")
     sentence = text.splitlines()[line - segment.line] if text else ""
     return Claim(
@@ -590,11 +840,38 @@ def _claim(rule: _Rule, match: re.Match[str], text: str, segment: Segment) -> Cl
     )
 
 
+def _in_context(
+    rule: _Rule, match: re.Match[str], text: str, segment: Segment, value: float | None
+) -> tuple[_Rule, float | None, str]:
+    """What a bare figure measures, from the words of its line and section: a percentage
+    under a coverage heading is coverage, ``12/12`` in a section on tests is a test count."""
+    line_start = text.rfind("\n", 0, match.start()) + 1
+    context = f"{segment.heading} {text[line_start : match.start()]}".lower()
+    if rule.kind is ClaimKind.COMPLETION and rule.unit == "%" and "coverage" in context:
+        return _Rule(ClaimKind.COVERAGE, rule.pattern, "%", fallback=True), value, "%"
+    fraction = match.groupdict().get("of")
+    if rule.kind is ClaimKind.SCORE and fraction and re.search(r"\btests?\b|\btesting\b", context):
+        return _Rule(ClaimKind.TEST_COUNT, rule.pattern, "tests"), _number(fraction), "tests"
+    return rule, value, rule.unit
+
+
 _SCOPED_KINDS = {ClaimKind.TEST_COUNT, ClaimKind.ENDPOINT_COUNT, ClaimKind.MODULE_COUNT}
 _METRIC_LABEL = re.compile(
     r"(?i)\b(tests?|testing|coverage|total|overall|all|pass|passing|endpoints?|routes?|lines?|"
-    r"files?|modules?|metrics?|count|suite|unit|integration|e2e|summary|results?|status)\b"
+    r"files?|modules?|metrics?|count|suite|unit|integration|e2e|summary|results?|status|api|"
+    r"apis|rest|http|backend|frontend|server|score|quality)\b"
 )
+
+
+_NOT_A_SUBJECT = re.compile(
+    r"(?i)\b(total|all|tests?|comprehensive|passing|passed|implemented|new|unit|integration|"
+    r"e2e|end-to-end|the|our|and|with|suite|cases?|functions?|automated|full)\b"
+)
+
+
+def _subject_words(words: str) -> str:
+    """Words of a rule's subject that name something, not the count itself."""
+    return " ".join(_NOT_A_SUBJECT.sub(" ", words.strip("`* ")).split())
 
 
 def _count_subject(text: str, match: re.Match[str], segment: Segment) -> str:
@@ -602,18 +879,23 @@ def _count_subject(text: str, match: re.Match[str], segment: Segment) -> str:
     ``14 tests in tests/unit``), or the row's label in a table (``User Service: 14``);
     empty for the whole project."""
     start, end = match.start(), match.end()
-    clause = re.split(r"[.;!?]\s+(?=[A-Z`])|;\s*", text[:start])[-1]
+    clause = re.split(r"[.;!?]\s+(?=[A-Z`])|;\s*|\n", text[:start])[-1]
     names = [n for n in _names(clause[-80:]) if _PATH_LIKE.search(n)]
     if names:
         return names[-1]
+    classes = re.findall(r"`?\b(Test[A-Z]\w*)\b`?", clause[-80:])
+    if classes:
+        return f"class {classes[-1]}"
     after = re.match(r"\s+(?:in|across|under|for|of)\s+(\S+)", text[end:])
     if after:
         named = [n for n in _names(after.group(1)) if _PATH_LIKE.search(n)]
         if named:
             return named[0]
-    if segment.kind == "table" and ":" in text:
-        label = text.split(":", 1)[0].strip().strip("`")
-        if label and not _METRIC_LABEL.search(label) and match.start() > len(label):
+    head = clause
+    if ":" in head:
+        label = head.split(":", 1)[0].strip().strip("`* ")
+        short = segment.kind == "table" or len(label.split()) <= 4
+        if label and short and not _METRIC_LABEL.search(label):
             return label
     return ""
 
@@ -632,9 +914,21 @@ _FILE_LIKE = re.compile(
 )
 
 
+def _heading_file(segment: Segment) -> str:
+    """The file the section's heading names (``### 2. `src/cache.py` ``), if any."""
+    names = [n for n in _names(segment.heading) if _PATH_LIKE.search(n)]
+    return names[-1] if names else ""
+
+
+def _heading_class(segment: Segment) -> str:
+    """The test class the section's heading names (``### TestCartTotals``), if any."""
+    classes = re.findall(r"\b(Test[A-Z]\w*)\b", segment.heading)
+    return f"class {classes[-1]}" if classes else ""
+
+
 def _line_subject(before: str, words: str) -> str:
     """What a line count is of: the nearest file-like name, else the words before it."""
-    clause = re.split(r"[.;!?]\s+(?=[A-Z`])", before)[-1]  # this sentence only
+    clause = re.split(r"[.;!?]\s+(?=[A-Z`])|\n", before)[-1]  # this sentence only
     names = list(_FILE_LIKE.finditer(clause[-80:]))
     if names:
         last = names[-1]
@@ -671,6 +965,8 @@ _COUNT_KINDS = {
     ClaimKind.ENDPOINT_COUNT,
     ClaimKind.FILE_COUNT,
 }
+APPROXIMATE = 0.05
+"""``~1,800 lines``, ``about 400 tests``: within 5% of the measurement holds."""
 RELATIVE_TOLERANCE = 0.10
 """Latency and throughput vary from run to run: within 10% of the measurement holds."""
 
@@ -697,14 +993,18 @@ def judge_claim(claim: Claim, measurement: Measurement) -> ClaimResult:
         )
     measured = measurement.value
     slack = tolerance(claim, measured)
-    if claim.comparator == "<=":
+    if claim.comparator in ("<=", ">=") and claim.kind in (*_COUNT_KINDS, ClaimKind.LINE_COUNT):
+        slack = 0.0  # "300+ lines" is not met by 298
+    if claim.comparator == "~":
+        holds = abs(measured - claim.value) <= max(slack, APPROXIMATE * measured)
+    elif claim.comparator == "<=":
         holds = measured <= claim.value + slack
     elif claim.comparator == ">=":
         holds = measured >= claim.value - slack
     else:
         holds = abs(measured - claim.value) <= slack
     shown = f"{_show(claim.value)}{claim.unit and ' ' + claim.unit}"
-    sign = {"=": "", "<=": "at most ", ">=": "at least "}[claim.comparator]
+    sign = {"=": "", "~": "about ", "<=": "at most ", ">=": "at least "}[claim.comparator]
     verdict = Verdict.SUPPORTED if holds else Verdict.CONTRADICTED
     explanation = f"claimed {sign}{shown}, measured {_show(measured)} ({measurement.source})"
     return ClaimResult(claim, verdict, round(measured, 6), explanation, measurement.source)

@@ -12,9 +12,17 @@ case count inexact.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
-__all__ = ["TestCount", "count_tests", "is_collected_test_file"]
+__all__ = [
+    "TestCount",
+    "count_benchmarks_in",
+    "count_tests",
+    "count_tests_in",
+    "is_collected_test_file",
+    "is_test_file",
+]
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,55 @@ class TestCount:
 def is_collected_test_file(name: str) -> bool:
     """pytest's default ``python_files``: ``test_*.py`` and ``*_test.py``."""
     return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
+
+
+_GO_TEST = re.compile(r"^func\s+(?:Test|Fuzz)(?!Main\b)[A-Z_]\w*\s*\(", re.M)
+_JS_TEST = re.compile(
+    r"(?<![\w.$])(?:it|test)(?:\.(?:only|concurrent|each\s*\([^)]*\)))?\s*\(\s*['\"`]"
+)
+_JS_SUFFIXES = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs")
+
+
+def is_test_file(path: str) -> bool:
+    """A file of tests as its language's runner finds them: pytest's ``test_*.py``, Go's
+    ``*_test.go``, Jest's and Vitest's ``*.test.ts`` / ``*.spec.js`` / ``__tests__/``."""
+    name = path.rsplit("/", 1)[-1]
+    if name.endswith(".py"):
+        return is_collected_test_file(name)
+    if name.endswith("_test.go"):
+        return True
+    if name.endswith(_JS_SUFFIXES):
+        return ".test." in name or ".spec." in name or "/__tests__/" in f"/{path}"
+    return False
+
+
+_GO_BENCH = re.compile(r"^func\s+Benchmark\w*\s*\(", re.M)
+_PY_BENCH = re.compile(r"^\s*(?:async\s+)?def\s+test\w*\s*\([^)]*\bbenchmark\b", re.M)
+
+
+def count_benchmarks_in(path: str, source: str) -> int:
+    """Benchmarks: Go's ``func Benchmark*``, pytest-benchmark tests (a ``benchmark``
+    argument)."""
+    if path.endswith(".go"):
+        return len(_GO_BENCH.findall(source))
+    if path.endswith(".py"):
+        return len(_PY_BENCH.findall(source))
+    return 0
+
+
+def count_tests_in(path: str, source: str) -> TestCount:
+    """The tests of one test file in Python, Go, JavaScript or TypeScript. Go counts
+    top-level ``func Test*`` (subtests run inside them); JavaScript counts ``it(`` and
+    ``test(`` calls, each one case."""
+    if path.endswith(".py"):
+        return count_tests(source)
+    if path.endswith(".go"):
+        found = len(_GO_TEST.findall(source))
+    elif path.endswith(_JS_SUFFIXES):
+        found = len(_JS_TEST.findall(source))
+    else:
+        return TestCount()
+    return TestCount(found, found, True)
 
 
 def count_tests(source: str) -> TestCount:

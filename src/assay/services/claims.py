@@ -32,7 +32,13 @@ from assay.core.claims import (
     self_contradiction,
 )
 from assay.core.slo import LoadSummary
-from assay.core.testcount import TestCount, count_tests, is_collected_test_file
+from assay.core.testcount import (
+    TestCount,
+    count_benchmarks_in,
+    count_tests_in,
+    is_collected_test_file,
+    is_test_file,
+)
 from assay.errors import InventoryError, NotFoundError, UsageError
 from assay.settings import Settings
 
@@ -222,6 +228,8 @@ def measure(claim: Claim, m: Measurements, report: ReportText) -> Measurement:
         return Measured(100 * int(tests.get("passed", 0)) / ran, source)
     if kind is ClaimKind.VULNERABILITIES:
         return _vulnerabilities(claim, m)
+    if kind is ClaimKind.LATENCY and claim.qualifier == "duration":
+        return Unmeasured("a recorded timing of what the report times: none is collected")
     if kind in (
         ClaimKind.LATENCY,
         ClaimKind.THROUGHPUT,
@@ -230,16 +238,11 @@ def measure(claim: Claim, m: Measurements, report: ReportText) -> Measurement:
     ):
         return _load(claim, m)
     if kind is ClaimKind.LINE_COUNT:
-        return _lines(claim.subject, m.project)
+        return _lines(claim, m.project)
     if kind is ClaimKind.ENDPOINT_COUNT:
         return _endpoints(claim, m)
     if kind is ClaimKind.FILE_COUNT:
-        if claim.qualifier == "source":
-            return Measured(len(python_sources(m.project)), "Python source files in the tree")
-        if claim.qualifier == "python":
-            count = sum(1 for _ in walk_files(m.project, (".py",)))
-            return Measured(count, "Python files in the tree")
-        return Unmeasured("a kind of file to count: say Python files or source files")
+        return _files(claim, m)
     if kind is ClaimKind.MODULE_COUNT:
         return _modules(claim, m)
     if kind is ClaimKind.COMPLETION:
@@ -311,7 +314,14 @@ def _tree_summaries(project: Path) -> dict[str, tuple[Mapping[str, Any], list[st
 
 def _tests(claim: Claim, m: Measurements) -> Measurement:
     """Tests of the whole project (a pytest collection, the run's JUnit results, or the
-    tree), or of the file or folder the claim names (the tree)."""
+    tree), or of the file, folder or test class the claim names (the tree)."""
+    if claim.qualifier == "benchmark":
+        return _benchmarks(claim, m)
+    if claim.qualifier == "failing":
+        tests, source = m.summary("tests")
+        if isinstance(tests.get("failed"), int):
+            return Measured(float(tests["failed"]) + float(tests.get("error", 0)), source)
+        return Unmeasured("test results (JUnit) that say which tests failed")
     scoped = bool(claim.subject) or claim.qualifier in ("unit", "integration", "e2e")
     if not scoped:
         if m.collected_tests is not None:
@@ -320,8 +330,10 @@ def _tests(claim: Claim, m: Measurements) -> Measurement:
         if isinstance(tests.get("tests"), int):
             return Measured(float(tests["tests"]), source)
         return _static_tests(claim, m, m.project, "the tree")
+    if claim.subject.startswith("class "):
+        return _class_tests(m, claim.subject.removeprefix("class "))
     if claim.subject:
-        target = _resolve(claim.subject, m.project)
+        target = _resolve(claim.subject, m.project, tests=True)
         if isinstance(target, Unmeasured):
             return target
         return _static_tests(claim, m, target, relative_path(target, m.project))
@@ -331,22 +343,62 @@ def _tests(claim: Claim, m: Measurements) -> Measurement:
     return _static_tests(claim, m, folders[0], relative_path(folders[0], m.project))
 
 
+def _benchmarks(claim: Claim, m: Measurements) -> Measurement:
+    target: Path | Unmeasured = m.project
+    if claim.subject and not claim.subject.startswith("class "):
+        target = _resolve(claim.subject, m.project, tests=True)
+    if isinstance(target, Unmeasured):
+        return target
+    files = _test_files(m, target)
+    count = sum(count_benchmarks_in(p.name, _text(p)) for p in files)
+    where = relative_path(target, m.project) if target != m.project else "the tree"
+    found = Measured(count, f"benchmark functions in {where}")
+    if target == m.project:
+        return scoped_elsewhere(claim, count, "benchmarks") or found
+    return found
+
+
+def _test_files(m: Measurements, target: Path) -> list[Path]:
+    if target.is_file():
+        return [target]
+    return [p for p in walk_files(target) if is_test_file(relative_path(p, m.project))]
+
+
+SCOPE_RATIO = 1.2
+"""A claim of "at least N" against a whole tree holding more than 1.2 N is about a part of
+the tree the report does not name: it is not judged on the whole."""
+
+
+def scoped_elsewhere(claim: Claim, measured: float, what: str) -> Unmeasured | None:
+    if claim.comparator == ">=" and claim.value and measured > SCOPE_RATIO * claim.value:
+        return Unmeasured(
+            f"the part of the tree the claim is about: the whole tree holds {measured:,.0f} "
+            f"{what}, far more than the {claim.value:,.0f} claimed; name the files"
+        )
+    return None
+
+
 def _static_tests(claim: Claim, m: Measurements, target: Path, name: str) -> Measurement:
-    files = (
-        [target]
-        if target.is_file()
-        else [p for p in walk_files(target, (".py",)) if is_collected_test_file(p.name)]
-    )
+    found = _count_static(claim, m, target, name)
+    if target == m.project and isinstance(found, Measured):
+        return scoped_elsewhere(claim, found.value, "tests") or found
+    return found
+
+
+def _count_static(claim: Claim, m: Measurements, target: Path, name: str) -> Measurement:
+    files = _test_files(m, target)
     count = TestCount()
     for path in files:
         count += _file_tests(m, path)
     if not files or count.functions == 0:
         return Measured(0, f"test functions in {name} (none found)")
-    where = f"{name}, by syntax tree (no test run)"
+    where = f"{name}, read from the source (no test run)"
     functions = f"{count.functions} test functions"
     if count.exact:
         cases = f"{count.cases} cases with parametrisation"
-        if claim.value == count.functions and count.cases != count.functions:
+        if count.cases == count.functions:
+            return Measured(count.functions, f"{functions} in {where}")
+        if claim.value == count.functions:
             return Measured(count.functions, f"{functions} in {where}; {cases}")
         return Measured(count.cases, f"{cases} ({functions}) in {where}")
     if claim.value is not None and claim.value > count.functions:
@@ -357,8 +409,26 @@ def _static_tests(claim: Claim, m: Measurements, target: Path, name: str) -> Mea
     return Measured(count.functions, f"{functions} in {where}")
 
 
+def _class_tests(m: Measurements, name: str) -> Measurement:
+    """Tests of one test class, found by name in the Python test files."""
+    pattern = re.compile(rf"^class\s+{re.escape(name)}\b[^\n]*:\n((?:[ \t]+[^\n]*\n|\n)*)", re.M)
+    for path in _test_files(m, m.project):
+        if path.suffix != ".py":
+            continue
+        found = pattern.search(_text(path))
+        if found:
+            body = found.group(1)
+            tests = len(re.findall(r"^[ \t]+(?:async\s+)?def\s+test\w*\s*\(", body, re.M))
+            where = f"class {name} in {relative_path(path, m.project)}"
+            return Measured(tests, f"test methods of {where}")
+    return Unmeasured(f"a test class named {name} in the tree; none found")
+
+
 def _file_tests(m: Measurements, path: Path) -> TestCount:
-    return cast(TestCount, m.once(f"tests:{path}", lambda: count_tests(_text(path))))
+    return cast(
+        TestCount,
+        m.once(f"tests:{path}", lambda: count_tests_in(path.name, _text(path))),
+    )
 
 
 def _text(path: Path) -> str:
@@ -397,18 +467,62 @@ def _load(claim: Claim, m: Measurements) -> Measurement:
     return Measured(value, f"worst load-test result, {source}")
 
 
-def _lines(subject: str, project: Path) -> Measurement:
+CODE_SUFFIXES = (".py", ".js", ".jsx", ".ts", ".tsx", ".go", ".rs", ".java", ".rb", ".kt", ".cs")
+_WHOLE = re.compile(
+    r"(?i)^(?:total|overall|all|project|whole project|codebase|python|python code|code|source|"
+    r"source code|total code|total python code|total source code|production|production code|"
+    r"implementation|test|tests|test code|total test code)?$"
+)
+
+
+def _lines(claim: Claim, project: Path) -> Measurement:
+    subject = claim.subject
+    words = " ".join(w for w in re.findall(r"[A-Za-z]+", subject) if w.lower() != "lines")
+    if "/" not in subject and "." not in subject and _WHOLE.match(words):
+        return _project_lines_judged(claim, words.lower(), project)
     target = _resolve(subject, project)
     if isinstance(target, Unmeasured):
         return target
-    files = [target] if target.is_file() else list(walk_files(target, (".py",)))
+    files = [target] if target.is_file() else list(walk_files(target, CODE_SUFFIXES))
     total = sum(len(_text(p).splitlines()) for p in files)
     return Measured(total, f"lines of {relative_path(target, project)}")
 
 
-def _resolve(subject: str, project: Path) -> Path | Unmeasured:
+def _project_lines_judged(claim: Claim, words: str, project: Path) -> Measurement:
+    whole = _project_lines(words, project)
+    if isinstance(whole, Measured):
+        return scoped_elsewhere(claim, whole.value, "lines") or whole
+    return whole
+
+
+def _project_lines(words: str, project: Path) -> Measurement:
+    """Lines of the project's code: all of it, its tests, or the code beside the tests."""
+    python = list(walk_files(project, (".py",)))
+    files = python or list(walk_files(project, CODE_SUFFIXES))
+    language = "Python" if python else "source"
+    if "test" in words:
+        files = [p for p in files if is_test_file(relative_path(p, project))]
+        what = f"{language} test files"
+    elif "production" in words or "implementation" in words:
+        files = [p for p in files if not is_test_file(relative_path(p, project))]
+        what = f"{language} files other than tests"
+    else:
+        what = f"{language} files"
+    total = sum(len(_text(p).splitlines()) for p in files)
+    return Measured(total, f"lines of the {len(files)} {what} in the tree")
+
+
+def _stem(path: Path) -> str:
+    """A file's name as words name it: ``test_data_collection.py`` -> ``data_collection``,
+    ``Button.test.tsx`` -> ``button``."""
+    stem = path.name.split(".")[0].lower()
+    return stem.removeprefix("test_").removesuffix("_test").removesuffix("_tests")
+
+
+def _resolve(subject: str, project: Path, *, tests: bool = False) -> Path | Unmeasured:
     """The file or folder a claim is about: a path (also one written under the project's
-    own folder name, as tree diagrams do), a file name, or words naming one."""
+    own folder name, as tree diagrams do), a file name, or words naming one; with
+    ``tests``, words name a test file or folder."""
     parts = [p for p in subject.strip("/").split("/") if p not in ("", ".")]
     for skip in range(len(parts)):
         direct = project.joinpath(*parts[skip:])
@@ -421,12 +535,19 @@ def _resolve(subject: str, project: Path) -> Path | Unmeasured:
         if len(candidates) > 1 and "/" in subject:
             candidates = [c for c in candidates if c.as_posix().endswith(tail)] or candidates
     else:
-        words = {w.lower().rstrip("s") for w in re.findall(r"[A-Za-z]+", subject)}
+        names = [w.lower() for w in re.findall(r"[A-Za-z0-9]+", subject)]
+        words = {w.rstrip("s") for w in names}
         words -= {"the", "module", "file", "component", "service", "package", "code"}
-        joined = "_".join(w.lower() for w in re.findall(r"[A-Za-z]+", subject))
-        for path in [*walk_files(project, (".py",)), *_folders(project)]:
-            stem = path.stem.lower()
-            if stem.rstrip("s") in words or (joined and stem == joined):
+        joined = {"_".join(names), "".join(names), "-".join(names)}
+        files = [
+            p
+            for p in walk_files(project, CODE_SUFFIXES)
+            if not tests or is_test_file(relative_path(p, project))
+        ]
+        for path in [*files, *_folders(project)]:
+            stem = _stem(path) if path.is_file() else path.name.lower()
+            tokens = {t.rstrip("s") for t in re.split(r"[-_.]", stem)} if tests else set()
+            if stem in joined or stem.rstrip("s") in words or (len(words) == 1 and tokens & words):
                 candidates.append(path)
     candidates = [c for c in candidates if not (c.is_file() and c.parent in candidates)]
     if len(candidates) == 1:
@@ -439,7 +560,25 @@ def _resolve(subject: str, project: Path) -> Path | Unmeasured:
 
 
 def _folders(project: Path) -> list[Path]:
-    return sorted({p.parent for p in walk_files(project, (".py",)) if p.parent != project})
+    return sorted({p.parent for p in walk_files(project, CODE_SUFFIXES) if p.parent != project})
+
+
+def _files(claim: Claim, m: Measurements) -> Measurement:
+    kind = claim.qualifier
+    if kind == "changed":
+        return Unmeasured("the change history (new, modified or updated files are not in a tree)")
+    if kind == "source":
+        return Measured(len(python_sources(m.project)), "Python source files in the tree")
+    if kind == "python":
+        count = sum(1 for _ in walk_files(m.project, (".py",)))
+        return Measured(count, "Python files in the tree")
+    if kind == "test":
+        count = sum(1 for p in walk_files(m.project) if is_test_file(relative_path(p, m.project)))
+        return Measured(count, "test files in the tree")
+    if kind == "markdown":
+        count = sum(1 for _ in walk_files(m.project, (".md", ".markdown")))
+        return Measured(count, "Markdown files in the tree")
+    return Unmeasured("a kind of file to count: say Python, test, Markdown or source files")
 
 
 def _modules(claim: Claim, m: Measurements) -> Measurement:
@@ -501,7 +640,18 @@ def _signoffs(claim: Claim, m: Measurements) -> Measurement:
     return Measured(len(roles), f"roles approved for release {release}")
 
 
+_MARKER = re.compile(r"\b(TODO|FIXME|XXX)\b")
+
+
+def _markers(m: Measurements) -> Measurement:
+    """TODO, FIXME and XXX notes left in the code (tests included)."""
+    count = sum(len(_MARKER.findall(_text(p))) for p in walk_files(m.project, CODE_SUFFIXES))
+    return Measured(count, "TODO, FIXME and XXX notes in the code files of the tree")
+
+
 def _score(claim: Claim, m: Measurements) -> Measurement:
+    if claim.qualifier.rstrip("s") in ("todo", "fixme"):
+        return _markers(m)
     if claim.qualifier == "compliance":
         return _from(
             m, "static-analysis", "compliance", 100, "the Power-of-Ten analysis (assay quality)"
@@ -510,7 +660,7 @@ def _score(claim: Claim, m: Measurements) -> Measurement:
         return _from(m, "sixsigma", "sigma_level", 1, "Six Sigma evidence over the run history")
     named = (
         f"{claim.qualifier} score"
-        if claim.qualifier not in ("grade", "certified")
+        if claim.qualifier not in ("grade", "certified", "score")
         else claim.qualifier
     )
     return Unmeasured(f"a defined measurement: a {named!r} states no method and no data")
