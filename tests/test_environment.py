@@ -219,3 +219,39 @@ def test_advisories_of_the_installers_tooling_do_not_fail_prod_003(tmp_path: Pat
     assert sbom["summary"]["installer_tooling_left_out"] == 3
     (step,) = [s for s in report["steps"] if s["name"] == "inventory"]
     assert any("left out setuptools 39.0.0" in note for note in step["notes"])
+
+
+def test_the_project_installed_from_its_own_folder_is_the_root_not_a_dependency(
+    tmp_path: Path,
+) -> None:
+    """requests declares its name and requirements in setup.py, and its pyproject.toml
+    only configures tools; its test venv holds it (``pip install -e .``) beside its
+    dependencies and test tools. The editable install names the project and its
+    requirements; it is not its own dependency."""
+    project = tmp_path / "client"
+    venv = project / ".venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = next(venv.glob("lib/python*/site-packages"))
+    _fake_distribution(site, "client", "2.0", "urllib3<3,>=1.21", "idna<4,>=2.5")
+    (site / "client-2.0.dist-info" / "direct_url.json").write_text(
+        json.dumps({"url": project.resolve().as_uri(), "dir_info": {"editable": True}}),
+        encoding="utf-8",
+    )
+    _fake_distribution(site, "urllib3", "2.2.1")
+    _fake_distribution(site, "idna", "3.7")
+    _fake_distribution(site, "pytest", "8.2.0")
+    (project / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n', encoding="utf-8"
+    )
+    (project / "setup.py").write_text("from setuptools import setup\nsetup()\n", "utf-8")
+
+    result = run_assay("sbom", project)
+    assert result.code == 0, result.err
+    document = json.loads(result.out)
+    assert document["metadata"]["component"]["name"] == "client"
+    names = {canonical_name(c["name"]) for c in document["components"]}
+    assert names == {"urllib3", "idna", "pytest"}
+    assert "the project is client 2.0, installed from this folder" in result.err
+    inventory = collect_inventory(project)
+    assert inventory.root is not None and inventory.root.name == "client"
+    assert set(inventory.direct_names) == {"urllib3", "idna"}

@@ -124,7 +124,7 @@ def _requests_like_checkout(root: Path) -> Path:
     (certs / "server.key").write_text(_pem_key(1), encoding="utf-8")
     (root / "tests" / "test_client.py").write_text(
         "def test_basic_auth_in_the_url():\n"
-        '    url = "http://user:pass@httpbin.org/basic-auth/user/pass"\n'
+        '    url = "http://test:Zq8vN3kLp5@localhost:8080/basic-auth"\n'
         '    proxy = "http://proxyuser:Xq7rT2vLp9Zk@10.0.0.1:3128"\n'
         "    assert url and proxy\n",
         encoding="utf-8",
@@ -205,3 +205,34 @@ def test_what_counts_as_a_test_fixture() -> None:
         assert is_test_fixture(path), path
     for path in ("src/settings.py", "certs/server.key", "deploy/contest.py", "latest/run.sh"):
         assert not is_test_fixture(path), path
+
+
+def test_placeholder_credentials_in_urls_are_not_reported_and_real_ones_are(
+    tmp_path: Path,
+) -> None:
+    """requests' changelog shows ``https://user:pass@proxy:8080``: where credentials go,
+    not a leaked one. It must not fail the check (or PROD-003); a real one still does."""
+    (tmp_path / "HISTORY.md").write_text(
+        "# History\n\n"
+        "- When proxies are defined with user info (`https://user:pass@proxy:8080`),\n"
+        "  a Proxy-Authorization header is built.\n"
+        "- Set `HTTPS_PROXY=http://username:password@proxy.example:3128` first.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "client.py").write_text(
+        'def url(user: str, password: str) -> str:\n    return f"http://{user}:{password}@host/"\n',
+        encoding="utf-8",
+    )
+    clean = run_assay("check", "secrets", tmp_path, "--json")
+    assert clean.code == 0, clean.out + clean.err
+    document = json.loads(clean.out)
+    assert document["findings"] == [] and document["test_fixtures"] == []
+
+    (tmp_path / "deploy.md").write_text(
+        "Upload with `curl https://deploy:Hk3mP9qWz2xR@artifacts.internal/upload`.\n",
+        encoding="utf-8",
+    )
+    leaked = run_assay("check", "secrets", tmp_path)
+    assert leaked.code == 1
+    assert "deploy.md:1: Basic Auth Credentials" in leaked.out
+    assert "HISTORY.md" not in leaked.out and "client.py" not in leaked.out

@@ -31,13 +31,13 @@ def write_atomically(path: Path, text: str) -> None:
 
 def print_notices(inventory: Inventory, wrote: Path | None) -> None:
     """Warnings, tooling left out and the summary line of ``assay sbom``, on stderr."""
-    from assay.core.environment import INSTALLER_TOOLING_LEFT_OUT
+    from assay.core.environment import INSTALLER_TOOLING_LEFT_OUT, ROOT_FROM_ENVIRONMENT
 
     for notice in inventory.notices:
         if notice.level.value == "warning":
             where = f" ({notice.origin})" if notice.origin else ""
             print(f"warning: {notice.message}{where}", file=sys.stderr)
-        elif notice.code == INSTALLER_TOOLING_LEFT_OUT:
+        elif notice.code in (INSTALLER_TOOLING_LEFT_OUT, ROOT_FROM_ENVIRONMENT):
             print(f"note: {notice.message}", file=sys.stderr)
     if wrote is not None:
         sources = ", ".join(f"{s.kind.value} {s.path}" for s in inventory.sources)

@@ -145,7 +145,7 @@ def _environment(
     interpreter = probe.interpreter if probe else find_interpreter(python, project)
     declared = _declared_in_files(project)
     if not pyproject.is_file():
-        return inventory_environment(interpreter, run=probe, declared=declared)
+        return inventory_environment(interpreter, run=probe, declared=declared, project=project)
     declaration = read_declaration(pyproject)
     required = tuple(str(d.requirement) for d in declaration.requirements if d.group is None)
     declared |= {d.requirement.name for d in declaration.requirements}
@@ -155,6 +155,7 @@ def _environment(
         root_requirements=required,
         run=probe,
         declared=declared,
+        project=project,
     )
     record = SourceRecord(SourceKind.PYPROJECT, str(pyproject), declaration.file.sha256)
     return replace(inventory, sources=tuple(sorted({*inventory.sources, record})))

@@ -7,10 +7,23 @@ import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from assay.collectors.probe import ProbeRun
-from assay.core.environment import DistributionMetadata, environment_inventory
-from assay.core.inventory import Inventory, RootProject, SourceKind, SourceRecord
+from assay.core.environment import (
+    ROOT_FROM_ENVIRONMENT,
+    DistributionMetadata,
+    environment_inventory,
+)
+from assay.core.inventory import (
+    Inventory,
+    Notice,
+    NoticeLevel,
+    Origin,
+    RootProject,
+    SourceKind,
+    SourceRecord,
+)
 from assay.errors import InventoryError
 
 __all__ = ["EnvironmentSnapshot", "inventory_environment", "snapshot"]
@@ -78,16 +91,27 @@ def inventory_environment(
     root_requirements: tuple[str, ...] = (),
     run: ProbeRun | None = None,
     declared: Collection[str] = (),
+    project: Path | None = None,
 ) -> Inventory:
-    """The inventory of the environment that ``interpreter`` runs in."""
+    """The inventory of the environment that ``interpreter`` runs in.
+
+    With ``project`` and no ``root``, a distribution installed from the project folder
+    itself (``pip install -e .``: its direct_url.json names the folder) is the root: its
+    requirements are the project's, and it is not listed as its own dependency.
+    """
     snap = snapshot(interpreter, run)
+    found = None
+    if root is None and project is not None:
+        found = _installed_from(snap.distributions, project)
+        if found is not None:
+            root = RootProject(found.name, found.version)
     source = SourceRecord(
         SourceKind.ENVIRONMENT,
         snap.prefix or str(interpreter),
         snap.sha256,
         f"Python {snap.python_version} ({interpreter})",
     )
-    return environment_inventory(
+    inventory = environment_inventory(
         snap.distributions,
         snap.marker_environment,
         source,
@@ -96,3 +120,40 @@ def inventory_environment(
         document_time=snap.newest_mtime or None,
         declared=declared,
     )
+    if found is None:
+        return inventory
+    notice = Notice(
+        NoticeLevel.INFO,
+        ROOT_FROM_ENVIRONMENT,
+        f"the project is {found.name} {found.version}, installed from this folder: its "
+        "requirements are the project's, and it is not listed as its own dependency",
+        Origin(found.location),
+    )
+    return Inventory.build(
+        inventory.components,
+        inventory.edges,
+        inventory.sources,
+        [*inventory.notices, notice],
+        root=inventory.root,
+        document_time=inventory.document_time,
+    )
+
+
+def _installed_from(
+    distributions: tuple[DistributionMetadata, ...], project: Path
+) -> DistributionMetadata | None:
+    """The distribution whose PEP 610 direct URL is the project folder, if exactly one."""
+    folder = project.resolve()
+    matches = []
+    for dist in distributions:
+        url = dist.direct_url or ""
+        parts = urlsplit(url)
+        if parts.scheme != "file":
+            continue
+        try:
+            installed = Path(unquote(parts.path)).resolve()
+        except (OSError, ValueError):
+            continue
+        if installed == folder:
+            matches.append(dist)
+    return matches[0] if len(matches) == 1 else None

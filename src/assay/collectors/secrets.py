@@ -26,6 +26,7 @@ from assay.core.secrets import (
     SecretFinding,
     fingerprint,
     is_placeholder,
+    is_placeholder_userinfo,
     is_test_fixture,
     looks_secret,
     redact,
@@ -135,6 +136,10 @@ def _scan(line: str, path: str, number: int) -> list[SecretFinding]:
             value = match.group(0)
             if is_placeholder(value.strip(":/@")):
                 continue
+            if secret_type == "Basic Auth Credentials" and is_placeholder_userinfo(
+                value.strip(":/@")
+            ):
+                continue  # https://user:pass@host: where credentials go, not one
             # Every key block starts with the same header: tell them apart by place.
             mark = f"{path}:{number}:{value}" if secret_type == "Private Key" else value
             found.append(

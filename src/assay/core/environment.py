@@ -27,6 +27,7 @@ from assay.core.licenses import licenses_from_metadata
 __all__ = [
     "INSTALLER_TOOLING",
     "INSTALLER_TOOLING_LEFT_OUT",
+    "ROOT_FROM_ENVIRONMENT",
     "DistributionMetadata",
     "environment_inventory",
 ]
@@ -37,6 +38,8 @@ is the ``0.0.0`` entry Ubuntu's venvs list): the installer's tools, not the proj
 dependencies, unless the project declares them or a dependency requires them."""
 INSTALLER_TOOLING_LEFT_OUT = "installer-tooling-left-out"
 """Code of the notice naming each tool left out of an environment's inventory."""
+ROOT_FROM_ENVIRONMENT = "root-from-environment"
+"""Code of the notice naming the project found installed from its own folder."""
 # Copies of libraries the tools vendor, when an environment lists them as distributions.
 _VENDORED_IN_TOOLING = re.compile(
     r"[/\\](pip[/\\]_vendor|setuptools[/\\]_vendor|pkg_resources[/\\]_vendor"

@@ -17,6 +17,7 @@ __all__ = [
     "entropy",
     "fingerprint",
     "is_placeholder",
+    "is_placeholder_userinfo",
     "is_test_fixture",
     "looks_secret",
     "redact",
@@ -117,6 +118,27 @@ def is_placeholder(value: str) -> bool:
     if value.startswith(("/", "http://", "https://", "./", "../")):
         return True  # a path or a URL without credentials (URLs with them: BasicAuthDetector)
     return "(" in value or value.endswith(")")
+
+
+# Passwords that documentation and examples write to show where one goes
+# (``https://user:pass@proxy:8080`` in requests' changelog), never a real credential.
+_PLACEHOLDER_PASSWORDS = frozenset({"pass", "passwd", "password", "pw", "pwd", "secret"})
+# A template field of an f-string or str.format (``{PASSWORD}``, ``{self.password}``).
+_TEMPLATE_FIELD = re.compile(r"^\{[A-Za-z_][\w.]*\}$")
+
+
+def is_placeholder_userinfo(userinfo: str) -> bool:
+    """Whether the ``user:password`` of a URL only shows where credentials go: a
+    conventional placeholder password (``user:pass``, ``name:password``), a template field
+    (``{USER}:{PASSWORD}``) or a placeholder value (``<password>``, ``${PASS}``)."""
+    _, _, password = userinfo.partition(":")
+    if not password:
+        return False
+    return (
+        password.lower() in _PLACEHOLDER_PASSWORDS
+        or bool(_TEMPLATE_FIELD.match(password))
+        or is_placeholder(password)
+    )
 
 
 def looks_secret(value: str) -> bool:
