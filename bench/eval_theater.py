@@ -10,6 +10,8 @@ fetch leaves in /work/.mirror), checked out at the labelled commit into a tempor
 and analysed there by the same service `assay quality` uses. Findings are matched to labels
 by rule, path and function (the nearest line among equals), so a line that drifts still
 matches; a finding nobody labelled is counted as unlabelled, not as right or wrong.
+Only findings the gates count are scored: smoke tests (TH-T006, severity info, a test that
+passes unless the code raises) are listed apart by the service and only counted here.
 """
 
 from __future__ import annotations
@@ -53,7 +55,8 @@ def evaluate(clones: Path, corpus: Path) -> list[dict[str, Any]]:
     for project in json.loads(corpus.read_text(encoding="utf-8"))["projects"]:
         with tempfile.TemporaryDirectory(prefix="assay-theater-") as temp:
             root = checkout(clones, project["repo"], project["commit"], Path(temp))
-            findings = list(analyse_tree(root).theater)
+            report = analyse_tree(root)
+        findings = list(report.theater)  # what the THEATER and PROD-001 gates count
         pairs = match(project["findings"], findings)
         true = [f for f, label in pairs if label is not None and label["label"]]
         false = [(f, label) for f, label in pairs if label is not None and not label["label"]]
@@ -63,6 +66,7 @@ def evaluate(clones: Path, corpus: Path) -> list[dict[str, Any]]:
                 "repo": project["repo"],
                 "ref": project["ref"],
                 "findings": len(findings),
+                "smoke": len(report.smoke_tests),
                 "true": len(true),
                 "false": len(false),
                 "unlabelled": len(pairs) - judged,
@@ -88,13 +92,16 @@ def main() -> int:
     parser.add_argument("--verbose", "-v", action="store_true", help="list false and unlabelled")
     args = parser.parse_args()
     rows = evaluate(args.clones, args.corpus)
-    print(f"{'project':48} {'found':>5} {'true':>5} {'false':>5} {'unlab':>5} {'prec':>6}")
+    print(
+        f"{'project':48} {'found':>5} {'true':>5} {'false':>5} {'unlab':>5} {'prec':>6} "
+        f"{'smoke':>5}"
+    )
     for row in rows:
         precision = "-" if row["precision"] is None else f"{row['precision']:.3f}"
         name = f"{row['repo']}@{row['ref']}"[-48:]
         print(
             f"{name:48} {row['findings']:5} {row['true']:5} {row['false']:5} "
-            f"{row['unlabelled']:5} {precision:>6}"
+            f"{row['unlabelled']:5} {precision:>6} {row['smoke']:5}"
         )
         if args.verbose:
             for line in row["false_findings"]:
@@ -105,9 +112,11 @@ def main() -> int:
     false = sum(row["false"] for row in rows)
     overall = f"{true / (true + false):.3f}" if true + false else "-"
     unlabelled = sum(row["unlabelled"] for row in rows)
+    smoke = sum(row["smoke"] for row in rows)
     print(
         f"\n{len(rows)} projects, {true + false + unlabelled} findings: {true} true, "
-        f"{false} false, {unlabelled} unlabelled; precision {overall}"
+        f"{false} false, {unlabelled} unlabelled; precision {overall}; {smoke} smoke tests "
+        "(info, not scored)"
     )
     return 0
 

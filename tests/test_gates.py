@@ -73,7 +73,8 @@ BREAKS: dict[str, tuple[Callable[[Path], None], str]] = {
     "THEATER": (
         _write(
             "tests/test_smoke.py",
-            "from ledger.book import post\n\n\ndef test_post():\n    post([], 'a', 'b', 1)\n",
+            "from ledger.book import post\n\n\n"
+            "def test_post():\n    print(post([], 'a', 'b', 1))\n",
         ),
         "test-theater",
     ),

@@ -516,8 +516,9 @@ def quality(
 ) -> None:
     """Power-of-Ten rules adapted to Python, and theater in shipped code and tests.
 
-    Exit 0 with no theater finding, 1 with some. Results are cached by each file's content,
-    so an unchanged tree is analysed again in a fraction of a second.
+    Exit 0 with no theater finding, 1 with some; smoke tests (TH-T006, a test that passes
+    unless the code raises) are listed as info and do not count. Results are cached by each
+    file's content, so an unchanged tree is analysed again in a fraction of a second.
     """
     from assay.cli.plain import write_atomically
     from assay.formats import quality as quality_format

@@ -444,6 +444,12 @@ def print_quality(report: QualityReport) -> None:
             f"{escape(finding['function'])}: {escape(finding['message'])}",
             soft_wrap=True,
         )
+    for finding in report.smoke_tests:
+        out.print(
+            f"[dim]{finding['rule']} info {escape(finding['path'])}:{finding['line']} "
+            f"{escape(finding['function'])}: {escape(finding['message'])}[/]",
+            soft_wrap=True,
+        )
     for error in report.errors:
         out.print(f"[yellow]not parsed[/] {escape(error['path'])}: {escape(error['error'])}")
     if report.linter_reports:
@@ -454,5 +460,6 @@ def print_quality(report: QualityReport) -> None:
         out.print(f"linter reports read: {', '.join(report.linter_reports)} ({summary})")
     out.print(
         f"{report.files} files, {report.functions} functions, {len(report.violations)} rule "
-        f"violations, {len(report.theater)} theater findings ({report.cached} files from cache)"
+        f"violations, {len(report.theater)} theater findings, {len(report.smoke_tests)} smoke "
+        f"tests (info, not counted) ({report.cached} files from cache)"
     )

@@ -4,7 +4,8 @@ which as defects, with severity weights, and what a run's DPMO and yields are.
 Defaults (each configurable in ``[sixsigma.ctq]``):
 
 - tests: every test that ran is an opportunity; each failure or error a defect, and each
-  test-theater finding (a test that asserts nothing, a tautology...) a defect;
+  test-theater finding (a test that cannot fail, a tautology...) a defect; a smoke test
+  (TH-T006, severity info: it fails only when the code raises) is not;
 - vulnerabilities: every component is an opportunity; each unsuppressed critical (weight
   1.0), high (1.0) or unscored (1.0) vulnerability a defect, medium 0.5, low 0.1;
   measured only when the scan is complete: an unknown or missing scan adds nothing;

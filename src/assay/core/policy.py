@@ -195,7 +195,7 @@ def _no_test_theater(check: Check, read: _Reader) -> Judgement:
         f"{theater:g} findings",
         "0",
         "no test theater",
-        f"{theater:g} test-theater finding(s) (TH-T rules)",
+        f"{theater:g} test-theater finding(s) (TH-T rules; smoke tests are not counted)",
     )
 
 

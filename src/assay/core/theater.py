@@ -8,6 +8,7 @@ an argument: ``base_names`` of every file, collected by the caller that reads th
 from __future__ import annotations
 
 import ast
+import builtins
 import enum
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
@@ -20,6 +21,7 @@ __all__ = [
     "analyse_shipped",
     "analyse_tests",
     "base_names",
+    "counted",
     "is_hook",
 ]
 
@@ -28,6 +30,8 @@ class Severity(enum.StrEnum):
     HIGH = "high"
     MEDIUM = "medium"
     LOW = "low"
+    INFO = "info"
+    """Reported for the reader, never counted as theater (a smoke test)."""
 
 
 @dataclass(frozen=True)
@@ -44,11 +48,12 @@ class Finding:
 
 
 RULES: dict[str, tuple[Severity, str]] = {
-    "TH-T001": (Severity.HIGH, "test asserts nothing"),
+    "TH-T001": (Severity.HIGH, "test checks nothing and cannot fail on a wrong result"),
     "TH-T002": (Severity.HIGH, "test asserts a tautology"),
     "TH-T003": (Severity.MEDIUM, "test is skipped unconditionally"),
     "TH-T004": (Severity.HIGH, "test asserts only on mocks standing in for the code under test"),
     "TH-T005": (Severity.HIGH, "test swallows every exception around the code under test"),
+    "TH-T006": (Severity.INFO, "smoke test: passes unless the code raises; it checks no result"),
     "TH-S001": (Severity.HIGH, "shipped function is a stub"),
     "TH-S002": (Severity.LOW, "TODO/FIXME/XXX left in shipped code"),
     "TH-S003": (Severity.MEDIUM, "function named for a measurement returns a constant"),
@@ -64,13 +69,30 @@ _RAISES = {
     "assertWarns",
     "assertLogs",
 }
-_NO_RAISE = re.compile(
-    r"(\b(not|never|no|nothing|neither|without)|n't)\b[^.\n]{0,40}?"
-    r"\b(rais(e|es|ed|ing)|crash(es|ed)?|fail(s|ed)?|errors?|exceptions?)\b|\bnothing happens\b",
-    re.IGNORECASE,
+_SHOW_CALLS = {"print", "pprint", "pp"}
+_LOG_LEVELS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "log"}
+_BUILTIN_ERRORS = {
+    name
+    for name, value in vars(builtins).items()
+    if isinstance(value, type) and issubclass(value, BaseException)
+}
+_FILLS = {"append", "appendleft", "add", "extend", "insert", "update", "setdefault"}
+"""Methods that put something into a container: a container only filled is never read."""
+_INERT = (
+    ast.Constant,
+    ast.Name,
+    ast.Tuple,
+    ast.List,
+    ast.Set,
+    ast.Dict,
+    ast.JoinedStr,
+    ast.FormattedValue,
+    ast.UnaryOp,
+    ast.Starred,
+    ast.expr_context,
+    ast.unaryop,
 )
-"""A test's own words that not raising is what it checks ("shouldn't raise", "no error")."""
-_EXPECT_RAISE = {"raises", "assertRaises", "assertRaisesRegex"}
+"""Expressions that cannot raise: literals, names and what is built from them."""
 _MOCK_FACTORIES = {"Mock", "MagicMock", "AsyncMock", "patch", "create_autospec", "mocker"}
 _MOCK_ROOTS = {"mock", "mocker", "unittest", "patch"}
 """What ``patch`` must be called on to be a mock's: ``client.patch(...)`` is an HTTP PATCH."""
@@ -90,7 +112,8 @@ _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 def analyse_tests(source: str, path: str, tree: ast.Module | None = None) -> list[Finding]:
-    """Theater findings for every test pytest or unittest would collect (``tree``: parsed)."""
+    """Theater findings for every test pytest or unittest would collect (``tree``: parsed),
+    and smoke tests (TH-T006, severity info: reported, never counted as theater)."""
     tree = tree or ast.parse(source, filename=path)
     helpers = {
         node.name: node
@@ -104,15 +127,17 @@ def analyse_tests(source: str, path: str, tree: ast.Module | None = None) -> lis
         and any(_name(n) == "benchmark" for n in ast.walk(node.value))
         for node in tree.body
     )
-    raise_only = _raise_only(tree)
-    lines = source.splitlines()
     findings: list[Finding] = []
     for test, owner in _collected_tests(tree.body, ""):
-        silent = _fails_only_by_raising(test, benchmarks, raise_only, lines)
-        findings += [
-            f for f in _test_findings(test, owner, path, helpers) if f.rule != "TH-T001" or silent
-        ]
+        findings += _test_findings(test, owner, path, helpers, benchmarks)
     return findings
+
+
+def counted(severity: str) -> bool:
+    """Whether a finding of this severity counts as theater (for the THEATER and PROD-001
+    gates, Six Sigma defects and the exit status): every one but an info finding, which is
+    a smoke test reported for the reader."""
+    return severity != Severity.INFO
 
 
 def analyse_shipped(
@@ -255,77 +280,176 @@ def _stub_reason(func: ast.FunctionDef | ast.AsyncFunctionDef, owner: str) -> st
     )
 
 
-def _raise_only(tree: ast.Module) -> set[str]:
-    """Names of what the module calls expecting an exception (in ``pytest.raises``,
-    ``assertRaises``) and never asserts a result of: code that reports failure by raising,
-    like a validator, whose not raising is the check of its success case."""
-    raising: set[str] = set()
-    asserted: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.With, ast.AsyncWith)) and any(
-            _name(item.context_expr) in _EXPECT_RAISE for item in node.items
-        ):
-            raising |= {_name(n) for s in node.body for n in ast.walk(s) if isinstance(n, ast.Call)}
-        elif isinstance(node, ast.Call) and _name(node) in _EXPECT_RAISE and len(node.args) > 1:
-            raising.add(_name(node.args[1]))  # pytest.raises(Error, function, *args)
-        elif isinstance(node, ast.Assert) or (isinstance(node, ast.Call) and _is_check_call(node)):
-            inspected = [node.test] if isinstance(node, ast.Assert) else node.args
-            asserted |= {
-                _name(n) for a in inspected for n in ast.walk(a) if isinstance(n, ast.Call)
-            }
-    return raising - asserted - {""}
-
-
-def _fails_only_by_raising(
-    test: ast.FunctionDef | ast.AsyncFunctionDef,
-    benchmarks: bool,
-    raise_only: set[str],
-    lines: list[str],
-) -> bool:
-    """Whether a test without assertions is theater: it computes something and throws the
-    result away, or does nothing. Not when not raising is the check: a benchmark (it measures
-    time), an expected failure naming its exception, a test that only touches names, imports
-    or defines classes (their existence is the check), the success case of code the module
-    checks with ``pytest.raises``, or a test whose docstring or comments say so."""
+def _unchecked(
+    test: ast.FunctionDef | ast.AsyncFunctionDef, benchmarks: bool
+) -> tuple[str, str] | None:
+    """What a test without any assertion is: theater (TH-T001) when it cannot fail, or when
+    its only look at a result is a print, a log or a record it never reads; otherwise a
+    smoke test (TH-T006), which the code it calls fails by raising; nothing for a benchmark
+    (it measures time) or an expected failure naming its exception."""
     marks = {_name(d) for d in test.decorator_list}
     if benchmarks or "benchmark" in marks or "benchmark" in {a.arg for a in test.args.args}:
-        return False
+        return None
     if any(
         _name(d) == "xfail"
         and isinstance(d, ast.Call)
         and any(k.arg == "raises" for k in d.keywords)
         for d in test.decorator_list
     ):
-        return False
-    discarded = _discarded_calls(test)
-    if not discarded:
-        return not [s for s in test.body if not _is_docstring_or_pass(s)]
-    if discarded <= raise_only:
-        return False
-    said = " ".join(
-        [
-            ast.get_docstring(test) or "",
-            *(line for line in lines[test.lineno : test.end_lineno] if "#" in line),
-        ]
+        return None
+    reason = _cannot_fail(test)
+    if reason:
+        return "TH-T001", reason
+    return (
+        "TH-T006",
+        "smoke test: no assertion, so it passes unless the code it runs raises; it checks "
+        "no result",
     )
-    return not _NO_RAISE.search(said)
 
 
-def _discarded_calls(test: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
-    """Names of the calls whose result the test throws away: called as a statement, or
-    assigned to a name the test never reads (not in the classes and functions it defines)."""
-    read = {n.id for n in ast.walk(test) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    names = set()
-    for node in _own_nodes(test.body):
-        value = node.value if isinstance(node, (ast.Expr, ast.Assign)) else None
-        if isinstance(value, ast.Await):
-            value = value.value
-        targets = node.targets if isinstance(node, ast.Assign) else []
-        if isinstance(value, ast.Call) and not any(
-            isinstance(t, ast.Name) and t.id in read for t in targets
+def _cannot_fail(test: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    """Why a test without assertions is theater, or "": its body runs nothing that could
+    raise, its only check is a print or log of a result, it fills a container it never
+    reads, or it builds an exception without raising it."""
+    if _inert_body(test.body):
+        return (
+            "it cannot fail: no assertion, and its body only passes, holds constants, "
+            "assigns literals or prints them"
+        )
+    own = list(_own_nodes(test.body))
+    results = {
+        target.id
+        for node in own
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign))
+        and node.value is not None
+        and not _inert(node.value)
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(target, ast.Name)
+    }
+    if any(_shows_result(node, results) for node in own):
+        return (
+            "its only check is a print or a log of what the code returned: nothing compares "
+            "it with an expected value, so a wrong result passes"
+        )
+    unread = _filled_never_read(test)
+    if unread:
+        return f"it records results in {unread} but never reads them, so a wrong result passes"
+    built = next(
+        (
+            _name(node.value)
+            for node in own
+            if isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Call)
+            and _name(node.value) in _BUILTIN_ERRORS
+        ),
+        "",
+    )
+    if built:  # a builtin exception: constructing it is not the code under test
+        return f"it builds {built} without raising it, so the check it meant can never fail"
+    return ""
+
+
+def _inert(expr: ast.AST) -> bool:
+    return all(isinstance(n, _INERT) for n in ast.walk(expr))
+
+
+def _inert_body(body: list[ast.stmt]) -> bool:
+    """Statements that cannot raise: ``pass``, constants, literals assigned to names, prints
+    of literals, and branches and loops over literals made of such statements."""
+    pending = list(body)
+    while pending:
+        statement = pending.pop()
+        if isinstance(statement, (ast.If, ast.While, ast.For)):
+            head = statement.iter if isinstance(statement, ast.For) else statement.test
+            if not _inert(head):
+                return False
+            pending += [*statement.body, *statement.orelse]
+        elif not _inert_simple(statement):
+            return False
+    return True
+
+
+def _inert_simple(statement: ast.stmt) -> bool:
+    if isinstance(statement, ast.Pass):
+        return True
+    if isinstance(statement, ast.Expr):
+        value = statement.value
+        if isinstance(value, ast.Call) and _is_show_call(value):
+            return all(_inert(a) for a in (*value.args, *(k.value for k in value.keywords)))
+        return _inert(value)
+    if isinstance(statement, (ast.Assign, ast.AnnAssign)):
+        targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+        return all(isinstance(t, ast.Name) for t in targets) and (
+            statement.value is None or _inert(statement.value)
+        )
+    return False
+
+
+def _is_show_call(call: ast.Call) -> bool:
+    """``print(...)``, ``pprint(...)``, ``logging.info(...)``, ``self.logger.debug(...)``."""
+    parts = _dotted(call).split(".")
+    if len(parts) == 1:
+        return parts[0] in _SHOW_CALLS
+    return parts[-1] in _LOG_LEVELS and any(
+        p.lower().lstrip("_") in {"logging", "log"} or p.lower().endswith("logger")
+        for p in parts[:-1]
+    )
+
+
+def _shows_result(node: ast.AST, results: set[str]) -> bool:
+    """A print or log of a computed value (a call, an attribute, a name bound to a result),
+    or one that runs on a condition about such a value: a look in place of a check."""
+
+    def computed(expr: ast.AST) -> bool:
+        return not _inert(expr) or any(
+            isinstance(n, ast.Name) and n.id in results for n in ast.walk(expr)
+        )
+
+    if isinstance(node, ast.Call) and _is_show_call(node):
+        return any(computed(a) for a in (*node.args, *(k.value for k in node.keywords)))
+    if isinstance(node, ast.If) and computed(node.test):
+        return any(
+            isinstance(n, ast.Call) and _is_show_call(n)
+            for s in (*node.body, *node.orelse)
+            for n in _own_nodes([s])
+        )
+    return False
+
+
+def _filled_never_read(test: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    """A container the test creates and fills (itself or through a callback it defines or
+    passes on) but never reads: results recorded for a check that was never written."""
+    parents = {id(child): node for node in ast.walk(test) for child in ast.iter_child_nodes(node)}
+    for statement in test.body:
+        if not (
+            isinstance(statement, ast.Assign)
+            and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name)
+            and (
+                isinstance(statement.value, (ast.Dict, ast.List, ast.Set))
+                or (
+                    isinstance(statement.value, ast.Call)
+                    and _name(statement.value) in {"dict", "list", "set"}
+                    and not statement.value.args
+                )
+            )
         ):
-            names.add(_name(value))
-    return names
+            continue
+        name = statement.targets[0].id
+        uses = [
+            parents.get(id(n))
+            for n in ast.walk(test)
+            if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+        ]
+        filled = [
+            use
+            for use in uses
+            if (isinstance(use, ast.Subscript) and isinstance(use.ctx, ast.Store))
+            or (isinstance(use, ast.Attribute) and use.attr in _FILLS)
+        ]
+        if filled and len(filled) == len(uses):
+            return name
+    return ""
 
 
 def _own_nodes(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:
@@ -336,17 +460,12 @@ def _own_nodes(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:
             yield from _own_nodes(ast.iter_child_nodes(node))
 
 
-def _is_docstring_or_pass(statement: ast.stmt) -> bool:
-    return isinstance(statement, ast.Pass) or (
-        isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
-    )
-
-
 def _test_findings(
     test: ast.FunctionDef | ast.AsyncFunctionDef,
     owner: str,
     path: str,
     helpers: Mapping[str, ast.AST],
+    benchmarks: bool,
 ) -> list[Finding]:
     def finding(rule: str, message: str) -> Finding:
         return _finding(rule, path, test, message, owner)
@@ -365,13 +484,9 @@ def _test_findings(
             )
         )
     if not asserts and not checks and not _calls_asserting_helper(test, helpers, set()):
-        found.append(
-            finding(
-                "TH-T001",
-                "no assert, pytest.raises, assert_* call or asserting helper: it fails only "
-                "if the code raises, whatever the code returns",
-            )
-        )
+        verdict = _unchecked(test, benchmarks)
+        if verdict:
+            found.append(finding(*verdict))
         return found
     tautologies = [a for a in asserts if _tautology(a.test)]
     if tautologies and len(tautologies) == len(asserts) and not checks:

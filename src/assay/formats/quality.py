@@ -14,7 +14,7 @@ from assay.services.quality import QualityReport
 __all__ = ["MEDIA_TYPE", "to_json", "to_sarif"]
 
 MEDIA_TYPE = "application/vnd.assay.quality+json"
-_LEVEL = {"high": "error", "medium": "warning", "low": "note"}
+_LEVEL = {"high": "error", "medium": "warning", "low": "note", "info": "note"}
 
 
 def to_json(report: QualityReport) -> str:
@@ -47,7 +47,7 @@ def to_sarif(report: QualityReport) -> str:
         _result(v["rule"], "warning", v["message"], v["path"], v["line"]) for v in report.violations
     ] + [
         _result(t["rule"], _LEVEL[t["severity"]], t["message"], t["path"], t["line"])
-        for t in report.theater
+        for t in (*report.theater, *report.smoke_tests)
     ]
     log = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",

@@ -24,7 +24,7 @@ from assay.errors import UsageError
 
 __all__ = ["ANALYSER_VERSION", "QualityReport", "analyse_tree"]
 
-ANALYSER_VERSION = "4"
+ANALYSER_VERSION = "5"
 _SKIP = {
     ".git",
     ".venv",
@@ -41,6 +41,7 @@ _SKIP = {
     ".pytest_cache",
 }
 _CHUNK = 64
+_TEST, _SUPPORT, _SHIPPED = "test", "support", "shipped"
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ class QualityReport:
     """Share of functions with no violation at all; None when nothing was measured."""
     violations: tuple[dict[str, Any], ...]
     theater: tuple[dict[str, Any], ...]
+    """Theater and stub findings: what the THEATER and PROD-001 gates, Six Sigma and the
+    exit status count."""
     errors: tuple[dict[str, Any], ...]
     """Files that could not be parsed, with the reason."""
     cached: int
@@ -63,18 +66,23 @@ class QualityReport:
     linter_reports: tuple[str, ...] = ()
     unmeasured: str | None = None
     """Why compliance is unknown (no Python file, no function), when it is."""
+    smoke_tests: tuple[dict[str, Any], ...] = ()
+    """Findings of severity info (TH-T006: a test that passes unless the code raises):
+    listed for the reader, never counted as theater."""
 
 
 def analyse_tree(
     root: Path, *, cache_file: Path | None = None, workers: int | None = None
 ) -> QualityReport:
-    """Analyse every Python file under ``root`` (tests get the test-theater rules)."""
+    """Analyse every Python file under ``root``: test modules get the test-theater rules,
+    shipped code the Power-of-Ten and stub rules, test support (conftest.py, helpers under
+    tests/) neither."""
     if not root.is_dir():
         raise UsageError(f"no such project folder: {root}", hint="pass the project's folder")
     files = sorted(_python_files(root))
     cache = _load_cache(cache_file)
     results: dict[str, dict[str, Any]] = {}
-    todo: list[tuple[str, str, bool]] = []
+    todo: list[tuple[str, str, str]] = []
     digests: dict[str, str] = {}
     for path in files:
         data = path.read_bytes()
@@ -85,7 +93,7 @@ def analyse_tree(
         if hit and hit.get("digest") == digest:
             results[relative] = hit["result"]
         else:
-            todo.append((relative, data.decode("utf-8", errors="replace"), _is_test(relative)))
+            todo.append((relative, data.decode("utf-8", errors="replace"), _role(relative)))
     cached = len(results)
     for relative, result in _run(todo, workers):
         results[relative] = result
@@ -102,8 +110,9 @@ def analyse_tree(
     )
 
 
-def analyse_source(relative: str, source: str, is_test: bool) -> dict[str, Any]:
-    """One file: parse once, run the rules and the theater checks; JSON-ready."""
+def analyse_source(relative: str, source: str, role: str) -> dict[str, Any]:
+    """One file: parse once, run the rules and the theater checks its ``role`` calls for
+    (``test``, ``support`` or ``shipped``, see ``_role``); JSON-ready."""
     try:
         tree = ast.parse(source, filename=relative)
     except (SyntaxError, ValueError) as exc:
@@ -111,22 +120,26 @@ def analyse_source(relative: str, source: str, is_test: bool) -> dict[str, Any]:
             "error": f"{type(exc).__name__}: {getattr(exc, 'msg', exc)} "
             f"(line {getattr(exc, 'lineno', '?')})"
         }
-    facts = poweroften.check_module(tree, relative)
-    found = (theater.analyse_tests if is_test else theater.analyse_shipped)(source, relative, tree)
+    shipped = role == _SHIPPED
+    facts = poweroften.check_module(tree, relative) if shipped else None
+    if role == _TEST:
+        found = theater.analyse_tests(source, relative, tree)
+    else:
+        found = theater.analyse_shipped(source, relative, tree) if shipped else []
     return {
-        "functions": [asdict(f) for f in facts.functions] if not is_test else [],
-        "violations": [asdict(v) for v in facts.violations] if not is_test else [],
+        "functions": [asdict(f) for f in facts.functions] if facts else [],
+        "violations": [asdict(v) for v in facts.violations] if facts else [],
         "theater": [{**asdict(f), "severity": f.severity.value} for f in found],
         "bases": sorted(theater.base_names(tree)),
     }
 
 
 def _run(
-    todo: list[tuple[str, str, bool]], workers: int | None
+    todo: list[tuple[str, str, str]], workers: int | None
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     if len(todo) < 2 * _CHUNK:
-        for relative, source, is_test in todo:
-            yield relative, analyse_source(relative, source, is_test)
+        for relative, source, role in todo:
+            yield relative, analyse_source(relative, source, role)
         return
     chunks = [todo[i : i + _CHUNK] for i in range(0, len(todo), _CHUNK)]
     with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
@@ -134,8 +147,8 @@ def _run(
             yield from batch
 
 
-def _analyse_chunk(chunk: list[tuple[str, str, bool]]) -> list[tuple[str, dict[str, Any]]]:
-    return [(relative, analyse_source(relative, source, test)) for relative, source, test in chunk]
+def _analyse_chunk(chunk: list[tuple[str, str, str]]) -> list[tuple[str, dict[str, Any]]]:
+    return [(relative, analyse_source(relative, source, role)) for relative, source, role in chunk]
 
 
 def _report(root: Path, results: dict[str, dict[str, Any]], cached: int) -> QualityReport:
@@ -150,6 +163,15 @@ def _report(root: Path, results: dict[str, dict[str, Any]], cached: int) -> Qual
     total = len(functions)
     measured = poweroften.compliance(len(results), total, flagged)
     subclassed = {name for r in results.values() for name in r.get("bases", [])}
+    found = sorted(
+        (
+            t
+            for r in results.values()
+            for t in r.get("theater", [])
+            if not theater.is_hook(t["rule"], t["owner"], subclassed)
+        ),
+        key=lambda t: (t["path"], t["line"], t["rule"]),
+    )
     return QualityReport(
         root=str(root),
         files=len(results),
@@ -158,17 +180,8 @@ def _report(root: Path, results: dict[str, dict[str, Any]], cached: int) -> Qual
         overall=measured.overall,
         unmeasured=measured.unmeasured,
         violations=tuple(violations),
-        theater=tuple(
-            sorted(
-                (
-                    t
-                    for r in results.values()
-                    for t in r.get("theater", [])
-                    if not theater.is_hook(t["rule"], t["owner"], subclassed)
-                ),
-                key=lambda t: (t["path"], t["line"], t["rule"]),
-            )
-        ),
+        theater=tuple(t for t in found if theater.counted(t["severity"])),
+        smoke_tests=tuple(t for t in found if not theater.counted(t["severity"])),
         errors=tuple(
             {"path": path, "error": r["error"]}
             for path, r in sorted(results.items())
@@ -194,15 +207,18 @@ def _python_files(root: Path) -> Iterator[Path]:
                 yield Path(folder) / name
 
 
-def _is_test(relative: str) -> bool:
+def _role(relative: str) -> str:
+    """``test`` for the modules pytest collects by default (``test_*.py``, ``*_test.py``),
+    whose ``test*`` functions are tests; ``support`` for the rest of the test code
+    (``conftest.py``, helpers, data and typing examples under ``tests/`` or ``test/``),
+    which is neither tests nor shipped code; ``shipped`` for everything else."""
     parts = relative.split("/")
     name = parts[-1]
-    return (
-        any(p in ("tests", "test") for p in parts[:-1])
-        or name.startswith("test_")
-        or name.endswith("_test.py")
-        or name == "conftest.py"
-    )
+    if name.startswith("test_") or name.endswith("_test.py"):
+        return _TEST
+    if name == "conftest.py" or any(p in ("tests", "test") for p in parts[:-1]):
+        return _SUPPORT
+    return _SHIPPED
 
 
 def _load_cache(cache_file: Path | None) -> dict[str, Any]:

@@ -67,7 +67,7 @@ class OrderParsingTest(unittest.TestCase):
     def test_sku_is_normalised(self):
         self.assertEqual(parse_order({"sku": " Apple ", "qty": 1}).sku, "apple")
 
-    # label: TH-T001
+    # label: TH-T006
     def test_parse_does_not_crash(self):
         parse_order({"sku": "apple", "qty": 1})
 

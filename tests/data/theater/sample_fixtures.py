@@ -42,7 +42,7 @@ def test_notify_mails_the_order_owner():
         send_mail.assert_called_once_with("ada@example.org")
 
 
-# label: TH-T001
+# label: TH-T006
 def test_parse_order_with_a_fixture(test_orders):
     parse_order(test_orders.read_text())
 
@@ -63,7 +63,7 @@ def test_checkout_survives_a_bad_gateway():
 
 
 class TestOrders:
-    # label: TH-T001
+    # label: TH-T006
     def test_parse_order_twice(self):
         parse_order('{"sku": "apple"}')
         parse_order('{"sku": "pear"}')

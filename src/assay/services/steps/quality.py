@@ -27,6 +27,7 @@ class QualityStep(Step):
             "unmeasured": report.unmeasured,
             "violations": len(report.violations),
             "theater": len(report.theater),
+            "smoke_tests": len(report.smoke_tests),
             "unparsed": len(report.errors),
             "linter_findings": len(report.linters),
         }
@@ -43,6 +44,11 @@ class QualityStep(Step):
         notes += [
             f"{t['rule']} {t['path']}:{t['line']} {t['message']}" for t in report.theater[:20]
         ]
+        if report.smoke_tests:
+            notes.append(
+                f"{len(report.smoke_tests)} smoke test(s) (TH-T006, info: they pass unless "
+                "the code raises; not counted as theater)"
+            )
         return StepOutcome(
             evidence=(
                 EvidenceItem(
@@ -56,6 +62,8 @@ class QualityStep(Step):
                         "theater": len(report.theater),
                         "stubs": sum(t["rule"] == "TH-S001" for t in report.theater),
                         "test_theater": sum(t["rule"].startswith("TH-T") for t in report.theater),
+                        # Reported, not counted: a smoke test fails when the code raises.
+                        "smoke_tests": len(report.smoke_tests),
                     },
                 ),
             ),
