@@ -206,6 +206,18 @@ _RULES: tuple[_Rule, ...] = (
     _Rule(
         ClaimKind.TEST_COUNT,
         re.compile(
+            r"(?P<subject>(?:[A-Za-z`][\w`./-]*\s+){0,3}?)tests?(?:\s+(?!for\b)[A-Za-z]+){0,2}"
+            r"(?:\s+for\s+(?P<for>[\w ./-]{1,40}?))?"
+            r"\s*\(\s*" + NUMBER + r"\s*(?:total|tests?|passing|passed)?\s*\)",
+            re.I,
+        ),
+        "tests",
+        qualifier=lambda m: _test_scope(m.group("subject")),
+        subject=lambda m: (m.group("for") or m.group("subject") or "").strip("` "),
+    ),
+    _Rule(
+        ClaimKind.TEST_COUNT,
+        re.compile(
             NUMBER + r"\s+" + _ADJ + r"(?:test\s+cases?|tests?|test\s+functions?|test\s+methods?)\b"
             r"(?!\s+(?:files?|suites?|modules?|classes)\b)",
             re.I,
@@ -217,18 +229,6 @@ _RULES: tuple[_Rule, ...] = (
         ClaimKind.TEST_COUNT,
         re.compile(r"\bcollected\s+" + NUMBER + r"\s+items?\b", re.I),
         "tests",
-    ),
-    _Rule(
-        ClaimKind.TEST_COUNT,
-        re.compile(
-            r"(?P<subject>(?:[A-Za-z`][\w`./-]*\s+){0,3}?)tests?(?:\s+(?!for\b)[A-Za-z]+){0,2}"
-            r"(?:\s+for\s+(?P<for>[\w ./-]{1,40}?))?"
-            r"\s*\(\s*" + NUMBER + r"\s*(?:total|tests?|passing|passed)?\s*\)",
-            re.I,
-        ),
-        "tests",
-        qualifier=lambda m: _test_scope(m.group("subject")),
-        subject=lambda m: (m.group("for") or m.group("subject") or "").strip("` "),
     ),
     _Rule(
         ClaimKind.TEST_COUNT,
@@ -734,11 +734,14 @@ def extract_claims(segments: Iterable[Segment]) -> list[Claim]:
     seen: set[tuple[ClaimKind, float | None, int, str]] = set()
     for segment in segments:
         text = _clean(segment.text)
-        used: list[tuple[int, int]] = []
+        used: list[tuple[int, int, ClaimKind]] = []
         for rule in (*_RULES, *_FALLBACKS):
             for match in rule.pattern.finditer(text):
                 span = _span(match)
-                if rule.fallback and any(a < span[1] and span[0] < b for a, b in used):
+                # A number is one claim of a kind: the first rule to read it names what
+                # it is of; a fallback reads only numbers no rule read.
+                taken = {k for a, b, k in used if a < span[1] and span[0] < b}
+                if taken and (rule.fallback or rule.kind in taken):
                     continue
                 before = text[max(0, match.start() - 40) : match.start()]
                 before = re.split(r"[;\n]", before)[-1]
@@ -753,10 +756,10 @@ def extract_claims(segments: Iterable[Segment]) -> list[Claim]:
                 claim = _claim(rule, match, text, segment)
                 if claim is None:
                     continue
-                used.append(span)
+                used.append((*span, claim.kind))
                 own = _OWN_FRACTION.match(text, match.end())
                 if own:
-                    used.append(own.span())
+                    used.append((*own.span(), claim.kind))
                 key = (claim.kind, claim.value, claim.line, claim.qualifier + claim.subject)
                 if key in seen or _less_specific(claim, claims):
                     continue

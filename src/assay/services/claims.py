@@ -70,6 +70,9 @@ class Measurements:
     project's newest stored run when a claim needs it."""
     given_source: str = ""
     settings: Settings | None = None
+    near: Path | None = None
+    """The folder of the report being judged: the files it names are looked for there
+    first."""
     _cache: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -168,6 +171,7 @@ def check_claims(reports: Sequence[Path], measurements: Measurements, project: P
         report = read_report(path)
         names.append(relative_path(path, project))
         claims = extract_claims(report.segments)
+        measurements.near = path.parent
         results += [judge_claim(c, measure(c, measurements, report)) for c in claims]
     source = measurements.evidence_source if results else "none needed"
     return ClaimsCheck(tuple(names), tuple(results), source)
@@ -238,7 +242,7 @@ def measure(claim: Claim, m: Measurements, report: ReportText) -> Measurement:
     ):
         return _load(claim, m)
     if kind is ClaimKind.LINE_COUNT:
-        return _lines(claim, m.project)
+        return _lines(claim, m)
     if kind is ClaimKind.ENDPOINT_COUNT:
         return _endpoints(claim, m)
     if kind is ClaimKind.FILE_COUNT:
@@ -333,21 +337,18 @@ def _tests(claim: Claim, m: Measurements) -> Measurement:
     if claim.subject.startswith("class "):
         return _class_tests(m, claim.subject.removeprefix("class "))
     if claim.subject:
-        target = _resolve(claim.subject, m.project, tests=True)
-        if isinstance(target, Unmeasured):
+        target = _resolve(claim.subject, m, tests=True)
+        if not isinstance(target, Path):
             return target
         return _static_tests(claim, m, target, relative_path(target, m.project))
-    folders = [f for f in _folders(m.project) if f.name.lower() == claim.qualifier]
-    if len(folders) != 1:
-        return Unmeasured(f"a folder of {claim.qualifier} tests (tests/{claim.qualifier}/)")
-    return _static_tests(claim, m, folders[0], relative_path(folders[0], m.project))
+    return _scope_tests(claim, m)
 
 
 def _benchmarks(claim: Claim, m: Measurements) -> Measurement:
-    target: Path | Unmeasured = m.project
+    target: Path | Measurement = m.project
     if claim.subject and not claim.subject.startswith("class "):
-        target = _resolve(claim.subject, m.project, tests=True)
-    if isinstance(target, Unmeasured):
+        target = _resolve(claim.subject, m, tests=True)
+    if not isinstance(target, Path):
         return target
     files = _test_files(m, target)
     count = sum(count_benchmarks_in(p.name, _text(p)) for p in files)
@@ -356,6 +357,23 @@ def _benchmarks(claim: Claim, m: Measurements) -> Measurement:
     if target == m.project:
         return scoped_elsewhere(claim, count, "benchmarks") or found
     return found
+
+
+def _scope_tests(claim: Claim, m: Measurements) -> Measurement:
+    """Unit, integration or e2e tests: those in a folder or file named so."""
+    scope = claim.qualifier
+    files = [
+        p
+        for p in _test_files(m, m.project)
+        if scope in re.split(r"[-_./]", relative_path(p, m.project).lower())
+    ]
+    if not files:
+        return Unmeasured(f"{scope} tests named as such (a tests/{scope}/ folder or file)")
+    count = TestCount()
+    for path in files:
+        count += _file_tests(m, path)
+    found = Measured(count.cases, f"{count.cases} {scope} tests in {len(files)} file(s)")
+    return scoped_elsewhere(claim, count.cases, f"{scope} tests") or found
 
 
 def _test_files(m: Measurements, target: Path) -> list[Path]:
@@ -370,6 +388,9 @@ the tree the report does not name: it is not judged on the whole."""
 
 
 def scoped_elsewhere(claim: Claim, measured: float, what: str) -> Unmeasured | None:
+    """A whole tree's count far above an "at least N" claim answers another question than
+    the claim's: the report counts a part of the tree it does not name. (An exact claim
+    against the whole tree stays judged: "86 tests" says the project has 86.)"""
     if claim.comparator == ">=" and claim.value and measured > SCOPE_RATIO * claim.value:
         return Unmeasured(
             f"the part of the tree the claim is about: the whole tree holds {measured:,.0f} "
@@ -475,13 +496,13 @@ _WHOLE = re.compile(
 )
 
 
-def _lines(claim: Claim, project: Path) -> Measurement:
-    subject = claim.subject
+def _lines(claim: Claim, m: Measurements) -> Measurement:
+    project, subject = m.project, claim.subject
     words = " ".join(w for w in re.findall(r"[A-Za-z]+", subject) if w.lower() != "lines")
     if "/" not in subject and "." not in subject and _WHOLE.match(words):
         return _project_lines_judged(claim, words.lower(), project)
-    target = _resolve(subject, project)
-    if isinstance(target, Unmeasured):
+    target = _resolve(subject, m)
+    if not isinstance(target, Path):
         return target
     files = [target] if target.is_file() else list(walk_files(target, CODE_SUFFIXES))
     total = sum(len(_text(p).splitlines()) for p in files)
@@ -512,6 +533,9 @@ def _project_lines(words: str, project: Path) -> Measurement:
     return Measured(total, f"lines of the {len(files)} {what} in the tree")
 
 
+_GENERIC_TOKENS = {"design", "spec", "test", "unit", "integration", "e2e", "component", "ui"}
+
+
 def _stem(path: Path) -> str:
     """A file's name as words name it: ``test_data_collection.py`` -> ``data_collection``,
     ``Button.test.tsx`` -> ``button``."""
@@ -519,10 +543,16 @@ def _stem(path: Path) -> str:
     return stem.removeprefix("test_").removesuffix("_test").removesuffix("_tests")
 
 
-def _resolve(subject: str, project: Path, *, tests: bool = False) -> Path | Unmeasured:
+def _resolve(subject: str, m: Measurements, *, tests: bool = False) -> Path | Unmeasured | Measured:
     """The file or folder a claim is about: a path (also one written under the project's
-    own folder name, as tree diagrams do), a file name, or words naming one; with
-    ``tests``, words name a test file or folder."""
+    own folder name, as tree diagrams do, or relative to the report's own folder), a file
+    name, or words naming one; with ``tests``, words name a test file or folder. A path
+    that names no file in the tree measures 0: the claimed file does not exist."""
+    project = m.project
+    if m.near is not None and m.near != project and ("/" in subject or "." in subject):
+        beside = m.near / subject.strip("/")
+        if beside.exists():
+            return beside
     parts = [p for p in subject.strip("/").split("/") if p not in ("", ".")]
     for skip in range(len(parts)):
         direct = project.joinpath(*parts[skip:])
@@ -547,16 +577,27 @@ def _resolve(subject: str, project: Path, *, tests: bool = False) -> Path | Unme
         for path in [*files, *_folders(project)]:
             stem = _stem(path) if path.is_file() else path.name.lower()
             tokens = {t.rstrip("s") for t in re.split(r"[-_.]", stem)} if tests else set()
-            if stem in joined or stem.rstrip("s") in words or (len(words) == 1 and tokens & words):
+            # button-design.test.tsx is the tests of Button; analysis_and_plots is not
+            # only of analysis.
+            alike = bool(tokens & words) and tokens - words <= _GENERIC_TOKENS
+            if stem in joined or stem.rstrip("s") in words or (len(words) == 1 and alike):
                 candidates.append(path)
     candidates = [c for c in candidates if not (c.is_file() and c.parent in candidates)]
+    if len(candidates) > 1 and m.near is not None:
+        near = [c for c in candidates if c.is_relative_to(m.near)]
+        candidates = near or candidates
     if len(candidates) == 1:
         return candidates[0]
     needs = f"a file or module named by {subject!r}"
     if len(candidates) > 1:
         shown = ", ".join(relative_path(c, project) for c in candidates[:4])
         return Unmeasured(f"{needs}: it could be any of {shown}; name the file")
+    if _PATH_LIKE.search(subject):
+        return Measured(0, f"no file {subject} in the tree")
     return Unmeasured(f"{needs}; none found in the tree")
+
+
+_PATH_LIKE = re.compile(r"/|\.(?:py|js|jsx|ts|tsx|go|rs|java|rb|md|css|json|ya?ml|toml|sh)$")
 
 
 def _folders(project: Path) -> list[Path]:
@@ -585,10 +626,10 @@ def _modules(claim: Claim, m: Measurements) -> Measurement:
     noun = claim.text.lower()
     if not re.search(r"\b(modules|packages)\b", noun):
         return Unmeasured("a definition of what is counted: name the folder and count files")
-    target: Path | Unmeasured = m.project
+    target: Path | Measurement = m.project
     if claim.subject:
-        target = _resolve(claim.subject, m.project)
-    if isinstance(target, Unmeasured):
+        target = _resolve(claim.subject, m)
+    if not isinstance(target, Path):
         return target
     sources = [
         p
@@ -611,8 +652,8 @@ def _endpoints(claim: Claim, m: Measurements) -> Measurement:
     routes = m.once("routes", lambda: inspect_monitoring(m.project).routes)
     code = [r for r in routes if r.framework != "openapi" and "start_http_server" not in r.source]
     if claim.subject:
-        target = _resolve(claim.subject, m.project)
-        if isinstance(target, Unmeasured):
+        target = _resolve(claim.subject, m)
+        if not isinstance(target, Path):
             return target
         where = relative_path(target, m.project)
         inside = [r for r in code if r.source.split(":", 1)[0].startswith(where)]
