@@ -102,16 +102,18 @@ def test_pytest_summaries_and_fractions_of_passing_tests(shop: Path) -> None:
     judged = _judge(
         shop,
         "# Results\n\n```\nTOTAL: 21 passed, 1 skipped\n```\n\n22/22 tests passing\n\n"
-        "Test suite: 30/30 passing\n",
+        "Test suite: 30/30 passing\n\n`31 passed in 0.2s`\n",
     )
-    # 16 + 6 = 22 cases in the tree; no run exists, so pass rates stay unverifiable.
-    assert _verdicts(judged[4]) == ["test-count 22 supported"]
+    # 16 + 6 = 22 cases in the tree; no run exists, so outcomes and pass rates stay
+    # unverifiable, but more tests than exist cannot have run.
+    assert _verdicts(judged[4]) == ["test-count 22 unverifiable"]
     assert sorted(_verdicts(judged[7])) == ["pass-rate 100 unverifiable", "test-count 22 supported"]
     # 30 tests claimed, 22 in the tree: the count is wrong; whether they pass needs a run.
     assert sorted(_verdicts(judged[9])) == [
         "pass-rate 100 unverifiable",
         "test-count 30 contradicted",
     ]
+    assert "test-count 31 contradicted" in _verdicts(judged[11])
 
 
 def test_table_rows_are_read_with_their_column_and_their_label(shop: Path) -> None:

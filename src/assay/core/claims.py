@@ -233,7 +233,8 @@ _RULES: tuple[_Rule, ...] = (
     _Rule(
         ClaimKind.TEST_COUNT,
         re.compile(
-            r"\b(?P<q>unit|integration|e2e|end-to-end)?\s*(?:test\s+cases|tests|test\s+count)\s*:\s*"
+            r"\b(?P<q>unit|integration|e2e|end-to-end|failed|failing|skipped|flaky|passed|"
+            r"successful)?\s*(?:test\s+cases|tests|test\s+count)\s*:\s*"
             + NUMBER
             + r"(?!\s*(?:%|/|files?|lines|suites))",
             re.I,
@@ -343,6 +344,17 @@ _RULES: tuple[_Rule, ...] = (
             re.I,
         ),
         "endpoints",
+    ),
+    _Rule(
+        ClaimKind.FILE_COUNT,
+        re.compile(
+            r"(?P<subject>(?:[A-Za-z][\w-]*\s+){1,3}?)(?:created|added|written|updated|"
+            r"implemented)?\s*\(\s*" + NUMBER + r"\s+files?\b",
+            re.I,
+        ),
+        "files",
+        qualifier=lambda m: _file_kind(m.group("subject")),
+        subject=lambda m: m.group("subject").strip(),
     ),
     _Rule(
         ClaimKind.FILE_COUNT,
@@ -664,6 +676,8 @@ def _test_scope(words: str | None) -> str:
     found = set(re.findall(r"[a-z-]+", (words or "").lower()))
     if found & {"failing", "failed", "flaky", "skipped", "broken", "pending", "erroring"}:
         return "failing"
+    if found & {"passed", "successful"}:
+        return "run"
     for scope in ("unit", "integration", "e2e", "end-to-end"):
         if scope in found:
             return "e2e" if scope == "end-to-end" else scope
@@ -816,12 +830,9 @@ def _claim(rule: _Rule, match: re.Match[str], text: str, segment: Segment) -> Cl
     subject = rule.subject(match)
     qualifier = rule.qualifier(match)
     if rule.kind in _SCOPED_KINDS:
-        subject = (
-            _count_subject(text, match, segment)
-            or _subject_words(subject)
-            or _heading_file(segment)
-            or _heading_class(segment)
-        )
+        subject = _count_subject(text, match, segment) or _subject_words(subject)
+        if rule.kind is not ClaimKind.FILE_COUNT:
+            subject = subject or _heading_file(segment) or _heading_class(segment)
         label = text.split(":", 1)[0].strip().lower() if segment.kind == "table" else ""
         if rule.kind is ClaimKind.TEST_COUNT and not qualifier and not subject:
             scope = re.match(r"(unit|integration|e2e|end-to-end)\b", label)
@@ -858,7 +869,12 @@ def _in_context(
     return rule, value, rule.unit
 
 
-_SCOPED_KINDS = {ClaimKind.TEST_COUNT, ClaimKind.ENDPOINT_COUNT, ClaimKind.MODULE_COUNT}
+_SCOPED_KINDS = {
+    ClaimKind.TEST_COUNT,
+    ClaimKind.ENDPOINT_COUNT,
+    ClaimKind.MODULE_COUNT,
+    ClaimKind.FILE_COUNT,
+}
 _METRIC_LABEL = re.compile(
     r"(?i)\b(tests?|testing|coverage|total|overall|all|pass|passing|endpoints?|routes?|lines?|"
     r"files?|modules?|metrics?|count|suite|unit|integration|e2e|summary|results?|status|api|"

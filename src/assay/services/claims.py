@@ -326,6 +326,8 @@ def _tests(claim: Claim, m: Measurements) -> Measurement:
         if isinstance(tests.get("failed"), int):
             return Measured(float(tests["failed"]) + float(tests.get("error", 0)), source)
         return Unmeasured("test results (JUnit) that say which tests failed")
+    if claim.qualifier == "run":
+        return _run_outcome(claim, m)
     scoped = bool(claim.subject) or claim.qualifier in ("unit", "integration", "e2e")
     if not scoped:
         if m.collected_tests is not None:
@@ -342,6 +344,20 @@ def _tests(claim: Claim, m: Measurements) -> Measurement:
             return target
         return _static_tests(claim, m, target, relative_path(target, m.project))
     return _scope_tests(claim, m)
+
+
+def _run_outcome(claim: Claim, m: Measurements) -> Measurement:
+    """ "132 passed, 1 skipped" is a run's outcome: judged against the run's results; the
+    tree can only say when more tests are claimed to have run than exist."""
+    tests, source = m.summary("tests")
+    if isinstance(tests.get("tests"), int):
+        return Measured(float(tests["tests"]), source)
+    if m.collected_tests is not None:
+        return Measured(m.collected_tests, "pytest --collect-only")
+    found = _count_static(claim, m, m.project, "the tree")
+    if isinstance(found, Measured) and claim.value is not None and claim.value > found.value:
+        return found
+    return Unmeasured("the run's results (JUnit): the tree holds the tests, not their outcome")
 
 
 def _benchmarks(claim: Claim, m: Measurements) -> Measurement:
@@ -592,7 +608,7 @@ def _resolve(subject: str, m: Measurements, *, tests: bool = False) -> Path | Un
     if len(candidates) > 1:
         shown = ", ".join(relative_path(c, project) for c in candidates[:4])
         return Unmeasured(f"{needs}: it could be any of {shown}; name the file")
-    if _PATH_LIKE.search(subject):
+    if _PATH_LIKE.search(subject) and "*" not in subject:
         return Measured(0, f"no file {subject} in the tree")
     return Unmeasured(f"{needs}; none found in the tree")
 
@@ -601,11 +617,13 @@ _PATH_LIKE = re.compile(r"/|\.(?:py|js|jsx|ts|tsx|go|rs|java|rb|md|css|json|ya?m
 
 
 def _folders(project: Path) -> list[Path]:
-    return sorted({p.parent for p in walk_files(project, CODE_SUFFIXES) if p.parent != project})
+    return sorted({p.parent for p in walk_files(project) if p.parent != project})
 
 
 def _files(claim: Claim, m: Measurements) -> Measurement:
     kind = claim.qualifier
+    if claim.subject and not claim.subject.startswith("class "):
+        return _files_in(claim, m)
     if kind == "changed":
         return Unmeasured("the change history (new, modified or updated files are not in a tree)")
     if kind == "source":
@@ -620,6 +638,30 @@ def _files(claim: Claim, m: Measurements) -> Measurement:
         count = sum(1 for _ in walk_files(m.project, (".md", ".markdown")))
         return Measured(count, "Markdown files in the tree")
     return Unmeasured("a kind of file to count: say Python, test, Markdown or source files")
+
+
+def _files_in(claim: Claim, m: Measurements) -> Measurement:
+    """Files in the folder the claim names (``Trust documentation (4 files)``), or that
+    match the pattern it names (``docs/UI-SPEC-*.md``)."""
+    if "*" in claim.subject:
+        pattern = claim.subject.strip("/")
+        for base in (m.near or m.project, m.project):
+            found = sorted(base.glob(pattern))
+            if found:
+                where = relative_path(base, m.project) if base != m.project else "the tree"
+                return Measured(len(found), f"files matching {pattern} in {where}")
+        return Measured(0, f"no file matching {pattern} in the tree")
+    target = _resolve(claim.subject, m)
+    if not isinstance(target, Path):
+        return target
+    if target.is_file():
+        return Unmeasured(f"a folder named by {claim.subject!r}: it names a file")
+    files = list(walk_files(target))
+    what = "files"
+    if claim.qualifier == "test":
+        files = [p for p in files if is_test_file(relative_path(p, m.project))]
+        what = "test files"
+    return Measured(len(files), f"{what} in {relative_path(target, m.project)}")
 
 
 def _modules(claim: Claim, m: Measurements) -> Measurement:
