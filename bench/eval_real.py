@@ -12,8 +12,11 @@ out at the labelled commit into a temporary folder, and judged there by the same
 `assay claims` uses, with no stored run.
 
 Printed per report: labelled claims, claims extracted (recall), verdicts right among the
-extracted ones (accuracy), and wrong "supported" verdicts; then the totals. Targets
-(issue 18): recall >= 0.9, verdict accuracy >= 0.9, zero wrong "supported".
+extracted ones (accuracy), and wrong "supported" verdicts; then the totals; then the
+theater and stub precision per project (bench/eval_theater.py, bench/eval_real/
+projects.json). Targets (issue 18): recall >= 0.9, verdict accuracy >= 0.9, zero wrong
+"supported", theater precision >= 0.9. A report's "quality 95%" is labelled a score or a
+completion figure alike: both kinds have no defined measurement, and they match either.
 """
 
 from __future__ import annotations
@@ -178,6 +181,9 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--only", default="", help="only reports whose repo or path has this")
     parser.add_argument("--verbose", "-v", action="store_true", help="list every miss")
+    parser.add_argument(
+        "--claims-only", action="store_true", help="skip the theater precision per project"
+    )
     args = parser.parse_args()
     corpus = json.loads(args.corpus.read_text(encoding="utf-8"))
     reports = [r for r in corpus["reports"] if args.only in r["repo"] or args.only in r["path"]]
@@ -201,6 +207,11 @@ def main() -> int:
         f"{ratio(total.correct, total.labelled)}), wrong supported {total.wrong_supported}, "
         f"unlabelled extractions {total.extra}, {total.seconds:.1f} s judging"
     )
+    if not args.claims_only:
+        import eval_theater  # imports this module's checkout
+
+        print("\nTheater and stubs on real projects (bench/eval_real/projects.json):")
+        eval_theater.report(eval_theater.evaluate(args.clones, eval_theater.CORPUS))
     return 0
 
 

@@ -91,7 +91,12 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--verbose", "-v", action="store_true", help="list false and unlabelled")
     args = parser.parse_args()
-    rows = evaluate(args.clones, args.corpus)
+    report(evaluate(args.clones, args.corpus), verbose=args.verbose)
+    return 0
+
+
+def report(rows: list[dict[str, Any]], *, verbose: bool = False) -> None:
+    """Print one line per project and the overall precision."""
     print(
         f"{'project':48} {'found':>5} {'true':>5} {'false':>5} {'unlab':>5} {'prec':>6} "
         f"{'smoke':>5}"
@@ -103,7 +108,7 @@ def main() -> int:
             f"{name:48} {row['findings']:5} {row['true']:5} {row['false']:5} "
             f"{row['unlabelled']:5} {precision:>6} {row['smoke']:5}"
         )
-        if args.verbose:
+        if verbose:
             for line in row["false_findings"]:
                 print(f"  false: {line}")
             for line in row["unlabelled_findings"]:
@@ -118,7 +123,6 @@ def main() -> int:
         f"{false} false, {unlabelled} unlabelled; precision {overall}; {smoke} smoke tests "
         "(info, not scored)"
     )
-    return 0
 
 
 if __name__ == "__main__":
