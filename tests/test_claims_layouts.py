@@ -218,3 +218,17 @@ def test_a_report_without_claims_measures_nothing_and_answers_quickly(shop: Path
     assert measurements._cache == {}
     cli = run_assay("claims", report, "-C", shop)
     assert cli.code == 0 and "no quantitative claim found" in cli.out
+
+
+def test_a_report_cannot_measure_files_outside_its_project(shop: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "outside.py"
+    secret.write_text("".join(f"line {i}\n" for i in range(7)), encoding="utf-8")
+    (shop / "shop" / "link.py").symlink_to(secret)
+    judged = _judge(
+        shop,
+        "# Report\n\n- ../outside.py (7 lines)\n- shop/link.py (7 lines)\n- ../*.py (1 file)\n",
+    )
+    for line in (3, 4, 5):
+        (result,) = judged[line]
+        assert result.verdict is not Verdict.SUPPORTED, result
+        assert result.measured in (None, 0), result

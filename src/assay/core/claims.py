@@ -117,7 +117,7 @@ _NOT_ACHIEVED = re.compile(
     r"threshold|required?|requirement|budget|slo|objective|by next|next sprint)\b"
 )
 _TARGET_AFTER = re.compile(
-    r"(?i)^\W{0,3}\s*(target|goal|budget|threshold|limit|slo|sla|requirement|required)\b"
+    r"(?i)^[\s)]{0,3}(target|goal|budget|threshold|limit|slo|sla|requirement|required)\b"
 )
 _BELOW = re.compile(
     r"(?i)(under|below|less than|fewer than|at most|no more than|max(?:imum)?|<|≤)\s*$"
@@ -166,7 +166,7 @@ def _vulnerability_count(match: re.Match[str]) -> float:
     return 0.0 if word in ("zero", "no", "none") else _number(word)
 
 
-_PCT = r"\s*(?:%|percent\b)"
+_PCT = r"\s*(?:%|percent\b)\+?"
 _LAT_Q = r"(?P<q>average|avg|mean|median|p50|p95|p99|95th percentile|99th percentile)"
 _SEV = r"(?P<sev>critical|high|medium|moderate|low)"
 _VULN_WORDS = r"(?:security\s+)?(?:vulnerabilit(?:y|ies)|vulns?|cves?|security issues)"
@@ -178,6 +178,8 @@ _ADJ = (
     r"[A-Za-z][\w-]*\s+){0,3}?)"
 )
 """Up to three words between a number and what it counts: ``22 comprehensive integration``."""
+
+_MULTIPLIER = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6}
 
 _RULES: tuple[_Rule, ...] = (
     _Rule(
@@ -305,11 +307,14 @@ _RULES: tuple[_Rule, ...] = (
     _Rule(
         ClaimKind.THROUGHPUT,
         re.compile(
-            NUMBER
-            + r"\+?\s*(?:req/s|requests?\s*/\s*s(?:ec(?:ond)?)?|requests\s+per\s+second|rps)\b",
+            NUMBER + r"\s*(?P<mult>[KkM]\b|[KkM](?=\s*(?:req|rps|ops|qps))|thousand|million)?\s*"
+            r"(?:[\w-]+\s+)?(?:req/s|requests?\s*/\s*s(?:ec(?:ond)?)?|requests\s+per\s+second|rps|"
+            r"ops\s*/\s*s(?:ec)?|operations\s+per\s+second|queries\s*/\s*s(?:ec)?|qps|tps|"
+            r"(?:messages|events|msgs)\s*/\s*s(?:ec)?)\b",
             re.I,
         ),
         "req/s",
+        value=lambda m: _number(m.group("n")) * _MULTIPLIER.get((m.group("mult") or "").lower(), 1),
     ),
     _Rule(ClaimKind.ERROR_RATE, re.compile(NUMBER + _PCT + r"\s+error\s+rate", re.I), "%"),
     _Rule(
@@ -339,10 +344,14 @@ _RULES: tuple[_Rule, ...] = (
     _Rule(
         ClaimKind.ENDPOINT_COUNT,
         re.compile(
-            NUMBER + r"\+?\s+(?:(?:api|rest|restful|http|new|public|backend|graphql|crud)\s+){0,3}"
-            r"(?:endpoints|routes|api\s+routes)\b",
+            NUMBER + r"\s+(?:[A-Za-z][\w-]*\s+){0,3}?(?:endpoints|routes|api\s+routes)\b",
             re.I,
         ),
+        "endpoints",
+    ),
+    _Rule(
+        ClaimKind.ENDPOINT_COUNT,
+        re.compile(r"\bendpoints?\s*\(\s*" + NUMBER + r"\s*(?:total)?\s*\)", re.I),
         "endpoints",
     ),
     _Rule(
@@ -359,7 +368,10 @@ _RULES: tuple[_Rule, ...] = (
     _Rule(
         ClaimKind.FILE_COUNT,
         re.compile(
-            r"(?<![/\d])" + NUMBER + r"\s+" + _ADJ + r"(?:files?|test\s+suites?|docs|guides)\b",
+            r"(?:\b(?:fixed|modified|updated|changed|created|added|touched|refactored|rewr\w+|"
+            r"migrated|edited|removed|deleted)\s+)?"
+            r"(?<![/\d])" + NUMBER + r"\s+(?P<adj>(?:[A-Za-z][\w-]*\s+){0,3}?)"
+            r"(?:files?|test\s+suites?|docs|guides)\b",
             re.I,
         ),
         "files",
@@ -589,6 +601,55 @@ _RULES: tuple[_Rule, ...] = (
 )
 
 
+_EXTRA: tuple[_Rule, ...] = (
+    _Rule(
+        ClaimKind.PASS_RATE,
+        re.compile(
+            r"\bpass(?:ing|ed)\s*\(\s*" + NUMBER + _PCT + r"\s*\)"
+            r"|\bsuccess(?:\s+rate)?\s*:?\s*" + NUMBER.replace("<n>", "<n2>") + _PCT,
+            re.I,
+        ),
+        "%",
+        value=lambda m: _number(m.group("n") or m.group("n2")),
+    ),
+    _Rule(
+        ClaimKind.OVERHEAD,
+        re.compile(
+            NUMBER + r"\s*[x×]\s+(?P<q>faster|speedup|speed-up|better|improvement|slower)", re.I
+        ),
+        "x",
+        qualifier=lambda m: "speedup",
+    ),
+    _Rule(
+        ClaimKind.SCORE,
+        re.compile(
+            r"\b(?P<zero>no|zero)\s+(?:TODO|FIXME)s?\b|(?P<n>\d+)\s+(?:TODO|FIXME)s?\b"
+            r"|\b(?:TODO|FIXME)s?(?:\s+comments?)?\s*:?\s*(?:✅\s*)?(?P<n2>\d+)\b"
+            r"|\bTODO\b[^\n]{0,40}?\((?P<n3>\d+)\s+found\)",
+            re.I,
+        ),
+        "",
+        qualifier=lambda m: "todos",
+        value=lambda m: (
+            0.0 if m.group("zero") else _number(m.group("n") or m.group("n2") or m.group("n3"))
+        ),
+    ),
+    _Rule(
+        ClaimKind.TEST_COUNT,
+        re.compile(NUMBER + r"\s+" + _ADJ + r"(?:failures|failing\s+tests|failed\s+tests)\b", re.I),
+        "tests",
+        qualifier=lambda m: "failing",
+    ),
+    _Rule(
+        ClaimKind.TEST_COUNT,
+        re.compile(r"\bbenchmarks?\b[^\d\n/]{0,20}(?P<n>\d+)\s*/\s*(?P<of>\d+)\b", re.I),
+        "benchmarks",
+        qualifier=lambda m: "benchmark",
+        value=lambda m: _number(m.group("of")),
+    ),
+)
+
+
 # Numbers no rule above claimed: read for what they most likely are, so that no figure
 # of a report goes unread. None of these kinds can be supported by the report itself.
 _FALLBACKS: tuple[_Rule, ...] = (
@@ -654,6 +715,15 @@ def _file_kind(words: str) -> str:
     lowered = words.lower()
     for word, kind in (
         ("new", "changed"),
+        ("fix", "changed"),
+        ("touched", "changed"),
+        ("refactor", "changed"),
+        ("rewr", "changed"),
+        ("migrat", "changed"),
+        ("edited", "changed"),
+        ("removed", "changed"),
+        ("deleted", "changed"),
+        ("added", "changed"),
         ("modif", "changed"),
         ("changed", "changed"),
         ("updated", "changed"),
@@ -749,7 +819,7 @@ def extract_claims(segments: Iterable[Segment]) -> list[Claim]:
     for segment in segments:
         text = _clean(segment.text)
         used: list[tuple[int, int, ClaimKind]] = []
-        for rule in (*_RULES, *_FALLBACKS):
+        for rule in (*_RULES, *_EXTRA, *_FALLBACKS):
             for match in rule.pattern.finditer(text):
                 span = _span(match)
                 # A number is one claim of a kind: the first rule to read it names what
@@ -816,6 +886,11 @@ def _claim(rule: _Rule, match: re.Match[str], text: str, segment: Segment) -> Cl
     unit = rule.unit
     if rule.fallback:
         rule, value, unit = _in_context(rule, match, text, segment, value)
+    if rule.kind is ClaimKind.COVERAGE and _NOT_TEST_COVERAGE.search(
+        text[max(0, match.start() - 30) : match.end()]
+    ):
+        # Documentation, type or requirement "coverage" is not test coverage.
+        rule = _Rule(ClaimKind.COMPLETION, rule.pattern, "%", fallback=True)
     if rule.kind is ClaimKind.LATENCY and value is not None:
         value = value * _TO_MS.get((match.groupdict().get("u") or "ms").lower(), 1.0)
     anchor = match.start("n") if raw and match.groupdict().get("n") else match.start()
@@ -852,6 +927,12 @@ def _claim(rule: _Rule, match: re.Match[str], text: str, segment: Segment) -> Cl
         comparator=comparator,
         decimals=_decimals(raw) if raw else 0,
     )
+
+
+_NOT_TEST_COVERAGE = re.compile(
+    r"(?i)\b(jsdoc|godoc|javadoc|docstrings?|documentation|docs?|type|types|typescript|typing|"
+    r"requirements?|features?|api\s+docs)\b"
+)
 
 
 def _in_context(

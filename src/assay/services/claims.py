@@ -257,6 +257,8 @@ def measure(claim: Claim, m: Measurements, report: ReportText) -> Measurement:
         return Unmeasured("a memory measurement: no evidence of memory use is collected")
     if kind is ClaimKind.RECOVERY:
         return Unmeasured("a recorded recovery drill: no evidence of restore times is collected")
+    if kind is ClaimKind.OVERHEAD and claim.unit == "x":
+        return Unmeasured("benchmarks of both versions: a speed-up is not measured by any step")
     if kind is ClaimKind.OVERHEAD:
         return _from(
             m,
@@ -549,6 +551,12 @@ def _project_lines(words: str, project: Path) -> Measurement:
     return Measured(total, f"lines of the {len(files)} {what} in the tree")
 
 
+def _inside(path: Path, project: Path) -> bool:
+    """Whether a path, symbolic links followed, stays inside the project: a report names
+    files of its own project and nothing else on the machine."""
+    return path.resolve().is_relative_to(project.resolve())
+
+
 _GENERIC_TOKENS = {"design", "spec", "test", "unit", "integration", "e2e", "component", "ui"}
 
 
@@ -565,14 +573,21 @@ def _resolve(subject: str, m: Measurements, *, tests: bool = False) -> Path | Un
     name, or words naming one; with ``tests``, words name a test file or folder. A path
     that names no file in the tree measures 0: the claimed file does not exist."""
     project = m.project
+    if ".." in Path(subject).parts:
+        return Unmeasured(f"a file inside the project: {subject!r} climbs out of the folder")
     if m.near is not None and m.near != project and ("/" in subject or "." in subject):
         beside = m.near / subject.strip("/")
-        if beside.exists():
+        if beside.exists() and _inside(beside, project):
             return beside
     parts = [p for p in subject.strip("/").split("/") if p not in ("", ".")]
     for skip in range(len(parts)):
         direct = project.joinpath(*parts[skip:])
-        if ("/" in subject or skip) and direct.exists() and parts[skip:]:
+        if (
+            ("/" in subject or skip)
+            and direct.exists()
+            and parts[skip:]
+            and _inside(direct, project)
+        ):
             return direct
     candidates: list[Path] = []
     if "." in Path(subject).name:
@@ -598,7 +613,11 @@ def _resolve(subject: str, m: Measurements, *, tests: bool = False) -> Path | Un
             alike = bool(tokens & words) and tokens - words <= _GENERIC_TOKENS
             if stem in joined or stem.rstrip("s") in words or (len(words) == 1 and alike):
                 candidates.append(path)
-    candidates = [c for c in candidates if not (c.is_file() and c.parent in candidates)]
+    candidates = [
+        c
+        for c in candidates
+        if _inside(c, project) and not (c.is_file() and c.parent in candidates)
+    ]
     if len(candidates) > 1 and m.near is not None:
         near = [c for c in candidates if c.is_relative_to(m.near)]
         candidates = near or candidates
@@ -633,7 +652,9 @@ def _files(claim: Claim, m: Measurements) -> Measurement:
         return Measured(count, "Python files in the tree")
     if kind == "test":
         count = sum(1 for p in walk_files(m.project) if is_test_file(relative_path(p, m.project)))
-        return Measured(count, "test files in the tree")
+        return scoped_elsewhere(claim, count, "test files") or Measured(
+            count, "test files in the tree"
+        )
     if kind == "markdown":
         count = sum(1 for _ in walk_files(m.project, (".md", ".markdown")))
         return Measured(count, "Markdown files in the tree")
@@ -645,8 +666,10 @@ def _files_in(claim: Claim, m: Measurements) -> Measurement:
     match the pattern it names (``docs/UI-SPEC-*.md``)."""
     if "*" in claim.subject:
         pattern = claim.subject.strip("/")
+        if ".." in Path(pattern).parts:
+            return Unmeasured(f"files inside the project: {pattern!r} climbs out of the folder")
         for base in (m.near or m.project, m.project):
-            found = sorted(base.glob(pattern))
+            found = [p for p in sorted(base.glob(pattern)) if _inside(p, m.project)]
             if found:
                 where = relative_path(base, m.project) if base != m.project else "the tree"
                 return Measured(len(found), f"files matching {pattern} in {where}")
