@@ -308,7 +308,7 @@ def uploaded(team: Team) -> str:
 
 
 async def test_every_other_tool_resource_and_prompt(
-    team: Team, url: str | None, uploaded: str, tmp_path: Path
+    team: Team, url: str | None, uploaded: str
 ) -> None:
     async with mcp_agent(team, "qa@x", url) as qa:
         gates = await qa.call_tool("evaluate_gates", {"run_id": uploaded})
@@ -342,11 +342,14 @@ async def test_every_other_tool_resource_and_prompt(
         assert unverifiable.is_error and "no trusted public key" in _text(unverifiable)
         scanned = await qa.call_tool("scan_dependencies", {"path": str(team.root)})
         assert not scanned.is_error and "status" in scanned.structured_content
-        report = tmp_path / "DONE.md"
+        report = team.root / "DONE.md"  # a report inside the project the server serves
         report.write_text("# Done\n\nAll 10 tests pass.\n", encoding="utf-8")
-        claims = await qa.call_tool(
-            "verify_claims", {"report": str(report), "project": str(team.root)}
-        )
+        try:
+            claims = await qa.call_tool(
+                "verify_claims", {"report": str(report), "project": str(team.root)}
+            )
+        finally:
+            report.unlink()
         assert not claims.is_error and claims.structured_content["summary"]["claims"] >= 1
 
         runs = json.loads((await qa.read_resource("assay://runs")).contents[0].text)

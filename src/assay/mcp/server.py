@@ -6,13 +6,15 @@ the principal of the caller's API token: the ``Authorization: Bearer`` header ov
 Streamable HTTP (checked again here, after the /mcp route's own check), ``ASSAY_TOKEN``
 over stdio. A domain refusal (a permission, a lockdown, a failed acceptance check) comes
 back as a tool result flagged as an error, with the reason; protocol misuse stays a
-JSON-RPC error.
+JSON-RPC error. The tools that take a path (``certify_project``, ``scan_dependencies``,
+``verify_claims``) work only inside the project roots the server was started with (see
+``assay.services.served``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -33,7 +35,6 @@ from assay.errors import AssayError
 from assay.services.access import LockedDown, identify
 from assay.services.audit import audit_entries
 from assay.services.certificates import get_certificate
-from assay.services.claims import check_claims, claims_document, measurements_for
 from assay.services.gates import judge_stored_run, load_policy
 from assay.services.handoffs import (
     HandoffSpec,
@@ -46,6 +47,7 @@ from assay.services.handoffs import (
 from assay.services.lockdown import open_incident, start_lockdown
 from assay.services.releases import release_status, sign_off
 from assay.services.runs import get_run, list_runs, show_evidence
+from assay.services.served import certify_path, scan_path, served_roots, verify_report
 from assay.services.verify import verify_posted
 from assay.settings import Settings
 
@@ -68,9 +70,15 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def build_server(settings: Settings, bus: InMemorySubscriptionBus | None = None) -> MCPServer:
+def build_server(
+    settings: Settings,
+    bus: InMemorySubscriptionBus | None = None,
+    roots: Sequence[Path] | None = None,
+) -> MCPServer:
     """The server; ``bus`` carries change events to ``subscriptions/listen`` streams (the
-    team server shares it with the REST API, so uploaded runs are announced too)."""
+    team server shares it with the REST API, so uploaded runs are announced too). The tools
+    that take paths work only inside ``roots`` (default: the settings' project folder)."""
+    served = served_roots(settings, roots)
     server = MCPServer(
         "assay",
         subscriptions=bus,
@@ -104,10 +112,9 @@ def build_server(settings: Settings, bus: InMemorySubscriptionBus | None = None)
 
     @server.tool(annotations=CHANGE)
     async def certify_project(path: str, ctx: Context) -> dict[str, Any]:
-        """Certify the project folder at ``path`` (on the server's machine): collect its
-        evidence, judge the gates, store the run. Progress is reported step by step."""
-        from assay.services.certify import certify
-
+        """Certify the project folder at ``path`` (inside the project the server serves;
+        relative paths start at its root): collect its evidence, judge the gates, store the
+        run. Progress is reported step by step."""
         who = caller(ctx)
         steps: list[str] = []
 
@@ -120,7 +127,9 @@ def build_server(settings: Settings, bus: InMemorySubscriptionBus | None = None)
                 anyio.from_thread.run(ctx.report_progress, len(steps), None, f"{title} done")
 
         def work() -> dict[str, Any]:
-            result = certify(Path(path), who.settings, progress=Progress(), author=who.name)
+            result = certify_path(
+                who.settings, who.name, path, _now(), roots=served, progress=Progress()
+            )
             report = result.report
             return {
                 "run_id": report.run_id,
@@ -140,11 +149,10 @@ def build_server(settings: Settings, bus: InMemorySubscriptionBus | None = None)
 
     @server.tool(annotations=READ)
     def scan_dependencies(path: str, ctx: Context) -> dict[str, Any]:
-        """Match the project's locked dependencies against the vulnerability database."""
-        from assay.services.scan import scan
-
-        caller(ctx)
-        outcome = run(lambda: scan(Path(path), settings))
+        """Match the locked dependencies of the project folder at ``path`` (inside the
+        project the server serves) against the vulnerability database."""
+        who = caller(ctx)
+        outcome = run(lambda: scan_path(who.settings, who.name, path, _now(), roots=served))
         return {
             "status": outcome.result.status.value,
             "source": outcome.result.source,
@@ -163,16 +171,13 @@ def build_server(settings: Settings, bus: InMemorySubscriptionBus | None = None)
     @server.tool(annotations=READ)
     def verify_claims(report: str, project: str, ctx: Context) -> dict[str, Any]:
         """Check every number a completion report claims against the project's newest
-        stored run: supported, contradicted or unverifiable, with the measured value."""
-        caller(ctx)
-
-        def work() -> dict[str, Any]:
-            root = Path(project)
-            check = check_claims([Path(report)], measurements_for(root, settings), root)
-            document: dict[str, Any] = json.loads(claims_document(check))
-            return {"summary": check.summary(), "claims": document.get("claims", [])}
-
-        return run(work)
+        stored run: supported, contradicted or unverifiable, with the measured value. The
+        report and the project folder must be inside the project the server serves."""
+        who = caller(ctx)
+        answer = run(
+            lambda: verify_report(who.settings, who.name, report, project, _now(), roots=served)
+        )
+        return {"summary": answer.summary, "claims": answer.claims}
 
     @server.tool(annotations=READ)
     def evaluate_gates(run_id: str, ctx: Context) -> dict[str, Any]:

@@ -112,7 +112,14 @@ class Refusal(Exception):
     audit log (by ``record_refusal``, after the transaction it was decided in ends)."""
 
     def __init__(
-        self, error: AssayError, actor: str, operation: Operation, target: Target, why: str
+        self,
+        error: AssayError,
+        actor: str,
+        operation: Operation,
+        target: Target,
+        why: str,
+        *,
+        subject: str | None = None,
     ) -> None:
         super().__init__(error.message)
         self.error = error
@@ -120,6 +127,8 @@ class Refusal(Exception):
         self.operation = operation
         self.target = target
         self.why = why
+        self.subject = subject
+        """The audit entry's subject, when not the target (a refused path names the path)."""
 
 
 def check(
@@ -158,7 +167,9 @@ def check(
 def record_refusal(settings: Settings, refusal: Refusal, now: datetime) -> AssayError:
     """Record ``refusal`` in the audit log; returns the error to raise."""
     target = refusal.target
-    subject = f"{target.project}@{target.release}" if target.release else target.project or "-"
+    subject = refusal.subject or (
+        f"{target.project}@{target.release}" if target.release else target.project or "-"
+    )
     payload = {"operation": refusal.operation, "why": refusal.why}
     event = AuditEvent(refusal.actor, "operation.refused", subject, payload)
     with store_session(settings, exclusive=True, create=False) as session:
@@ -294,8 +305,11 @@ def add_principal(
         if session.scalar(select(PrincipalRow).where(PrincipalRow.name == name)):
             raise UsageError(f"principal {name} already exists")
         joined = ",".join(r.value for r in parsed)
-        session.add(
-            PrincipalRow(
+        # PostgreSQL runs two such transactions side by side: both may find no row above;
+        # the one whose insert is ignored is told so, not failed by the unique constraint.
+        added = session.scalar(
+            repo.insert_or_ignore(session, PrincipalRow, "name")
+            .values(
                 id=repo.new_id(),
                 name=name,
                 kind=kind,
@@ -303,7 +317,10 @@ def add_principal(
                 status="active",
                 created_at=now,
             )
+            .returning(PrincipalRow.id)
         )
+        if added is None:
+            raise UsageError(f"principal {name} already exists")
         event = AuditEvent(actor, "principal.added", name, {"kind": kind, "roles": joined})
         audit_log(settings).record(session, [event], now)
 
