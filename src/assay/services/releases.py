@@ -100,18 +100,28 @@ def create_release(
                     f"release {name} of {project_row.name} already exists",
                     hint=f"bind it to newer evidence with: assay release update {name}",
                 )
-            row = ReleaseRow(
-                id=repo.new_id(),
-                project_id=project_row.id,
-                name=name,
-                run_id=run_row.id,
-                evidence_digest=_digest_of(run_row),
-                created_at=now,
-                created_by=by,
-                updated_at=now,
+            # PostgreSQL runs two creators side by side: both may find no release above;
+            # the one whose insert is ignored is told so, not failed by the unique key.
+            created = session.scalar(
+                repo.insert_or_ignore(session, ReleaseRow, "project_id", "name")
+                .values(
+                    id=repo.new_id(),
+                    project_id=project_row.id,
+                    name=name,
+                    run_id=run_row.id,
+                    evidence_digest=_digest_of(run_row),
+                    created_at=now,
+                    created_by=by,
+                    updated_at=now,
+                )
+                .returning(ReleaseRow.id)
             )
-            session.add(row)
-            session.flush()
+            if created is None:
+                raise UsageError(
+                    f"release {name} of {project_row.name} already exists",
+                    hint=f"bind it to newer evidence with: assay release update {name}",
+                )
+            row = session.get_one(ReleaseRow, created)
             row.run = run_row
             row.project = project_row
             info = _info(row)

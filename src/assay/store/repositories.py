@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Insert, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from assay.core.evidence import EvidenceItem, EvidenceRecord
 from assay.core.ids import EvidenceId, RunId
-from assay.errors import NotFoundError, UsageError
-from assay.store.models import CertificateRow, EvidenceRow, ProjectRow, RunRow
+from assay.errors import NotFoundError, StoreError, UsageError
+from assay.store.models import Base, CertificateRow, EvidenceRow, ProjectRow, RunRow
 
 __all__ = [
     "add_evidence",
@@ -23,6 +24,7 @@ __all__ = [
     "ensure_project",
     "find_evidence",
     "find_run",
+    "insert_or_ignore",
     "list_runs",
     "revoked_certificates",
     "to_record",
@@ -31,20 +33,46 @@ __all__ = [
 
 T = TypeVar("T")
 
+_BACKENDS = "use SQLite (sqlite:///path/to/assay.db) or PostgreSQL (postgresql://user@host/db)"
+
 
 def new_id() -> str:
     return str(uuid.uuid4())
 
 
 def ensure_project(session: Session, name: str, root: str | None, now: datetime) -> ProjectRow:
-    project = session.scalar(select(ProjectRow).where(ProjectRow.name == name))
+    """The project named ``name``, created when missing; its root set to ``root`` if given.
+
+    Idempotent under concurrency: writers that all find no row (four ``assay certify``
+    on a new store) all insert with ON CONFLICT DO NOTHING, then read the one row that
+    was kept. On PostgreSQL a loser's INSERT waits for the winner's transaction and its
+    SELECT (READ COMMITTED) sees the committed row; on SQLite the INSERT takes the write
+    lock, so the SELECT after it sees every committed row.
+    """
+    query = select(ProjectRow).where(ProjectRow.name == name)
+    project = session.scalar(query)
     if project is None:
-        project = ProjectRow(id=new_id(), name=name, root=root, created_at=now)
-        session.add(project)
-        session.flush()
-    elif root and project.root != root:
+        session.execute(
+            insert_or_ignore(session, ProjectRow, "name").values(
+                id=new_id(), name=name, root=root, created_at=now
+            )
+        )
+        project = session.scalars(query).one()
+    if root and project.root != root:
         project.root = root
     return project
+
+
+def insert_or_ignore(session: Session, row: type[Base], *conflict: str) -> Insert:
+    """INSERT INTO ``row``'s table ... ON CONFLICT (``conflict``) DO NOTHING, in the
+    session's dialect (SQLite or PostgreSQL): a row that exists already is kept as it is,
+    and the statement does not fail."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(row).on_conflict_do_nothing(index_elements=list(conflict))
+    if dialect == "sqlite":
+        return sqlite.insert(row).on_conflict_do_nothing(index_elements=list(conflict))
+    raise StoreError(f"the store does not support the {dialect} database", hint=_BACKENDS)
 
 
 def add_run(session: Session, run: RunRow) -> RunRow:
