@@ -428,7 +428,9 @@ def test_query_many_sends_at_most_1000_queries_per_batch(
     url: str, requests_seen: Counter[str]
 ) -> None:
     pairs = [("django", f"0.{n}") for n in range(1000)] + [("django", "2.2")]
-    answers = OsvApiClient(url).query_many(pairs)
+    # A generous timeout: on a loaded machine a 1,000-query batch can take over the
+    # default 10 s, and a retried batch would be counted twice.
+    answers = OsvApiClient(url, timeout=120).query_many(pairs)
     assert requests_seen["/v1/querybatch"] == 2
     assert len(answers) == 1001
     assert len(answers["django", "2.2"]) == DJANGO_22_COUNT
