@@ -13,7 +13,7 @@ import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from assay.collectors import results as readers
 from assay.collectors._files import python_sources, relative_path, walk_files
@@ -41,6 +41,8 @@ from assay.core.testcount import (
 )
 from assay.errors import InventoryError, NotFoundError, UsageError
 from assay.settings import Settings
+
+T = TypeVar("T")
 
 __all__ = [
     "MEDIA_TYPE",
@@ -772,27 +774,34 @@ def _score(claim: Claim, m: Measurements) -> Measurement:
     return Unmeasured(f"a defined measurement: a {named!r} states no method and no data")
 
 
-def _stored_summaries(
-    settings: Settings, project: Path
-) -> tuple[dict[str, Mapping[str, Any]], str]:
-    from assay.store import repositories as repo
+def _read_store(settings: Settings, read: Callable[[Any], T]) -> T | None:
+    """What ``read`` finds in the project's store, in one transaction; None when the
+    project has no store yet (claims are then judged on the tree)."""
     from assay.store.database import Store
 
     try:
         store = Store.open(settings.store_url, settings.evidence_dir, create=False)
     except NotFoundError:
-        return {}, "no stored run"
+        return None
     try:
         with store.transaction() as session:
-            rows = repo.list_runs(session, 1, project_name(project))
-            if not rows:
-                return {}, "no stored run"
-            summaries: dict[str, Mapping[str, Any]] = {
-                e.kind: dict(e.summary or {}) for e in rows[0].evidence
-            }
-            return summaries, f"run {rows[0].id}"
+            return read(session)
     finally:
         store.close()
+
+
+def _stored_summaries(
+    settings: Settings, project: Path
+) -> tuple[dict[str, Mapping[str, Any]], str]:
+    from assay.store import repositories as repo
+
+    def read(session: Any) -> tuple[dict[str, Mapping[str, Any]], str]:
+        rows = repo.list_runs(session, 1, project_name(project))
+        if not rows:
+            return {}, "no stored run"
+        return {e.kind: dict(e.summary or {}) for e in rows[0].evidence}, f"run {rows[0].id}"
+
+    return _read_store(settings, read) or ({}, "no stored run")
 
 
 def _stored_approvals(settings: Settings, project: Path) -> tuple[set[str], str] | None:
@@ -801,33 +810,26 @@ def _stored_approvals(settings: Settings, project: Path) -> tuple[set[str], str]
 
     from sqlalchemy import select
 
-    from assay.store.database import Store
     from assay.store.models import ProjectRow, ReleaseRow
 
-    try:
-        store = Store.open(settings.store_url, settings.evidence_dir, create=False)
-    except NotFoundError:
-        return None
-    try:
-        with store.transaction() as session:
-            release = session.scalars(
-                select(ReleaseRow)
-                .join(ProjectRow, ReleaseRow.project_id == ProjectRow.id)
-                .where(ProjectRow.name == project_name(project))
-                .order_by(ReleaseRow.created_at.desc())
-                .limit(1)
-            ).first()
-            if release is None:
-                return None
-            newest: dict[str, str] = {}
-            now = datetime.now(UTC)
-            for row in release.signoffs:  # ordered by time: the last one per role stands
-                in_force = row.expires_at > now and row.evidence_digest == release.evidence_digest
-                newest[row.role] = row.decision if in_force else "expired"
-            roles = {r for r, d in newest.items() if d in ("approve", "conditional")}
-            return roles, release.name
-    finally:
-        store.close()
+    def read(session: Any) -> tuple[set[str], str] | None:
+        release = session.scalars(
+            select(ReleaseRow)
+            .join(ProjectRow, ReleaseRow.project_id == ProjectRow.id)
+            .where(ProjectRow.name == project_name(project))
+            .order_by(ReleaseRow.created_at.desc())
+            .limit(1)
+        ).first()
+        if release is None:
+            return None
+        newest: dict[str, str] = {}
+        now = datetime.now(UTC)
+        for row in release.signoffs:  # ordered by time: the last one per role stands
+            in_force = row.expires_at > now and row.evidence_digest == release.evidence_digest
+            newest[row.role] = row.decision if in_force else "expired"
+        return {r for r, d in newest.items() if d in ("approve", "conditional")}, release.name
+
+    return _read_store(settings, read)
 
 
 def _collect_tests(project: Path, settings: Settings) -> int | None:
