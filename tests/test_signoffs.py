@@ -317,3 +317,25 @@ def test_two_processes_signing_at_once_leave_a_consistent_state(released: Path) 
     assert [r.returncode for r in two_signers] == [0, 0], [r.stderr for r in two_signers]
     status = release_status(load_settings(released), released, "2.3.0", datetime.now(UTC))
     assert sorted(s.signer for s in status.signoffs) == ["both@x", "first@x", "second@x"]
+
+
+def test_sign_off_claims_are_judged_against_stored_sign_offs(released: Path) -> None:
+    """A report's "2/2 roles approved" is checked against the release's sign-offs, never
+    against its own ticks."""
+    report = released / "SIGNOFF_STATUS.md"
+    report.write_text(
+        "# Sign-off\n\n- [x] qa\n- [x] security\n\nStatus: 2/2 roles approved\n",
+        encoding="utf-8",
+    )
+    now = datetime.now(UTC)
+    _sign(released, "security", "sec@example.com", at=now)
+    _sign(released, "qa", "qa1@example.com", at=now)
+    cli = run_assay("claims", report, "-C", released, "-f", "json")
+    (claim,) = [c for c in json.loads(cli.out)["claims"] if c["kind"] == "signoff"]
+    # qa needs two approvals: one role of two has its quorum.
+    assert claim["verdict"] == "contradicted" and claim["measured"] == 1, claim
+    assert "release 2.3.0" in claim["explanation"]
+    _sign(released, "qa", "qa2@example.com", at=now)
+    cli = run_assay("claims", report, "-C", released, "-f", "json")
+    (claim,) = [c for c in json.loads(cli.out)["claims"] if c["kind"] == "signoff"]
+    assert claim["verdict"] == "supported", claim

@@ -805,31 +805,35 @@ def _stored_summaries(
 
 
 def _stored_approvals(settings: Settings, project: Path) -> tuple[set[str], str] | None:
-    """Roles whose newest sign-off of the project's newest release approves it, in force."""
+    """Roles whose quorum of valid approvals the project's newest release has, as
+    ``assay release status`` judges them."""
     from datetime import UTC, datetime
 
     from sqlalchemy import select
 
+    from assay.services.releases import release_status
     from assay.store.models import ProjectRow, ReleaseRow
 
-    def read(session: Any) -> tuple[set[str], str] | None:
-        release = session.scalars(
-            select(ReleaseRow)
-            .join(ProjectRow, ReleaseRow.project_id == ProjectRow.id)
-            .where(ProjectRow.name == project_name(project))
-            .order_by(ReleaseRow.created_at.desc())
-            .limit(1)
-        ).first()
-        if release is None:
-            return None
-        newest: dict[str, str] = {}
-        now = datetime.now(UTC)
-        for row in release.signoffs:  # ordered by time: the last one per role stands
-            in_force = row.expires_at > now and row.evidence_digest == release.evidence_digest
-            newest[row.role] = row.decision if in_force else "expired"
-        return {r for r, d in newest.items() if d in ("approve", "conditional")}, release.name
+    def newest(session: Any) -> str | None:
+        return cast(
+            "str | None",
+            session.scalars(
+                select(ReleaseRow.name)
+                .join(ProjectRow, ReleaseRow.project_id == ProjectRow.id)
+                .where(ProjectRow.name == project_name(project))
+                .order_by(ReleaseRow.created_at.desc())
+                .limit(1)
+            ).first(),
+        )
 
-    return _read_store(settings, read)
+    name = _read_store(settings, newest)
+    if name is None:
+        return None
+    status = release_status(settings, project, name, datetime.now(UTC))
+    approved = {
+        r.role for r in status.roles if len(r.approved_by) >= r.needed and not r.rejected_by
+    }
+    return approved, name
 
 
 def _collect_tests(project: Path, settings: Settings) -> int | None:
