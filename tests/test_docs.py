@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assay.collectors.docs import inspect_docs
-from conftest import run_assay
+from conftest import ROOT, run_assay
 
 SERVICE = '''\
 """The quotes service."""
@@ -133,3 +133,14 @@ def test_certify_stores_documentation_evidence(service: Path) -> None:
     docs = next(e for e in report["evidence"] if e["kind"] == "documentation")
     assert docs["summary"]["openapi_valid"] is True
     assert docs["summary"]["docstring_coverage"] == 1.0
+
+
+def test_security_md_lists_the_permission_table_every_operation_checks() -> None:
+    from assay.core.access import PERMISSIONS, Role
+
+    text = (ROOT / "SECURITY.md").read_text(encoding="utf-8")
+    for operation, allowed in PERMISSIONS.items():
+        row = f"| `{operation.value}` | " + " | ".join(
+            "yes" if role in allowed else "" for role in Role
+        )
+        assert row + " |" in text, f"SECURITY.md is out of date for {operation.value}"
