@@ -232,3 +232,20 @@ def test_a_report_cannot_measure_files_outside_its_project(shop: Path, tmp_path:
         (result,) = judged[line]
         assert result.verdict is not Verdict.SUPPORTED, result
         assert result.measured in (None, 0), result
+
+
+def test_a_count_beside_the_names_it_counts_is_checked_name_by_name(shop: Path) -> None:
+    judged = _judge(
+        shop,
+        "# Delivery\n\n- 3 modules (core, models, orders)\n- 3 modules (core, models, views)\n"
+        "- 3 components (Cart, Checkout, Payment)\n- 4 modules (core, models)\n",
+    )
+    (three,) = judged[3]
+    assert three.verdict is Verdict.CONTRADICTED and "not found: orders" in three.explanation
+    (present,) = judged[4]
+    assert present.verdict is Verdict.SUPPORTED, present.explanation
+    (components,) = judged[5]
+    assert components.verdict is Verdict.CONTRADICTED and components.measured == 0
+    # The report's own list names two things for four: it contradicts itself.
+    (short,) = judged[6]
+    assert short.verdict is Verdict.CONTRADICTED and "own list names 2" in short.explanation

@@ -81,6 +81,8 @@ class Claim:
     """``=``, ``~`` (about), ``<=`` (under, at most) or ``>=`` (over, at least)."""
     decimals: int = 0
     """Decimals as written: they set the tolerance of a percentage."""
+    items: tuple[str, ...] = ()
+    """The things counted, when the report lists them: ``6 components (Button, Card, ...)``."""
 
 
 @dataclass(frozen=True)
@@ -926,6 +928,7 @@ def _claim(rule: _Rule, match: re.Match[str], text: str, segment: Segment) -> Cl
         subject=subject,
         comparator=comparator,
         decimals=_decimals(raw) if raw else 0,
+        items=_listed(text[match.end() :]) if rule.kind in _LISTABLE else (),
     )
 
 
@@ -948,6 +951,23 @@ def _in_context(
     if rule.kind is ClaimKind.SCORE and fraction and re.search(r"\btests?\b|\btesting\b", context):
         return _Rule(ClaimKind.TEST_COUNT, rule.pattern, "tests"), _number(fraction), "tests"
     return rule, value, rule.unit
+
+
+_LISTABLE = {ClaimKind.MODULE_COUNT, ClaimKind.FILE_COUNT, ClaimKind.ENDPOINT_COUNT}
+_LIST = re.compile(r"^[^()\n]{0,30}?\(([^()\n]{2,300})\)")
+_ITEM = re.compile(r"^`?[A-Za-z_][\w.-]*`?$")
+
+
+def _listed(after: str) -> tuple[str, ...]:
+    """Names in parentheses after a count (``(Button, Card, Input)``): the things counted.
+    Only a list of single names counts; prose in parentheses does not."""
+    found = _LIST.match(after)
+    if not found:
+        return ()
+    parts = [p.strip() for p in re.split(r",|\band\b", found.group(1)) if p.strip()]
+    if len(parts) < 2 or not all(_ITEM.match(p) for p in parts):
+        return ()
+    return tuple(p.strip("`") for p in parts)
 
 
 _SCOPED_KINDS = {

@@ -217,6 +217,8 @@ def measure(claim: Claim, m: Measurements, report: ReportText) -> Measurement:
     own = self_contradiction(claim)
     if own is not None:
         return own
+    if claim.items:
+        return _listed_items(claim, m)
     kind = claim.kind
     if kind is ClaimKind.COVERAGE:
         return _from(
@@ -646,6 +648,26 @@ _PATH_LIKE = re.compile(r"/|\.(?:py|js|jsx|ts|tsx|go|rs|java|rb|md|css|json|ya?m
 
 def _folders(project: Path) -> list[Path]:
     return sorted({p.parent for p in walk_files(project) if p.parent != project})
+
+
+def _bare(name: str) -> str:
+    """A name without case or separators: PresenceBadge, presence-badge, presence_badge."""
+    return re.sub(r"[-_]", "", name).lower()
+
+
+def _listed_items(claim: Claim, m: Measurements) -> Measurement:
+    """A count beside the names of what it counts: the list must have as many names, and
+    each name must be a file of the tree (``Button`` -> ``Button.tsx``, ``button.py``)."""
+    names = claim.items
+    if claim.value is not None and len(names) != claim.value and claim.comparator == "=":
+        return Measured(len(names), f"the report's own list names {len(names)}")
+    stems = m.once("stems", lambda: {_bare(_stem(p)) for p in walk_files(m.project, CODE_SUFFIXES)})
+    found = [n for n in names if _bare(n.split(".")[0]) in stems]
+    missing = [n for n in names if n not in found]
+    source = f"{len(found)} of the {len(names)} named are files of the tree"
+    if missing:
+        source += f" (not found: {', '.join(missing[:5])})"
+    return Measured(len(found), source)
 
 
 def _files(claim: Claim, m: Measurements) -> Measurement:
