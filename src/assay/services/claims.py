@@ -661,7 +661,14 @@ def _listed_items(claim: Claim, m: Measurements) -> Measurement:
     names = claim.items
     if claim.value is not None and len(names) != claim.value and claim.comparator == "=":
         return Measured(len(names), f"the report's own list names {len(names)}")
-    stems = m.once("stems", lambda: {_bare(_stem(p)) for p in walk_files(m.project, CODE_SUFFIXES)})
+    stems = m.once(
+        "stems",
+        lambda: {
+            _bare(_stem(p))
+            for p in walk_files(m.project, CODE_SUFFIXES)
+            if not is_test_file(relative_path(p, m.project))
+        },
+    )
     found = [n for n in names if _bare(n.split(".")[0]) in stems]
     missing = [n for n in names if n not in found]
     source = f"{len(found)} of the {len(names)} named are files of the tree"
@@ -803,9 +810,9 @@ def _score(claim: Claim, m: Measurements) -> Measurement:
     return Unmeasured(f"a defined measurement: a {named!r} states no method and no data")
 
 
-def _read_store(settings: Settings, read: Callable[[Any], T]) -> T | None:
-    """What ``read`` finds in the project's store, in one transaction; None when the
-    project has no store yet (claims are then judged on the tree)."""
+def _read_store(settings: Settings, read: Callable[[Any, Any], T]) -> T | None:
+    """What ``read(session, locker)`` finds in the project's store, in one transaction;
+    None when the project has no store yet (claims are then judged on the tree)."""
     from assay.store.database import Store
 
     try:
@@ -814,7 +821,7 @@ def _read_store(settings: Settings, read: Callable[[Any], T]) -> T | None:
         return None
     try:
         with store.transaction() as session:
-            return read(session)
+            return read(session, store.locker)
     finally:
         store.close()
 
@@ -824,11 +831,14 @@ def _stored_summaries(
 ) -> tuple[dict[str, Mapping[str, Any]], str]:
     from assay.store import repositories as repo
 
-    def read(session: Any) -> tuple[dict[str, Mapping[str, Any]], str]:
+    def read(session: Any, locker: Any) -> tuple[dict[str, Mapping[str, Any]], str]:
         rows = repo.list_runs(session, 1, project_name(project))
         if not rows:
             return {}, "no stored run"
-        return {e.kind: dict(e.summary or {}) for e in rows[0].evidence}, f"run {rows[0].id}"
+        # Only verified evidence measures a claim: an altered summary or blob is left out,
+        # and the claims it would have settled stay unverifiable.
+        records = [repo.to_record(e, locker) for e in rows[0].evidence]
+        return {r.kind: r.summary for r in records if r.problem is None}, f"run {rows[0].id}"
 
     return _read_store(settings, read) or ({}, "no stored run")
 
@@ -843,7 +853,7 @@ def _stored_approvals(settings: Settings, project: Path) -> tuple[set[str], str]
     from assay.services.releases import release_status
     from assay.store.models import ProjectRow, ReleaseRow
 
-    def newest(session: Any) -> str | None:
+    def newest(session: Any, _locker: Any) -> str | None:
         return cast(
             "str | None",
             session.scalars(
