@@ -120,6 +120,7 @@ def assay() -> type[Cli]:
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database on each back end; PostgreSQL gets its own schema."""
     if request.param == "sqlite":
+        (tmp_path / "store").mkdir(exist_ok=True)  # a given store URL's folder must exist
         yield f"sqlite:///{tmp_path / 'store' / 'assay.db'}"
         return
     if not POSTGRES_URL:

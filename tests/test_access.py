@@ -70,7 +70,10 @@ def _operations(project: Path, settings: Settings) -> dict[Operation, Callable[[
 
     # An offered hand-off: starting or approving it is refused by its state, so only the
     # permission check can refuse it as a PermissionRefused.
-    offered = create_handoff(settings, "root@x", HandoffSpec("matrix", assignee="qa@x"), NOW).id
+    work = {"project": "matrix", "criteria": [{"check": "tests_pass"}]}
+    offered = create_handoff(
+        settings, "root@x", HandoffSpec("matrix", assignee="qa@x", **work), NOW
+    ).id
 
     return {
         Operation.CERTIFY: lambda a: certify(project, settings, author=a),
@@ -119,7 +122,7 @@ def _operations(project: Path, settings: Settings) -> dict[Operation, Callable[[
             settings, a, "INC-00000000-000", status="investigating", note="x", now=NOW
         ),
         Operation.CREATE_HANDOFF: lambda a: create_handoff(
-            settings, a, HandoffSpec("work", assignee="qa@x"), NOW
+            settings, a, HandoffSpec("work", assignee="qa@x", **work), NOW
         ),
         Operation.WORK_HANDOFF: lambda a: transition(settings, a, offered, Action.START, NOW),
         Operation.REVIEW_HANDOFF: lambda a: transition(settings, a, offered, Action.APPROVE, NOW),

@@ -290,7 +290,14 @@ async def test_principals_and_tokens(team: Team, url: str | None) -> None:
         token = {"Authorization": f"Bearer {issued.json()['token']}"}
         assert (await api.get("/api/v1/runs", headers=token)).status_code == 200
         scoped = await api.post(
-            "/api/v1/handoffs", json={"title": "t", "assignee": "qa@x"}, headers=token
+            "/api/v1/handoffs",
+            json={
+                "title": "t",
+                "assignee": "qa@x",
+                "project": "ledger",
+                "criteria": [{"check": "tests_pass"}],
+            },
+            headers=token,
         )
         assert scoped.status_code == 403 and "do not include handoff.create" in scoped.text
         not_admin = await api.post(
@@ -348,7 +355,12 @@ async def test_health_ready_metrics_and_request_ids(team: Team, url: str | None)
         assert judged.status_code == 200, judged.text
         offered = await api.post(
             "/api/v1/handoffs",
-            json={"title": "Watch the metrics", "assignee": "agent-b"},
+            json={
+                "title": "Watch the metrics",
+                "assignee": "agent-b",
+                "project": "ledger",
+                "criteria": [{"check": "tests_pass"}],
+            },
             headers=team.auth("agent-a"),
         )
         assert offered.status_code == 201, offered.text

@@ -98,7 +98,9 @@ def test_concurrent_sign_offs_through_two_servers_lose_nothing(
         json={
             "title": "Check invoices",
             "assignee": "agent-b",
+            "project": "billing",
             "criteria": [{"check": "tests_pass"}],
+            "reviewers": ["lead@x", "qa@x"],
         },
         headers=team.auth("agent-a"),
     ).json()

@@ -211,6 +211,7 @@ def test_store_location_comes_from_assay_environment_variables(
 ) -> None:
     state = tmp_path / "elsewhere"
     url = f"sqlite:///{tmp_path / 'db' / 'runs.db'}"
+    (tmp_path / "db").mkdir()  # Assay creates only its own state folder
     result = run_assay(
         "certify", example_project, env={"ASSAY_STORE_URL": url, "ASSAY_STORE_DIR": str(state)}
     )

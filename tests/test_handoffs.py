@@ -21,6 +21,8 @@ CRITERIA = [
     {"check": "no_contradicted_claims"},
     {"check": "gate_passes", "gate": "COV-001"},
 ]
+WORK = {"project": "billing", "criteria": [{"check": "tests_pass"}]}
+"""What every offer names besides its title and assignee."""
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +67,7 @@ async def test_failing_checks_block_approval_until_the_evidence_is_fixed(
                     "links": ["https://tracker.example/BILL-12"],
                 },
                 "criteria": CRITERIA,
+                "reviewers": ["lead@x"],
                 "due": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
             },
             headers=team.auth("agent-a"),
@@ -136,9 +139,12 @@ async def test_failing_checks_block_approval_until_the_evidence_is_fixed(
         steps = [(e["actor"], e["action"]) for e in trail.json()["items"]]
         assert steps == [
             ("agent-a", "handoff.offered"),
+            ("qa@x", "operation.refused"),  # accepting what is offered to another
             ("agent-b", "handoff.accepted"),
             ("agent-b", "handoff.in_progress"),
             ("agent-b", "handoff.submitted"),
+            ("agent-b", "operation.refused"),  # reviewing its own work
+            ("lead@x", "operation.refused"),  # approving failed checks
             ("lead@x", "handoff.changes_requested"),
             ("agent-b", "handoff.submitted"),
             ("lead@x", "handoff.approved"),
@@ -149,7 +155,7 @@ async def test_roles_listing_summary_decline_cancel_and_expiry(team: Team, url: 
     async with client(team, url) as api:
         to_qa = await api.post(
             "/api/v1/handoffs",
-            json={"title": "Exploratory test of refunds", "assignee_role": "qa"},
+            json={"title": "Exploratory test of refunds", "assignee_role": "qa"} | WORK,
             headers=team.auth("agent-a"),
         )
         assert to_qa.status_code == 201
@@ -172,7 +178,7 @@ async def test_roles_listing_summary_decline_cancel_and_expiry(team: Team, url: 
 
         to_cancel = await api.post(
             "/api/v1/handoffs",
-            json={"title": "Update the runbook", "assignee": "agent-b"},
+            json={"title": "Update the runbook", "assignee": "agent-b"} | WORK,
             headers=team.auth("agent-a"),
         )
         not_owner = await api.post(
@@ -191,13 +197,13 @@ async def test_roles_listing_summary_decline_cancel_and_expiry(team: Team, url: 
         soon = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
         short = await api.post(
             "/api/v1/handoffs",
-            json={"title": "Triage the nightly failure", "assignee": "agent-b", "due": soon},
+            json={"title": "Triage the nightly failure", "assignee": "agent-b", "due": soon} | WORK,
             headers=team.auth("agent-a"),
         )
         assert short.status_code == 201
         taken = await api.post(
             "/api/v1/handoffs",
-            json={"title": "Rotate the signing key", "assignee": "agent-b", "due": soon},
+            json={"title": "Rotate the signing key", "assignee": "agent-b", "due": soon} | WORK,
             headers=team.auth("agent-a"),
         )
         accepted = await api.post(
@@ -240,7 +246,7 @@ async def test_roles_listing_summary_decline_cancel_and_expiry(team: Team, url: 
         )
         both = await api.post(
             "/api/v1/handoffs",
-            json={"title": "x", "assignee": "agent-b", "assignee_role": "qa"},
+            json={"title": "x", "assignee": "agent-b", "assignee_role": "qa"} | WORK,
             headers=team.auth("agent-a"),
         )
         assert both.status_code == 400 and "exactly one" in both.json()["detail"]

@@ -181,6 +181,7 @@ async def test_agents_hand_off_and_a_person_approves_through_rest(
                     {"check": "gate_passes", "gate": "COV-001"},
                 ],
                 "project": "shipping-quotes",
+                "reviewers": ["lead@x"],
             },
         )
         assert not offered.is_error, _text(offered)
@@ -222,6 +223,7 @@ async def test_agents_hand_off_and_a_person_approves_through_rest(
             ("agent-b", "handoff.accepted"),
             ("agent-b", "handoff.in_progress"),
             ("agent-b", "handoff.submitted"),
+            ("agent-b", "operation.refused"),  # reviewing its own work
             ("lead@x", "handoff.approved"),
         ]
         runs = await auditor.call_tool("search_audit_log", {"action": "run.certified"})

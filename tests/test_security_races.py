@@ -117,6 +117,7 @@ def test_certify_processes_started_together_on_a_new_store_all_give_a_verdict(
     """The real command, four at once on a store none of them finds: every one stores its
     run under the one project row and answers with a verdict (exit 0 or 1)."""
     url = f"sqlite:///{tmp_path / 'store' / 'assay.db'}"
+    (tmp_path / "store").mkdir()
     hooks = tmp_path / "hooks"
     hooks.mkdir()
     (hooks / "race_hook.py").write_text(RACE_HOOK, encoding="utf-8")

@@ -103,7 +103,12 @@ def test_connections_the_database_drops_cost_no_read_and_no_500(
         with serve(tmp_path) as url, httpx.Client(base_url=url, timeout=60) as http:
             made = http.post(
                 "/api/v1/handoffs",
-                json={"title": "Rotate the signing key", "assignee": "agent-b"},
+                json={
+                    "title": "Rotate the signing key",
+                    "assignee": "agent-b",
+                    "project": "billing",
+                    "criteria": [{"check": "tests_pass"}],
+                },
                 headers=team.auth("agent-a"),
             )
             assert made.status_code == 201, made.text

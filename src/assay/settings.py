@@ -306,6 +306,12 @@ class Settings(BaseSettings):
         return self.store.url or _locations(self.store.dir, self.project_dir)[1]
 
     @property
+    def default_store(self) -> bool:
+        """Whether the store is the default one in the state folder (which Assay creates),
+        not a URL the user gave (whose folder must exist)."""
+        return self.store_url == _locations(self.store.dir, self.project_dir)[1]
+
+    @property
     def evidence_dir(self) -> Path:
         return _locations(self.store.dir, self.project_dir)[2]
 

@@ -1,6 +1,7 @@
 """The server's outermost layer, as plain ASGI (cheaper per request than Starlette's
-BaseHTTPMiddleware): a request id on every response, 413 before reading an oversized
-body, request metrics by route template, and one JSON log line per request."""
+BaseHTTPMiddleware): a request id on every response, 413 for an oversized body (before
+reading it when its Content-Length says so, else as soon as the bytes received pass the
+limit), request metrics by route template, and one JSON log line per request."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,9 +25,21 @@ from assay.errors import AssayError
 from assay.services.access import identify
 from assay.settings import Settings
 
-__all__ = ["Mounted", "Mounts", "RequestObserver"]
+__all__ = ["BodyTooLarge", "Mounted", "Mounts", "RequestObserver"]
 
 Problem = Callable[[Request, int, str, str, str | None], Response]
+
+LIMIT_HINT = "split it, or raise [server] max_upload_bytes"
+
+
+class BodyTooLarge(HTTPException):
+    """The body received so far is over the limit (a chunked body says no length first).
+    Raised from ``receive``, so whatever reads the body stops there; an HTTPException, so
+    FastAPI passes it on instead of calling it a body it could not parse."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is larger than {limit} bytes")
+        self.hint = LIMIT_HINT
 
 
 class RequestObserver:
@@ -66,11 +80,12 @@ class RequestObserver:
         state: dict[str, Any] = scope.setdefault("state", {})
         state["request_id"] = ident
         status = 500
+        started = False
 
         async def observed(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started = message["status"], True
                 message.setdefault("headers", [])
                 message["headers"] = [
                     *message["headers"],
@@ -79,20 +94,35 @@ class RequestObserver:
             await send(message)
 
         length = headers.get("content-length", "")
+        received = 0
+
+        async def counted() -> Message:
+            """The body as it arrives, counted: past the limit, nothing more is read."""
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise BodyTooLarge(self.limit)
+            return message
+
         try:
             if length.isdigit() and int(length) > self.limit:
-                response = self.problem(
-                    Request(scope),
-                    413,
-                    "UploadTooLarge",
-                    f"the request body ({length} bytes) is larger than {self.limit} bytes",
-                    "split it, or raise [server] max_upload_bytes",
-                )
-                await response(scope, receive, observed)
+                detail = f"the request body ({length} bytes) is larger than {self.limit} bytes"
+                await self._too_large(scope, receive, observed, detail)
             else:
-                await self.app(scope, receive, observed)
+                try:
+                    await self.app(scope, counted, observed)
+                except BodyTooLarge as exc:
+                    if started:  # a streamed answer had begun: nothing more to say
+                        raise
+                    await self._too_large(scope, receive, observed, exc.detail)
         finally:
             self._observe(scope, ident, status, time.perf_counter() - began, state)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, detail: str) -> None:
+        response = self.problem(Request(scope), 413, "UploadTooLarge", detail, LIMIT_HINT)
+        await response(scope, receive, send)
 
     def _observe(
         self, scope: Scope, ident: str, status: int, seconds: float, state: dict[str, Any]

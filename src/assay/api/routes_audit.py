@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from assay.api import schemas
 from assay.api.deps import CurrentCaller
+from assay.api.input_guard import Int64
 from assay.api.responses import READ
 from assay.services.audit import audit_checkpoints, audit_entries, proof, verify_log
 
@@ -21,7 +22,7 @@ router = APIRouter(tags=["audit"])
 def entries(
     who: CurrentCaller,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: Annotated[int | None, Query(ge=-1, description="From the previous page.")] = None,
+    cursor: Annotated[Int64 | None, Query(ge=-1, description="From the previous page.")] = None,
     action: Annotated[str | None, Query(max_length=100, description="A prefix: handoff.")] = None,
     actor: Annotated[str | None, Query(max_length=200)] = None,
     subject: Annotated[str | None, Query(max_length=300)] = None,
@@ -54,7 +55,7 @@ def checkpoints(
 
 
 @router.get("/audit/entries/{seq}/proof", responses=READ)
-def inclusion(who: CurrentCaller, seq: int) -> schemas.AuditProof:
+def inclusion(who: CurrentCaller, seq: Int64) -> schemas.AuditProof:
     """An RFC 6962 inclusion proof of the entry in the newest signed checkpoint."""
     return schemas.AuditProof.model_validate(proof(who.settings, seq, who.name))
 

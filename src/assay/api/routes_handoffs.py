@@ -48,7 +48,8 @@ def _answer(view: HandoffView, status: int = 200) -> Response:
 def create(
     request: Request, who: CurrentCaller, body: schemas.HandoffCreate, key: IdempotencyKey = None
 ) -> JSONResponse:
-    """Offer work to a principal or a role, with its context and acceptance criteria."""
+    """Offer work to a principal or a role, with its project, context, acceptance
+    criteria (at least one) and the principals besides the offerer who may review it."""
     spec = HandoffSpec(
         title=body.title,
         summary=body.summary,
@@ -58,6 +59,7 @@ def create(
         context=body.context.model_dump(mode="json"),
         criteria=[c.model_dump(exclude_none=True) for c in body.criteria],
         due=body.due,
+        reviewers=tuple(body.reviewers),
     )
 
     def make() -> schemas.Handoff:
@@ -159,8 +161,9 @@ async def submit(
 async def review(
     who: CurrentCaller, ident: str, body: schemas.Review, match: IfMatch = None
 ) -> Response:
-    """Approve (only when every acceptance check passed) or request changes; the
-    reviewer is never the submitter."""
+    """Approve (only when every acceptance check passed) or request changes: only the
+    principal who offered the hand-off or one it named as a reviewer, never the
+    submitter."""
     action = Action.APPROVE if body.decision == "approve" else Action.REQUEST_CHANGES
     return await _move(who, ident, action, match, body.note)
 

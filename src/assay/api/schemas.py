@@ -3,15 +3,23 @@ generated from them), and the conversions from the services' results."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assay.core.gates import GateResult
 from assay.services.certificates import CertificateInfo
 from assay.services.gates import GatesOutcome
-from assay.services.handoffs import HandoffView
+from assay.services.handoffs import (
+    CONTEXT_MAX_BYTES,
+    ITEM_MAX_CHARS,
+    MAX_CRITERIA,
+    MAX_ITEMS,
+    MAX_REVIEWERS,
+    HandoffView,
+)
 from assay.services.lockdown import LockdownInfo
 from assay.services.releases import ReleaseStatus
 
@@ -381,15 +389,36 @@ class Criterion(_Strict):
     gate: str | None = Field(default=None, max_length=60)
 
 
+Item = Annotated[str, Field(max_length=ITEM_MAX_CHARS)]
+"""One open item, link, or artifact field of a hand-off's context."""
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Digest = Annotated[str, Field(min_length=1, max_length=100)]
+
+
 class HandoffContext(BaseModel):
+    """Named lists, each bounded; further keys are kept as given, and the whole context
+    is at most ``CONTEXT_MAX_BYTES`` as JSON."""
+
     model_config = ConfigDict(extra="allow")
 
-    artifacts: list[dict[str, str]] = Field(
-        default=[], description="Artifacts by name and SHA-256 digest."
+    artifacts: list[dict[Annotated[str, Field(max_length=100)], Item]] = Field(
+        default=[], max_length=MAX_ITEMS, description="Artifacts by name and SHA-256 digest."
     )
-    evidence: list[str] = Field(default=[], description="Stored evidence by SHA-256.")
-    open_items: list[str] = []
-    links: list[str] = []
+    evidence: list[Digest] = Field(
+        default=[], max_length=MAX_ITEMS, description="Stored evidence by SHA-256."
+    )
+    open_items: list[Item] = Field(default=[], max_length=MAX_ITEMS)
+    links: list[Item] = Field(default=[], max_length=MAX_ITEMS)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> HandoffContext:
+        size = len(json.dumps(self.model_dump(mode="json"), separators=(",", ":")))
+        if size > CONTEXT_MAX_BYTES:
+            raise ValueError(
+                f"the context is {size} bytes as JSON; at most {CONTEXT_MAX_BYTES} are kept "
+                "(name large artifacts by digest instead)"
+            )
+        return self
 
 
 class HandoffCreate(_Strict):
@@ -397,15 +426,28 @@ class HandoffCreate(_Strict):
     summary: str = Field(default="", max_length=10000)
     assignee: str | None = Field(default=None, max_length=200)
     assignee_role: str | None = Field(default=None, max_length=60)
-    project: str | None = Field(default=None, max_length=200)
+    project: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Required: the project whose evidence the criteria are judged on.",
+    )
     context: HandoffContext = HandoffContext()
-    criteria: list[Criterion] = []
+    criteria: list[Criterion] = Field(
+        default=[],
+        max_length=MAX_CRITERIA,
+        description="Required: at least one acceptance check.",
+    )
+    reviewers: list[Name] = Field(
+        default=[],
+        max_length=MAX_REVIEWERS,
+        description="Principals who may review the submission, besides the one offering it.",
+    )
     due: datetime | None = None
 
 
 class Submit(_Strict):
     run: str | None = Field(default=None, max_length=64)
-    evidence: list[str] = Field(default=[], max_length=100)
+    evidence: list[Digest] = Field(default=[], max_length=100)
     note: str = Field(default="", max_length=10000)
 
 
@@ -428,6 +470,7 @@ class Handoff(BaseModel):
     created_by: str
     assignee: str | None
     assignee_role: str | None
+    reviewers: list[str]
     accepted_by: str | None
     state: str
     version: int

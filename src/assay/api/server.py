@@ -27,9 +27,11 @@ from starlette.exceptions import HTTPException
 from assay import __version__
 from assay.api import routes, routes_audit, routes_governance, routes_handoffs, routes_releases
 from assay.api.deps import BEARER_SCHEME, RateLimited
+from assay.api.input_guard import HINT as INPUT_HINT
+from assay.api.input_guard import OUT_OF_RANGE, InputGuard
 from assay.api.logs import request_logger
 from assay.api.metrics import StoreCollector
-from assay.api.middleware import Mounted, Mounts, RequestObserver
+from assay.api.middleware import BodyTooLarge, Mounted, Mounts, RequestObserver
 from assay.errors import (
     AssayError,
     Conflict,
@@ -77,7 +79,9 @@ def create_app(
     share_stores()
     log = request_logger()
     try:  # create and migrate the store; /ready says why when this fails
-        Store.open(settings.store_url, settings.evidence_dir).close()
+        Store.open(
+            settings.store_url, settings.evidence_dir, make_folder=settings.default_store
+        ).close()
     except AssayError as exc:
         log.warning("store unavailable at start: %s", exc.message)
     registry = CollectorRegistry()
@@ -94,6 +98,7 @@ def create_app(
             gate_outcomes.labels(result.gate.id, result.status.value).inc()
 
     app.state.count_gates = count_gates
+    app.add_middleware(InputGuard, problem=problem)  # inside the size limits, before /mcp
     if mounted:
         app.add_middleware(Mounts, mounted=mounted, settings=settings, problem=problem)
     app.add_middleware(
@@ -197,7 +202,14 @@ def _problems(app: FastAPI) -> None:
         errors = [
             {"field": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]} for e in exc.errors()
         ]
+        if any(e["type"] == OUT_OF_RANGE for e in exc.errors()):  # no column holds it
+            detail = "the request holds an integer beyond 64 bits"
+            return problem(request, 400, "InvalidInput", detail, INPUT_HINT, errors)
         return problem(request, 422, "ValidationError", "the request is not valid", None, errors)
+
+    @app.exception_handler(BodyTooLarge)
+    async def too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
+        return problem(request, 413, "UploadTooLarge", exc.detail, exc.hint)
 
     @app.exception_handler(HTTPException)
     async def http(request: Request, exc: HTTPException) -> JSONResponse:

@@ -35,21 +35,40 @@ def _actor(project: Path) -> str:
 
 
 @audit_app.command("verify")
-def audit_verify(project: ProjectOpt = Path(), store: StoreOpt = None) -> None:
-    """Recompute every entry's leaf hash and every signed tree head.
+def audit_verify(
+    project: ProjectOpt = Path(),
+    store: StoreOpt = None,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint",
+            help="A checkpoint written by `assay audit checkpoint`: fail if the log no "
+            "longer contains it (the store was rolled back).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Recompute every entry's leaf hash and every signed tree head, and check the runs
+    and evidence in the store against the entries that recorded them.
 
     Exit 0 when the log is intact; 1 naming the first entry that was edited, deleted,
-    moved or inserted.
+    moved or inserted, every run or evidence row edited, deleted or inserted, and a store
+    rolled back to before ``--checkpoint``.
     """
     from assay.services.audit import verify_log
 
-    report = verify_log(_settings(project, store), _actor(project))
+    report = verify_log(_settings(project, store), _actor(project), checkpoint)
     if report.ok:
         print(f"audit log intact: {report.entries} entries, {report.checkpoints} checkpoints")
         print(f"root {report.root}")
         print(f"verifier key {report.verifier_key}")
+        if checkpoint is not None:
+            print(f"contains the checkpoint in {checkpoint}")
         return
-    print(f"audit log damaged: first bad entry {report.first_bad}", file=sys.stderr)
+    if report.first_bad is not None:
+        print(f"audit log damaged: first bad entry {report.first_bad}", file=sys.stderr)
+    else:
+        print("audit log damaged: the store does not match its audit log", file=sys.stderr)
     for problem in report.problems:
         print(f"  {problem}", file=sys.stderr)
     raise typer.Exit(1)
@@ -66,6 +85,36 @@ def audit_proof(
 
     document = proof(_settings(project, store), seq, _actor(project))
     sys.stdout.write(json.dumps(document, indent=2) + "\n")
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write it here (default: stdout).", show_default=False),
+    ] = None,
+    project: ProjectOpt = Path(),
+    store: StoreOpt = None,
+) -> None:
+    """The newest signed checkpoint (size, root hash, signed note, verifier key) as JSON.
+
+    Keep it outside the store; `assay audit verify --checkpoint FILE` later fails if the
+    store was rolled back to before it.
+    """
+    from assay.services.audit import export_checkpoint
+
+    document = export_checkpoint(_settings(project, store), _actor(project))
+    text = json.dumps(document, indent=2, sort_keys=True) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        from assay.errors import UsageError
+
+        raise UsageError(f"cannot write {output}: {exc.strerror}") from exc
+    print(f"checkpoint at size {document['size']} written to {output}")
 
 
 @audit_app.command("export")

@@ -130,17 +130,32 @@ def certify(
             show_default=False,
         ),
     ] = None,
+    online: Annotated[
+        bool | None,
+        typer.Option(
+            "--online/--offline",
+            help="Whether the vulnerability step may ask the OSV API. Default: offline "
+            "(only data imported with assay vulndb import) unless [vulnerabilities] source "
+            "is online.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Collect evidence for the project, judge the gates and print the readiness verdict.
 
-    Exit 0 when every gate passes, 1 when any gate fails or is unknown, 2 on bad input,
-    3 when the machine is the problem (store locked, database unreachable).
+    Certify reaches the network only when asked (--online): offline, with no imported
+    vulnerability data, the vulnerabilities are unknown. Exit 0 when every gate passes,
+    1 when any gate fails or is unknown, 2 on bad input, 3 when the machine is the
+    problem (store locked or read-only, database unreachable).
     """
     from assay.cli.output import RichProgress, print_certify_result
     from assay.services.certify import certify as certify_project
-    from assay.settings import load_settings
+    from assay.settings import VulnerabilitySource, load_settings
 
     settings = load_settings(path, store={"url": store} if store else None)
+    source = None
+    if online is not None:
+        source = VulnerabilitySource.ONLINE if online else VulnerabilitySource.OFFLINE
     with RichProgress() as progress:
         result = certify_project(
             path,
@@ -149,6 +164,7 @@ def certify(
             environment=environment,
             progress=progress,
             author=author,
+            vulnerability_source=source,
         )
     print_certify_result(result)
     if result.report.verdict.value != "ready":

@@ -84,6 +84,14 @@ class InputFile:
 def read_input(path: Path) -> InputFile:
     """Read ``path`` whole, with a user-facing error when that is impossible."""
     try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError as exc:  # a name the file system gave as bytes, not text
+        shown = str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise InventoryError(
+            f"the file name {shown} is not UTF-8",
+            hint="rename the file or folder: SBOMs and reports record file names as UTF-8",
+        ) from exc
+    try:
         data = path.read_bytes()
         mtime = int(path.stat().st_mtime)
     except FileNotFoundError as exc:

@@ -40,6 +40,11 @@ def read_requirements(path: Path) -> Inventory:
     main = read_input(path)  # also gives a clean error for a missing or unreadable file
     try:
         parsed = RequirementsFile.from_file(str(path), include_nested=True)
+    except UnicodeDecodeError as exc:  # this file, or one it includes with -r or -c
+        raise InventoryError(
+            f"{path} (or a file it includes) is not text: byte {exc.start} is not UTF-8",
+            hint="requirements files are text; check that this is the right file",
+        ) from exc
     except InstallationError as exc:
         raise InventoryError(
             f"cannot read {path}: {str(exc).split('|')[0]}",

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import enum
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from assay.core.ids import EvidenceId, RunId
 
-__all__ = ["EvidenceItem", "EvidenceKind", "EvidenceRecord"]
+__all__ = ["EvidenceItem", "EvidenceKind", "EvidenceRecord", "evidence_seal", "stored_payload"]
 
 
 class EvidenceKind(enum.StrEnum):
@@ -59,3 +61,21 @@ class EvidenceRecord:
     size: int
     collected_at: datetime
     summary: dict[str, Any]
+    problem: str | None = None
+    """Why this evidence may not be judged (its summary or blob changed after it was
+    stored); gates read evidence with a problem as unknown, never as it reads."""
+
+
+def evidence_seal(kind: str, sha256: str, summary: Any) -> str:
+    """The SHA-256 over what a gate reads of one piece of evidence: its kind, its summary
+    (canonical JSON) and its blob's digest. Stored in the evidence row and, through
+    :func:`stored_payload`, in the audit entry that records the evidence."""
+    body = {"kind": kind, "sha256": sha256, "summary": summary}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def stored_payload(evidence_id: str, run_id: str, kind: str, sha256: str, seal: str) -> Any:
+    """The payload of the ``evidence.stored`` audit entry of one evidence row: everything
+    the row holds that a gate relies on, so ``audit verify`` can recompute it from the row."""
+    return {"evidence": evidence_id, "kind": kind, "run": run_id, "seal": seal, "sha256": sha256}

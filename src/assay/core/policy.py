@@ -45,6 +45,9 @@ class EvidenceView:
     kind: str
     sha256: str
     summary: Mapping[str, Any]
+    problem: str | None = None
+    """Why this evidence cannot be trusted (altered after it was stored): a check that
+    reads it is unknown with this reason, whatever its summary says."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,8 @@ class _Reader:
         if len(views) > 1:
             raise _Unknown(f"ambiguous: {len(views)} pieces of {kind} evidence in one run")
         self.used.append(views[0].sha256)
+        if views[0].problem:
+            raise _Unknown(views[0].problem)
         return views[0]
 
     def number(self, kind: str, key: str, default: float | None = None) -> float:

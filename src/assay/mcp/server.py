@@ -242,10 +242,12 @@ def build_server(
         evidence: list[str] | None = None,
         open_items: list[str] | None = None,
         project: str | None = None,
+        reviewers: list[str] | None = None,
     ) -> dict[str, Any]:
-        """Hand work to a principal or a role, with acceptance criteria as checks over
-        evidence: tests_pass, coverage_at_least (value), no_contradicted_claims,
-        gate_passes (gate)."""
+        """Hand work to a principal or a role, with acceptance criteria (at least one) as
+        checks over the evidence of the project (required): tests_pass,
+        coverage_at_least (value), no_contradicted_claims, gate_passes (gate). The offerer
+        reviews the submission, or one of the principals named in reviewers."""
         who = caller(ctx)
         spec = HandoffSpec(
             title=title,
@@ -255,6 +257,7 @@ def build_server(
             project=project,
             context={"evidence": evidence or [], "open_items": open_items or []},
             criteria=criteria or [],
+            reviewers=tuple(reviewers or ()),
         )
         return _handoff(run(lambda: create_handoff(who.settings, who.name, spec, _now())))
 

@@ -18,7 +18,12 @@ def store_session(
     settings: Settings, *, exclusive: bool = False, create: bool = True
 ) -> Iterator[Session]:
     """A session whose work commits together; ``exclusive`` takes the write lock first."""
-    store = Store.open(settings.store_url, settings.evidence_dir, create=create)
+    store = Store.open(
+        settings.store_url,
+        settings.evidence_dir,
+        create=create,
+        make_folder=settings.default_store,
+    )
     try:
         with store.transaction(exclusive=exclusive) as session:
             yield session

@@ -141,7 +141,11 @@ def check(
 ) -> Actor:
     """``authorize`` on a connection the caller holds (a write that reads its subject in
     its own transaction checks there, without a second connection). Raises Refusal."""
-    who = _resolve(connection, actor, settings.token, operation, now)
+    try:
+        who = _resolve(connection, actor, settings.token, operation, now)
+    except PermissionRefused as exc:  # a token's scopes, an unknown or suspended principal
+        why = exc.message.removeprefix("refused: ")
+        raise Refusal(exc, actor, operation, target, why) from None
     lock = _lockdown(connection, operation, target)
     if not may(who.roles, operation):
         why = (

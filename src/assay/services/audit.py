@@ -3,7 +3,11 @@
 Entries are leaves of an RFC 6962 Merkle tree; each appending transaction ends with a
 checkpoint (tree size and root) signed as a C2SP signed note with the store's audit key.
 ``verify_log`` recomputes every leaf and tree head and names the first entry that does not
-match; ``proof`` gives an inclusion proof anyone can check with the checkpoint.
+match, cross-checks the runs and evidence in the store against their audit entries (an
+edited summary, a deleted or inserted row is named) and, given a checkpoint exported
+earlier (``export_checkpoint``), checks that the log still contains it, so a store rolled
+back to an older copy is found; ``proof`` gives an inclusion proof anyone can check with
+the checkpoint.
 """
 
 from __future__ import annotations
@@ -24,8 +28,9 @@ from sqlalchemy import Table, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
+from assay.core.evidence import evidence_seal, stored_payload
 from assay.core.merkle import Frontier, inclusion_proof, leaf_hash
-from assay.errors import NotFoundError, StoreError
+from assay.errors import AssayError, NotFoundError, StoreError, UsageError
 from assay.settings import Settings
 from assay.signing.note import (
     checkpoint_text,
@@ -35,7 +40,14 @@ from assay.signing.note import (
     verify_note,
 )
 from assay.store.database import Store
-from assay.store.models import AuditCheckpointRow, AuditEntryRow, AuditHeadRow
+from assay.store.locker import EvidenceLocker
+from assay.store.models import (
+    AuditCheckpointRow,
+    AuditEntryRow,
+    AuditHeadRow,
+    EvidenceRow,
+    RunRow,
+)
 
 __all__ = [
     "ORIGIN",
@@ -45,7 +57,9 @@ __all__ = [
     "audit_checkpoints",
     "audit_entries",
     "audit_log",
+    "export_checkpoint",
     "export_jsonl",
+    "payload_digest",
     "proof",
     "verify_log",
 ]
@@ -62,6 +76,11 @@ class AuditEvent:
     subject: str
     payload: Any
     """Anything JSON can hold; only its SHA-256 is in the log."""
+
+
+def payload_digest(payload: Any) -> str:
+    """The SHA-256 of an entry's payload, as the log records it."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def leaf_data(seq: int, at: datetime, actor: str, action: str, subject: str, digest: str) -> bytes:
@@ -112,9 +131,7 @@ class AuditLog:
         rows, sequence = [], []
         for event in events:
             seq = frontier.size
-            digest = hashlib.sha256(
-                json.dumps(event.payload, sort_keys=True, default=str).encode()
-            ).hexdigest()
+            digest = payload_digest(event.payload)
             actor, action, subject = event.actor[:200], event.action[:80], event.subject[:300]
             leaf = leaf_hash(leaf_data(seq, now, actor, action, subject, digest))
             frontier.append(leaf)
@@ -223,15 +240,21 @@ class VerifyReport:
         return not self.problems
 
 
-def verify_log(settings: Settings, actor: str = "local") -> VerifyReport:
-    """Recompute every leaf and every checkpointed tree head; name the first bad entry."""
+def verify_log(
+    settings: Settings, actor: str = "local", checkpoint: Path | None = None
+) -> VerifyReport:
+    """Recompute every leaf and every checkpointed tree head; name the first bad entry.
+    Then check the store's runs and evidence against their audit entries and, given a
+    ``checkpoint`` file written by :func:`export_checkpoint`, that the log contains it."""
     _may_read(settings, actor)
     log = audit_log(settings)
+    wanted = _read_checkpoint(checkpoint, log.public_key()) if checkpoint else None
     store = Store.open(settings.store_url, settings.evidence_dir, create=False)
     try:
         with store.snapshot() as session:
-            check = _Verification(session, log.public_key())
+            check = _Verification(session, log.public_key(), wanted)
             check.run()
+            _StoreCheck(session, store.locker, check).run()
     finally:
         store.close()
     key = verifier_key(KEY_NAME, log.public_key())
@@ -240,10 +263,21 @@ def verify_log(settings: Settings, actor: str = "local") -> VerifyReport:
     return VerifyReport(size, len(check.checkpoints), root, problems, check.first_bad, key)
 
 
+class _Wanted(NamedTuple):
+    """A checkpoint exported earlier: the log must still hold its first ``size`` entries."""
+
+    source: str
+    size: int
+    root: bytes
+
+
 class _Verification:
-    def __init__(self, session: Session, public: Ed25519PublicKey) -> None:
+    def __init__(
+        self, session: Session, public: Ed25519PublicKey, wanted: _Wanted | None = None
+    ) -> None:
         self.session = session
         self.public = public
+        self.wanted = wanted
         self.problems: list[str] = []
         self.first_bad: int | None = None
         self.frontier = Frontier()
@@ -258,10 +292,36 @@ class _Verification:
     def run(self) -> None:
         if self.entries() and self.coverage():
             self.head()
+        self.rolled_back()
+
+    def rolled_back(self) -> None:
+        """The exported checkpoint's tree is a prefix of this log (RFC 6962: the root over
+        the first ``size`` leaves is the one it signed); a shorter or different log means
+        the store was rolled back or rewritten after it was exported."""
+        wanted = self.wanted
+        if wanted is None or not self.walked:
+            return  # a log that breaks before its end is reported as damaged already
+        size = self.frontier.size
+        if size < wanted.size:
+            self.bad(
+                size,
+                f"the store was rolled back: its log has {size} entries, but the checkpoint "
+                f"in {wanted.source} covers {wanted.size}",
+            )
+        elif self.prefix_root is not None and self.prefix_root != wanted.root:
+            self.bad(
+                None,
+                f"the log does not contain the checkpoint in {wanted.source}: its first "
+                f"{wanted.size} entries differ (rolled back and rewritten?)",
+            )
 
     def entries(self) -> bool:
         """Every leaf, in order, and every checkpoint on the way."""
         good = 0
+        self.walked = False
+        self.prefix_root: bytes | None = None
+        if self.wanted is not None and self.wanted.size == 0:
+            self.prefix_root = self.frontier.root()
         for row in _entries(self.session):
             expected = self.frontier.size
             if row.seq != expected:
@@ -272,6 +332,8 @@ class _Verification:
                 self.bad(row.seq, f"entry {row.seq} does not match its leaf hash (edited?)")
                 return False
             self.frontier.append(leaf)
+            if self.wanted is not None and self.frontier.size == self.wanted.size:
+                self.prefix_root = self.frontier.root()
             checkpoint = self.checkpoints.get(self.frontier.size)
             if checkpoint is None:
                 continue
@@ -280,6 +342,7 @@ class _Verification:
                 self.bad(good, f"entries {good} to {last} differ from the checkpoint at {last + 1}")
                 return False
             good = self.frontier.size
+        self.walked = True
         return True
 
     def coverage(self) -> bool:
@@ -310,6 +373,148 @@ class _Verification:
         size = self.frontier.size
         if head is not None and head.size != size:
             self.bad(min(head.size, size), f"the head says {head.size} entries; the log has {size}")
+
+
+class _StoreCheck:
+    """Runs and evidence against the entries that recorded them.
+
+    Every evidence row must still match its seal (kind, summary, blob digest), its blob
+    its SHA-256, and be vouched for by one ``evidence.stored`` entry whose payload is
+    recomputed from the row (entries written before seals held the summary itself); every
+    run must have its ``run.certified`` entry. Entries left over name deleted rows.
+    """
+
+    def __init__(self, session: Session, locker: EvidenceLocker, log: _Verification) -> None:
+        self.session = session
+        self.locker = locker
+        self.log = log
+
+    def run(self) -> None:
+        entries: dict[str, dict[tuple[str, str], list[int]]] = {}
+        table = AuditEntryRow
+        query = (
+            select(table.seq, table.action, table.subject, table.payload_sha256)
+            .where(table.action.in_(("evidence.stored", "run.certified")))
+            .order_by(table.seq)
+        )
+        for seq, action, subject, digest in self.session.execute(query):
+            entries.setdefault(action, {}).setdefault((subject, digest), []).append(seq)
+        self.evidence(entries.get("evidence.stored", {}))
+        self.runs(entries.get("run.certified", {}))
+
+    def evidence(self, entries: dict[tuple[str, str], list[int]]) -> None:
+        unmatched: list[EvidenceRow] = []
+        blobs: dict[str, str | None] = {}
+        rows = self.session.scalars(
+            select(EvidenceRow).order_by(EvidenceRow.collected_at, EvidenceRow.id)
+        )
+        for row in rows:
+            name = f"evidence {row.id} ({row.kind}, run {row.run_id})"
+            summary = row.summary or {}
+            if row.seal is not None and evidence_seal(row.kind, row.sha256, summary) != row.seal:
+                self.log.bad(None, f"{name}: its summary was edited after it was stored")
+            if row.sha256 not in blobs:
+                blobs[row.sha256] = self.blob(row.sha256)
+            if blobs[row.sha256]:
+                self.log.bad(None, f"{name}: {blobs[row.sha256]}")
+            payload = stored_payload(row.id, row.run_id, row.kind, row.sha256, row.seal or "")
+            for digest in (payload_digest(payload), payload_digest(summary)):
+                seqs = entries.get((row.sha256, digest))
+                if seqs:
+                    seqs.pop(0)
+                    break
+            else:
+                unmatched.append(row)
+        left = sorted((seq, sha) for (sha, _), seqs in entries.items() for seq in seqs)
+        for seq, sha256 in left:
+            edited = next((r for r in unmatched if r.sha256 == sha256), None)
+            if edited is not None:
+                unmatched.remove(edited)
+                self.log.bad(
+                    None,
+                    f"evidence {edited.id} ({edited.kind}, run {edited.run_id}) differs from "
+                    f"audit entry {seq} that recorded it (edited?)",
+                )
+            else:
+                self.log.bad(
+                    None,
+                    f"evidence sha256:{sha256[:12]} recorded by audit entry {seq} is missing "
+                    "from the store (deleted?)",
+                )
+        for row in unmatched:
+            self.log.bad(
+                None,
+                f"evidence {row.id} ({row.kind}, run {row.run_id}) has no audit entry "
+                "(inserted or edited?)",
+            )
+
+    def blob(self, sha256: str) -> str | None:
+        try:
+            self.locker.get(sha256)
+        except AssayError as exc:
+            return exc.message
+        return None
+
+    def runs(self, entries: dict[tuple[str, str], list[int]]) -> None:
+        recorded = {subject: seqs[0] for (subject, _), seqs in entries.items()}
+        present = set(self.session.scalars(select(RunRow.id)))
+        for run_id, seq in sorted(recorded.items(), key=lambda item: item[1]):
+            if run_id not in present:
+                self.log.bad(
+                    None,
+                    f"run {run_id} recorded by audit entry {seq} is missing from the store "
+                    "(deleted?)",
+                )
+        for run_id in sorted(present - set(recorded)):
+            self.log.bad(None, f"run {run_id} has no audit entry (inserted?)")
+
+
+def _read_checkpoint(path: Path, public: Ed25519PublicKey) -> _Wanted:
+    """A checkpoint file written by :func:`export_checkpoint`, its signature checked."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        note = document["checkpoint"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UsageError(
+            f"{path} is not an audit checkpoint",
+            hint="write one with: assay audit checkpoint -o FILE",
+        ) from exc
+    text = verify_note(note, KEY_NAME, public) if isinstance(note, str) else None
+    if text is None:
+        raise UsageError(
+            f"the checkpoint in {path} is not signed by this store's audit key",
+            hint="verify it against the store it was exported from",
+        )
+    origin, size, root = parse_checkpoint(text)
+    if origin != ORIGIN:
+        raise UsageError(f"the checkpoint in {path} is of another log ({origin})")
+    return _Wanted(str(path), size, root)
+
+
+def export_checkpoint(settings: Settings, actor: str = "local") -> dict[str, Any]:
+    """The newest signed checkpoint, to keep outside the store: ``verify_log`` given it
+    later finds a store rolled back to before it."""
+    _may_read(settings, actor)
+    store = Store.open(settings.store_url, settings.evidence_dir, create=False)
+    try:
+        with store.snapshot() as session:
+            newest = session.scalars(
+                select(AuditCheckpointRow).order_by(AuditCheckpointRow.size.desc()).limit(1)
+            ).first()
+            if newest is None:
+                raise NotFoundError("the audit log is empty", hint="nothing has been recorded yet")
+            size, root, note = newest.size, newest.root_hash, newest.note
+            at = newest.created_at
+    finally:
+        store.close()
+    return {
+        "origin": ORIGIN,
+        "size": size,
+        "root_hash": root,
+        "created_at": at.isoformat(),
+        "checkpoint": note,
+        "verifier_key": verifier_key(KEY_NAME, audit_log(settings).public_key()),
+    }
 
 
 def _leaf_of(row: AuditEntryRow | _Entry) -> bytes:

@@ -22,7 +22,8 @@ from assay.services.access import authorize
 from assay.services.gates import judge_items, load_policy
 from assay.services.recording import RunToStore, record_run
 from assay.services.steps import StepContext, available_steps
-from assay.settings import Settings
+from assay.settings import Settings, VulnerabilitySource
+from assay.store.database import ensure_writable
 
 __all__ = ["CertifyResult", "Progress", "certify"]
 
@@ -51,11 +52,15 @@ def certify(
     progress: Progress | None = None,
     author: str | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    vulnerability_source: VulnerabilitySource | None = None,
 ) -> CertifyResult:
     """Certify the project at ``project``.
 
     Every step runs before anything is written, so bad input leaves the store as it was;
-    then the run, its evidence and its gate results are stored in one transaction.
+    then the run, its evidence and its gate results are stored in one transaction. A store
+    that cannot take the run (a mistyped folder, read-only) is refused before the steps.
+    ``vulnerability_source`` (else ``[vulnerabilities] source``) says whether the OSV API
+    may be asked; unless it says online, certify uses only imported data.
     """
     if not project.is_dir():
         raise UsageError(
@@ -65,8 +70,15 @@ def certify(
     load_policy(settings)  # a policy mistake is reported before any work is done
     actor = author or current_user(project)
     authorize(settings, actor, Operation.CERTIFY, Target(project_name(project)), clock())
+    ensure_writable(settings.store_url, settings.evidence_dir, make_folder=settings.default_store)
     started = clock()
-    context = StepContext(project, settings, python=python, environment=environment)
+    context = StepContext(
+        project,
+        settings,
+        python=python,
+        environment=environment,
+        vulnerability_source=vulnerability_source,
+    )
     evidence: list[EvidenceItem] = []
     inputs: list[str] = []
     steps: list[StepReport] = []

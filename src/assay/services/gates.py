@@ -121,8 +121,13 @@ def judge_items(settings: Settings, items: Iterable[EvidenceItem], today: date) 
 def judge_records(
     settings: Settings, records: Iterable[EvidenceRecord], today: date, run_id: str | None
 ) -> GatesOutcome:
-    views = [EvidenceView(r.kind, r.sha256, r.summary) for r in records]
-    return _outcome(load_policy(settings), views, today, run_id)
+    """Judge stored evidence: a record with a ``problem`` (altered after it was stored)
+    makes every check that reads it unknown, so a gate never keeps an old pass."""
+    return _outcome(load_policy(settings), _views(records), today, run_id)
+
+
+def _views(records: Iterable[EvidenceRecord]) -> list[EvidenceView]:
+    return [EvidenceView(r.kind, r.sha256, r.summary, r.problem) for r in records]
 
 
 def judge_stored_run(
@@ -142,12 +147,12 @@ def judge_stored_run(
                         f"no runs of {project_name(project)} yet", hint="run: assay certify PATH"
                     )
                 row = rows[0]
-            records = [repo.to_record(e) for e in row.evidence]
+            # Each piece is checked against its seal and its blob against its digest.
+            records = [repo.to_record(e, store.locker) for e in row.evidence]
             run_id = row.id
     finally:
         store.close()
-    views = [EvidenceView(r.kind, r.sha256, r.summary) for r in records]
-    return _outcome(policy, views, today, run_id)
+    return _outcome(policy, _views(records), today, run_id)
 
 
 def _outcome(

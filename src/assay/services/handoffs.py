@@ -2,9 +2,12 @@
 
 Every transition is checked against the state machine of ``core.handoff``, made under a
 lock on the hand-off (so concurrent transitions see each other), versioned (the ETag) and
-written to the audit log in the same transaction. Submitting judges the acceptance
-criteria over the submitted evidence; only a submission whose criteria pass can be
-approved, and never by its submitter.
+written to the audit log in the same transaction; every refusal is in the audit log too.
+
+A hand-off names its project and at least one acceptance criterion. Submitting judges the
+criteria over the submitted evidence, which must belong to that project; only a
+submission whose criteria pass can be approved, only by the principal who offered the
+hand-off or one it named as a reviewer, and never by its submitter.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from assay.core.handoff import (
     TERMINAL,
     Action,
     CheckResult,
+    Criterion,
     State,
     judge_criteria,
     next_state,
@@ -46,9 +50,14 @@ from assay.settings import Settings
 from assay.store import repositories as repo
 from assay.store.database import Store
 from assay.store.keyed import KeyedRead
-from assay.store.models import EvidenceRow, HandoffRow, PrincipalRow
+from assay.store.models import EvidenceRow, HandoffRow, PrincipalRow, ProjectRow, RunRow
 
 __all__ = [
+    "CONTEXT_MAX_BYTES",
+    "ITEM_MAX_CHARS",
+    "MAX_CRITERIA",
+    "MAX_ITEMS",
+    "MAX_REVIEWERS",
     "HandoffSpec",
     "HandoffView",
     "Submission",
@@ -60,6 +69,17 @@ __all__ = [
 ]
 
 SYSTEM_ACTOR = "assay"
+
+CONTEXT_MAX_BYTES = 64 * 1024
+"""The largest context package kept, as compact JSON: artifacts go by digest."""
+ITEM_MAX_CHARS = 2000
+"""The longest open item, link or artifact field (the REST schema checks each)."""
+MAX_ITEMS = 200
+"""The most entries in each list of the context."""
+MAX_CRITERIA = 20
+MAX_REVIEWERS = 10
+SUMMARY_MAX_CHARS = 10000
+NAME_MAX_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -74,6 +94,8 @@ class HandoffSpec:
     """Artifacts and evidence by digest, open items, links."""
     criteria: Sequence[Mapping[str, Any]] = ()
     due: datetime | None = None
+    reviewers: Sequence[str] = ()
+    """Principals who may review the submission, besides the one offering the hand-off."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +118,7 @@ class HandoffView:
     created_by: str
     assignee: str | None
     assignee_role: str | None
+    reviewers: list[str]
     accepted_by: str | None
     state: str
     version: int
@@ -122,25 +145,39 @@ def create_handoff(settings: Settings, actor: str, spec: HandoffSpec, now: datet
             f"unknown role {spec.assignee_role!r}",
             hint=f"roles: {', '.join(r.value for r in Role)}",
         )
-    try:
-        criteria = parse_criteria(list(spec.criteria))
-    except ValueError as exc:
-        example = '{"check": "coverage_at_least", "value": 80}'
-        raise UsageError(str(exc), hint=f"for example {example}") from exc
+    project = (spec.project or "").strip()
+    if not project or len(project) > NAME_MAX_CHARS:
+        raise UsageError(
+            "a hand-off names its project (1 to 200 characters): its acceptance criteria "
+            "are judged on that project's evidence",
+            hint='for example {"project": "billing"}',
+        )
+    criteria = _criteria(spec.criteria)
+    reviewers = _reviewers(spec.reviewers)
+    if len(spec.summary) > SUMMARY_MAX_CHARS:
+        raise UsageError(f"a hand-off's summary is at most {SUMMARY_MAX_CHARS} characters")
+    context = _dumps(dict(spec.context))
+    if len(context) > CONTEXT_MAX_BYTES:
+        raise UsageError(
+            f"the context is {len(context)} bytes as JSON; at most {CONTEXT_MAX_BYTES} are kept",
+            hint="name large artifacts by their SHA-256 digest instead of including them",
+        )
     if spec.due is not None and spec.due <= now:
         raise UsageError(f"the due date {spec.due.isoformat()} has already passed")
-    authorize(settings, actor, Operation.CREATE_HANDOFF, Target(spec.project), now)
+    authorize(settings, actor, Operation.CREATE_HANDOFF, Target(project), now)
     with store_session(settings, exclusive=True) as session:
+        _known_principals(session, reviewers)
         row = HandoffRow(
             id=repo.new_id(),
-            project=spec.project,
+            project=project,
             title=title,
             summary=spec.summary,
-            context=_dumps(dict(spec.context)),
+            context=context,
             criteria=_dumps([c.as_dict() for c in criteria]),
             created_by=actor,
             assignee=spec.assignee,
             assignee_role=spec.assignee_role,
+            reviewers=_dumps(reviewers),
             state=State.OFFERED.value,
             version=1,
             due=spec.due,
@@ -150,14 +187,55 @@ def create_handoff(settings: Settings, actor: str, spec: HandoffSpec, now: datet
         session.add(row)
         payload = {
             "title": title,
+            "project": project,
             "assignee": spec.assignee,
             "assignee_role": spec.assignee_role,
+            "reviewers": reviewers,
             "criteria": [c.as_dict() for c in criteria],
             "due": spec.due.isoformat() if spec.due else None,
         }
         event = AuditEvent(actor, "handoff.offered", row.id, payload)
         audit_log(settings).record(session, [event], now)
         return _view(row, now)
+
+
+def _criteria(raw: Sequence[Mapping[str, Any]]) -> tuple[Criterion, ...]:
+    """At least one, at most MAX_CRITERIA: approval must rest on checked evidence."""
+    example = '{"check": "coverage_at_least", "value": 80}'
+    if not raw:
+        raise UsageError(
+            "a hand-off needs at least one acceptance criterion: only evidence that passes "
+            "its criteria can be approved",
+            hint=f'for example "criteria": [{{"check": "tests_pass"}}, {example}]',
+        )
+    if len(raw) > MAX_CRITERIA:
+        raise UsageError(f"a hand-off has at most {MAX_CRITERIA} acceptance criteria")
+    try:
+        return parse_criteria(list(raw))
+    except ValueError as exc:
+        raise UsageError(str(exc), hint=f"for example {example}") from exc
+
+
+def _reviewers(raw: Sequence[str]) -> list[str]:
+    names = list(dict.fromkeys(name.strip() for name in raw))
+    if len(names) > MAX_REVIEWERS:
+        raise UsageError(f"a hand-off names at most {MAX_REVIEWERS} reviewers")
+    if any(not name or len(name) > NAME_MAX_CHARS for name in names):
+        raise UsageError("a reviewer is a principal's name, 1 to 200 characters")
+    return names
+
+
+def _known_principals(session: Session, names: Sequence[str]) -> None:
+    """Named reviewers are principals (once there are any: a fresh store has none)."""
+    if not names or session.scalar(select(PrincipalRow.id).limit(1)) is None:
+        return
+    known = set(session.scalars(select(PrincipalRow.name).where(PrincipalRow.name.in_(names))))
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise UsageError(
+            f"reviewer {', '.join(unknown)} is not a principal of this store",
+            hint="name principals: GET /api/v1/principals",
+        )
 
 
 def get_handoff(settings: Settings, ident: str, now: datetime) -> HandoffView:
@@ -311,6 +389,7 @@ def transition(
         expire_offers(settings, now)  # then it is expired, and says so
         return _transition(settings, actor, ident, action, now, expect, submission, note)
     except Refusal as refusal:
+        refusal.subject = refusal.subject or ident  # the hand-off's trail shows it
         raise record_refusal(settings, refusal, now) from None
 
 
@@ -357,25 +436,23 @@ def _transition(
                 f"hand-off {row.id} is {current.value}: it cannot {action.value}",
                 hint=_allowed_hint(current),
             )
-        _check_actor(row, who, action)
+        try:
+            _check_actor(row, who, action)
+            if action is Action.APPROVE:
+                _check_approvable(session, row)
+        except Refused as exc:
+            why = exc.message.removeprefix("refused: ")
+            raise Refusal(exc, who.name, operation, Target(row.project), why) from None
         payload: dict[str, Any] = {"from": current.value, "to": target.value}
         changes: dict[str, Any] = {}
         if action is Action.ACCEPT:
             changes["accepted_by"] = who.name
         elif action is Action.SUBMIT:
-            result = _submit(session, settings, row, submission or Submission(), now)
+            result = _submit(session, settings, row, submission or Submission(), now, who)
             changes["submitted_by"], changes["submitted_run"] = who.name, result.get("run")
             changes["submission"] = _dumps(result)
             payload["checks"] = {c["check"]: c["passed"] for c in result["checks"]}
             payload["evidence"] = [e["sha256"] for e in result["evidence"]]
-        elif action is Action.APPROVE:
-            failed = _failed_checks(row)
-            if failed:
-                raise Refused(
-                    f"hand-off {row.id} cannot be approved: acceptance checks failed: "
-                    + "; ".join(failed),
-                    hint="request changes, so the assignee can fix the evidence and submit again",
-                )
         if note:
             payload["note"] = note
         if action in (Action.APPROVE, Action.REQUEST_CHANGES):
@@ -414,6 +491,14 @@ def _check_actor(row: Any, who: Actor, action: Action) -> None:
                 f"refused: {who.name} submitted this work and cannot review it",
                 hint="ask another principal to review",
             )
+        reviewers = json.loads(row.reviewers or "[]")
+        if who.name != row.created_by and who.name not in reviewers:
+            named = ", ".join([row.created_by, *reviewers])
+            raise PermissionRefused(
+                f"refused: {who.name} neither offered this hand-off nor is named as its "
+                f"reviewer (it may be reviewed by: {named})",
+                hint="the principal who offered it reviews it, or one it named in reviewers",
+            )
     elif (
         action is Action.CANCEL
         and not local
@@ -423,22 +508,89 @@ def _check_actor(row: Any, who: Actor, action: Action) -> None:
         raise PermissionRefused(f"refused: only {row.created_by}, who offered it, may cancel")
 
 
+def _check_approvable(session: Session, row: Any) -> None:
+    """Approval rests on criteria that passed on the evidence of the hand-off's project
+    (hand-offs stored before those rules were enforced at offering and submission are
+    checked again here). Raises Refused naming what is missing."""
+    if not row.project or not json.loads(row.criteria or "[]"):
+        raise Refused(
+            f"hand-off {row.id} cannot be approved: it names no "
+            + ("project" if not row.project else "acceptance criteria")
+            + ", so no evidence can show the work is done",
+            hint="cancel it, and offer it again with its project and criteria",
+        )
+    checks = json.loads(row.submission or "{}").get("checks", [])
+    if not checks:
+        raise Refused(
+            f"hand-off {row.id} cannot be approved: its submission judged no criteria",
+            hint="request changes, so the assignee submits again",
+        )
+    if row.submitted_run:
+        owner = session.scalar(
+            select(ProjectRow.name).join(RunRow).where(RunRow.id == row.submitted_run)
+        )
+        if owner != row.project:
+            raise Refused(
+                f"hand-off {row.id} cannot be approved: run {row.submitted_run} belongs to "
+                f"{owner}, not {row.project}",
+                hint="request changes, so the assignee submits a run of the project",
+            )
+    failed = _failed_checks(row)
+    if failed:
+        raise Refused(
+            f"hand-off {row.id} cannot be approved: acceptance checks failed: " + "; ".join(failed),
+            hint="request changes, so the assignee can fix the evidence and submit again",
+        )
+
+
 def _submit(
-    session: Session, settings: Settings, row: Any, submission: Submission, now: datetime
+    session: Session,
+    settings: Settings,
+    row: Any,
+    submission: Submission,
+    now: datetime,
+    who: Actor,
 ) -> dict[str, Any]:
     """The submitted evidence (the run's, then each named piece, later ones winning per
-    kind) and every acceptance check judged over it."""
+    kind) and every acceptance check judged over it. Evidence of another project than
+    the hand-off's is refused (audited)."""
     chosen: dict[str, EvidenceRow] = {}
     run_id = None
+
+    def foreign(what: str, owner: str | None) -> Refusal:
+        why = f"{what} belongs to {owner or 'no project'}, not to {row.project}"
+        error = Refused(
+            f"refused: the evidence of hand-off {row.id} must come from {row.project}: {why}",
+            hint=f"submit a run or evidence uploaded to {row.project}",
+        )
+        return Refusal(error, who.name, Operation.WORK_HANDOFF, Target(row.project), why)
+
+    if not row.project:
+        raise Refused(
+            f"hand-off {row.id} names no project, so no evidence can be judged for it",
+            hint="cancel it, and offer it again with its project",
+        )
     if submission.run:
         run = repo.find_run(session, submission.run)
+        if run.project.name != row.project:
+            raise foreign(f"run {run.id}", run.project.name)
         run_id = run.id
         chosen.update({e.kind: e for e in run.evidence})
     for ident in submission.evidence:
+        named = or_(EvidenceRow.sha256 == ident, EvidenceRow.id == ident)
         found = session.scalars(
-            select(EvidenceRow).where(or_(EvidenceRow.sha256 == ident, EvidenceRow.id == ident))
+            select(EvidenceRow)
+            .join(RunRow)
+            .join(ProjectRow)
+            .where(named, ProjectRow.name == row.project)
+            .order_by(RunRow.started_at.desc())
         ).first()
         if found is None:
+            elsewhere = session.scalar(
+                select(ProjectRow.name).join(RunRow).join(EvidenceRow).where(named).limit(1)
+            )
+            if elsewhere is not None:
+                raise foreign(f"evidence {ident}", elsewhere)
             raise NotFoundError(
                 f"no stored evidence {ident}", hint="upload it first: POST /api/v1/runs"
             )
@@ -495,6 +647,7 @@ def _view(row: Any, now: datetime) -> HandoffView:
         created_by=row.created_by,
         assignee=row.assignee,
         assignee_role=row.assignee_role,
+        reviewers=json.loads(row.reviewers or "[]"),
         accepted_by=row.accepted_by,
         state=row.state,
         version=row.version,

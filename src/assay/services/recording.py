@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from assay import __version__
-from assay.core.evidence import EvidenceItem, EvidenceRecord
+from assay.core.evidence import EvidenceItem, EvidenceRecord, stored_payload
 from assay.core.ids import RunId
 from assay.services.audit import AuditEvent, audit_log
 from assay.services.gates import GatesOutcome
@@ -37,7 +37,9 @@ class RunToStore:
 def record_run(
     settings: Settings, run: RunToStore, finished: datetime
 ) -> tuple[RunId, tuple[EvidenceRecord, ...]]:
-    store = Store.open(settings.store_url, settings.evidence_dir)
+    store = Store.open(
+        settings.store_url, settings.evidence_dir, make_folder=settings.default_store
+    )
     try:
         with store.transaction() as session:
             project_row = repo.ensure_project(session, run.project, run.root, run.started)
@@ -63,8 +65,16 @@ def record_run(
             ]
             session.flush()
             records = tuple(repo.to_record(r) for r in rows)
+            # The entry holds the evidence row's seal (kind, summary, blob digest): audit
+            # verify recomputes it from the row, so an edited or deleted row is named.
             events = [
-                AuditEvent(run.actor, "evidence.stored", r.sha256, r.summary) for r in records
+                AuditEvent(
+                    run.actor,
+                    "evidence.stored",
+                    r.sha256,
+                    stored_payload(r.id, r.run_id, r.kind, r.sha256, r.seal or ""),
+                )
+                for r in rows
             ]
             events.append(
                 AuditEvent(

@@ -22,7 +22,7 @@ from assay.core.signoff import (
     role_states,
 )
 from assay.errors import NotFoundError, PreconditionFailed, Refused, UsageError
-from assay.services.access import PermissionRefused, authorize
+from assay.services.access import PermissionRefused, Refusal, authorize, record_refusal
 from assay.services.audit import AuditEvent, audit_log
 from assay.services.gates import GatesOutcome, judge_records
 from assay.settings import Settings
@@ -174,7 +174,7 @@ def release_status(
     try:
         with store.transaction() as session:
             release = _release(session, project, name, lock=False)
-            records = [repo.to_record(e) for e in release.run.evidence]
+            records = [repo.to_record(e, store.locker) for e in release.run.evidence]
             signoffs = tuple(_signoff(s) for s in release.signoffs)
             info = _info(release)
     finally:
@@ -215,12 +215,15 @@ def sign_off(
             )
         if due < now.date():
             raise UsageError(f"the due date {due.isoformat()} has already passed")
-    who = authorize(settings, signer, Operation.SIGN_OFF, Target(project_label(project), name), now)
+    target = Target(project_label(project), name)
+    who = authorize(settings, signer, Operation.SIGN_OFF, target, now)
     if who.kind != "local" and role not in who.roles:
-        raise PermissionRefused(
-            f"refused: {signer} does not hold the role {role}",
-            hint="ask an admin to add the role to the principal",
+        lacking = f"{signer} does not hold the role {role}"
+        error = PermissionRefused(
+            f"refused: {lacking}", hint="ask an admin to add the role to the principal"
         )
+        made = Refusal(error, signer, Operation.SIGN_OFF, target, lacking)
+        raise record_refusal(settings, made, now)
     store = _open(settings)
     try:
         with store.transaction(exclusive=True) as session:
@@ -229,7 +232,8 @@ def sign_off(
             existing = [_signoff(s) for s in release.signoffs]
             why = refusal(role, signer, existing, release.run.author)
             if why:
-                raise Refused(f"sign-off refused: {why}", hint="ask another person to sign")
+                refused = Refused(f"sign-off refused: {why}", hint="ask another person to sign")
+                raise Refusal(refused, signer, Operation.SIGN_OFF, target, why)
             row = SignoffRow(
                 id=repo.new_id(),
                 release_id=release.id,
@@ -257,6 +261,8 @@ def sign_off(
                 session, [AuditEvent(signer, "signoff.recorded", subject, payload)], now
             )
             return entry
+    except Refusal as refusal_made:  # recorded once the sign-off's transaction ended
+        raise record_refusal(settings, refusal_made, now) from None
     finally:
         store.close()
 

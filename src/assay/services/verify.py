@@ -151,6 +151,11 @@ def _check_certificate(
         valid_until = datetime.fromisoformat(str(until))
     except ValueError as exc:
         raise VerificationFailure(FailureReason.MALFORMED, "valid_until is not a time") from exc
+    if valid_until.utcoffset() is None:  # a time without a zone names no moment
+        raise VerificationFailure(
+            FailureReason.MALFORMED,
+            f"valid_until {until} has no time zone (Assay writes one: +00:00)",
+        )
     if now > valid_until:
         raise VerificationFailure(FailureReason.EXPIRED, f"expired on {until}")
     release = predicate.get("release", {})

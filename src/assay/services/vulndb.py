@@ -59,7 +59,12 @@ class ImportReport:
 
 
 def open_store(settings: Settings, *, create: bool = True) -> Store:
-    return Store.open(settings.store_url, settings.evidence_dir, create=create)
+    return Store.open(
+        settings.store_url,
+        settings.evidence_dir,
+        create=create,
+        make_folder=settings.default_store,
+    )
 
 
 def import_export(

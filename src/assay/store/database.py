@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,7 +22,7 @@ from assay.store.identities import IdentityCache, SqliteIdentities
 from assay.store.locker import EvidenceLocker
 from assay.store.migrations import SCHEMA_HEAD
 
-__all__ = ["Store", "normalise_url", "share_stores"]
+__all__ = ["Store", "ensure_writable", "normalise_url", "share_stores"]
 
 T = TypeVar("T")
 
@@ -70,9 +70,19 @@ class Store:
 
     @classmethod
     def open(
-        cls, url: str, evidence_dir: Path, *, migrate: bool = True, create: bool = True
+        cls,
+        url: str,
+        evidence_dir: Path,
+        *,
+        migrate: bool = True,
+        create: bool = True,
+        make_folder: bool = False,
     ) -> Store:
-        """Open the store at ``url``; with ``create=False`` a missing SQLite file is an error."""
+        """Open the store at ``url``; with ``create=False`` a missing SQLite file is an error.
+
+        A new SQLite file's folder must exist: only with ``make_folder`` (the default store
+        in the project's state folder) is it created, so a mistyped URL is an error rather
+        than a new, empty store somewhere."""
         if _SHARED is not None:
             found = _SHARED.get((url, str(evidence_dir), os.getpid()))
             if found is not None:
@@ -84,22 +94,34 @@ class Store:
         except ArgumentError as exc:
             raise ConfigError(
                 f"store URL {url!r} is not a database URL",
-                hint="use sqlite:///path/to/assay.db or postgresql://user@host/db",
+                hint=_SUPPORTED,
             ) from exc
-        if parsed.get_backend_name() == "sqlite" and parsed.database:
-            if not create and not Path(parsed.database).exists():
+        if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ConfigError(
+                f"store URL {url.split(':', 1)[0]}:// is not supported: Assay keeps its store "
+                "in SQLite or PostgreSQL",
+                hint=_SUPPORTED,
+            )
+        database = _sqlite_file(parsed)
+        if database is not None:
+            if not create and not database.exists():
                 raise NotFoundError(
-                    f"no Assay store at {parsed.database}",
+                    f"no Assay store at {database}",
                     hint="create one with: assay certify PATH (or pass --store URL)",
                 )
+            if not database.parent.is_dir() and not make_folder:
+                raise _no_folder(database, given)
             try:
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                database.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"cannot create the store folder: {exc.strerror}") from exc
         try:
             engine = create_engine(url, **_engine_options(parsed.get_backend_name()))
         except (ArgumentError, ModuleNotFoundError) as exc:
-            raise ConfigError(f"cannot use store URL {url!r}: {exc}") from exc
+            raise ConfigError(
+                f"cannot use store URL {given!r}: its database driver is not available",
+                hint=_SUPPORTED,
+            ) from exc
         reader = None
         if parsed.get_backend_name() == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
@@ -149,6 +171,28 @@ class Store:
                 command.upgrade(config, "head")
         except OperationalError as exc:
             raise _unavailable(exc) from exc
+
+    def check_writable(self) -> None:
+        """StoreError when the database takes no writes (a read-only file, folder or URL,
+        a standby server): found before a use case does its work, not after."""
+        try:
+            with self.engine.connect() as connection:
+                if connection.dialect.name == "sqlite":
+                    # A write, rolled back: SQLite grants BEGIN IMMEDIATE on a read-only
+                    # database in WAL mode and refuses only the first change.
+                    connection.exec_driver_sql("BEGIN IMMEDIATE")
+                    version = connection.exec_driver_sql("PRAGMA user_version").scalar()
+                    connection.exec_driver_sql(f"PRAGMA user_version = {int(version or 0)}")
+                    connection.rollback()
+                    return
+                read_only = connection.exec_driver_sql("SHOW transaction_read_only").scalar()
+        except OperationalError as exc:
+            raise _unavailable(exc) from exc
+        if read_only == "on":
+            raise StoreError(
+                "the store's database is read-only (a standby, or read-only by default)",
+                hint="point --store or ASSAY_STORE_URL at the primary server",
+            )
 
     def schema_revision(self) -> str | None:
         """The revision the database is at, or None for an empty database."""
@@ -294,6 +338,58 @@ class Store:
                 self._lock_file = None
 
 
+def ensure_writable(url: str, evidence_dir: Path, *, make_folder: bool = False) -> None:
+    """Raise now the error a write to the store at ``url`` would meet later: a missing
+    folder, a file, folder or server that takes no writes. Creates nothing."""
+    try:
+        store = Store.open(url, evidence_dir, migrate=False, create=False)
+    except NotFoundError:  # no store yet: the first write creates it, in this folder
+        database = _sqlite_file(make_url(normalise_url(url)))
+        if database is None:
+            return
+        if not database.parent.is_dir():
+            if make_folder:
+                return
+            raise _no_folder(database, url) from None
+        if not os.access(database.parent, os.W_OK):
+            raise StoreError(
+                f"the store's folder {database.parent} is read-only",
+                hint="make the folder writable, or pass --store with a store you may write",
+            ) from None
+        return
+    try:
+        store.check_writable()
+    finally:
+        store.close()
+
+
+def _no_folder(database: Path, given: str) -> ConfigError:
+    return ConfigError(
+        f"no folder {database.parent} for the store {given}",
+        hint="check the store URL (--store, ASSAY_STORE_URL or [store] url) for a typo, or "
+        "create the folder first",
+    )
+
+
+_SUPPORTED = (
+    "use sqlite:///path/to/assay.db or postgresql://user@host/db (the supported schemes: "
+    "sqlite, postgresql, postgres)"
+)
+
+
+def _sqlite_file(parsed: URL) -> Path | None:
+    """The file of a SQLite URL (also of a ``file:`` URI with ``uri=true``); None for
+    other back ends and in-memory databases."""
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    name = parsed.database
+    if name == ":memory:":
+        return None
+    if str(parsed.query.get("uri", "")).lower() in ("true", "1") and name.startswith("file:"):
+        name = name.removeprefix("file:").split("?", 1)[0]
+    return Path(name)
+
+
 def _engine_options(backend: str) -> dict[str, Any]:
     # A server answers many requests at once: keep enough connections open that none is
     # opened (and set up) per request.
@@ -324,6 +420,12 @@ def _unavailable(exc: SQLAlchemyError) -> StoreError:
         return StoreError(
             f"the database dropped the connection: {text}",
             hint="retry: the next request gets a new connection",
+        )
+    if "readonly" in text or "read-only" in text:
+        return StoreError(
+            f"the store is read-only: {text}",
+            hint="make the database file and its folder writable, or pass --store with a "
+            "store you may write",
         )
     if "locked" in text:
         return StoreError(

@@ -119,6 +119,9 @@ class EvidenceRow(Base):
     size: Mapped[int] = mapped_column(Integer)
     collected_at: Mapped[datetime] = mapped_column(UTCDateTime())
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    seal: Mapped[str | None] = mapped_column(String(64))
+    """SHA-256 over kind, summary and blob digest (``core.evidence.evidence_seal``), also in
+    the ``evidence.stored`` audit entry: gates judge only evidence that still matches it."""
 
     run: Mapped[RunRow] = relationship(back_populates="evidence")
 
@@ -367,6 +370,8 @@ class HandoffRow(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     assignee: Mapped[str | None] = mapped_column(String(200))
     assignee_role: Mapped[str | None] = mapped_column(String(60))
+    reviewers: Mapped[str | None] = mapped_column(Text)
+    """JSON: the principals, besides the one who offered it, who may review it."""
     accepted_by: Mapped[str | None] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(30))
     version: Mapped[int] = mapped_column(Integer)

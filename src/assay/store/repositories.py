@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -11,9 +12,10 @@ from sqlalchemy import Insert, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
-from assay.core.evidence import EvidenceItem, EvidenceRecord
+from assay.core.evidence import EvidenceItem, EvidenceRecord, evidence_seal
 from assay.core.ids import EvidenceId, RunId
-from assay.errors import NotFoundError, StoreError, UsageError
+from assay.errors import AssayError, NotFoundError, StoreError, UsageError
+from assay.store.locker import EvidenceLocker
 from assay.store.models import Base, CertificateRow, EvidenceRow, ProjectRow, RunRow
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "baseline_candidates",
     "count_rows",
     "ensure_project",
+    "evidence_problem",
     "find_evidence",
     "find_run",
     "insert_or_ignore",
@@ -93,9 +96,15 @@ def add_evidence(
         size=len(item.data),
         collected_at=collected_at,
         summary=item.summary,
+        seal=evidence_seal(item.kind.value, sha256, _as_json(item.summary)),
     )
     session.add(row)
     return row
+
+
+def _as_json(summary: object) -> object:
+    """The summary as the JSON column gives it back (tuples become lists, keys strings)."""
+    return json.loads(json.dumps(summary))
 
 
 def list_runs(
@@ -179,7 +188,28 @@ def count_rows(session: Session) -> dict[str, int]:
     }
 
 
-def to_record(row: EvidenceRow) -> EvidenceRecord:
+def evidence_problem(row: EvidenceRow, locker: EvidenceLocker | None = None) -> str | None:
+    """Why ``row`` may not be judged, or None: its summary, kind or blob digest no longer
+    match the seal recorded when it was stored, or (given the ``locker``) its blob is
+    missing or no longer matches its SHA-256."""
+    if row.seal is None:
+        return f"evidence {row.id} ({row.kind}) has no seal: it was not stored by Assay"
+    if evidence_seal(row.kind, row.sha256, row.summary or {}) != row.seal:
+        return (
+            f"evidence {row.id} ({row.kind}) was altered after it was stored: "
+            "its summary no longer matches its seal"
+        )
+    if locker is not None:
+        try:
+            locker.get(row.sha256)
+        except AssayError as exc:
+            return f"evidence {row.id} ({row.kind}) cannot be trusted: {exc.message}"
+    return None
+
+
+def to_record(row: EvidenceRow, locker: EvidenceLocker | None = None) -> EvidenceRecord:
+    """The row as a record; ``problem`` says why it may not be judged (see
+    :func:`evidence_problem`; the blob is checked only when ``locker`` is given)."""
     return EvidenceRecord(
         id=EvidenceId(row.id),
         run_id=RunId(row.run_id),
@@ -189,6 +219,7 @@ def to_record(row: EvidenceRow) -> EvidenceRecord:
         size=row.size,
         collected_at=row.collected_at,
         summary=dict(row.summary or {}),
+        problem=evidence_problem(row, locker),
     )
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from assay.core.evidence import EvidenceItem
-from assay.settings import Settings
+from assay.settings import Settings, VulnerabilitySource
 
 __all__ = ["Step", "StepContext", "StepOutcome"]
 
@@ -23,6 +23,8 @@ class StepContext:
     """Interpreter to inventory (``--python``)."""
     environment: bool = False
     """Inventory the installed environment rather than lock files."""
+    vulnerability_source: VulnerabilitySource | None = None
+    """``--offline``/``--online``; None: ``[vulnerabilities] source`` decides."""
     shared: dict[str, Any] = field(default_factory=dict)
     """What earlier steps computed, for later ones (``inventory``: the Inventory)."""
 

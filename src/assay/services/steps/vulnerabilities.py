@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from assay.core.evidence import EvidenceItem, EvidenceKind
 from assay.core.inventory import Inventory
 from assay.core.scan import ScanResult, ScanStatus
@@ -10,8 +12,9 @@ from assay.services.sbom import inventory_for
 from assay.services.scan import scan_with
 from assay.services.steps.interface import Step, StepContext, StepOutcome
 from assay.services.steps.inventory import INVENTORY_UNKNOWN
+from assay.settings import VulnerabilitySource
 
-__all__ = ["STEP", "VulnerabilityStep"]
+__all__ = ["OFFLINE_HINT", "STEP", "VulnerabilityStep"]
 
 
 class VulnerabilityStep(Step):
@@ -31,8 +34,13 @@ class VulnerabilityStep(Step):
                 )
             except NoDependencySource as exc:
                 missing = exc.message
+        source = _source(context)
+        hint = None
         if isinstance(inventory, Inventory):
-            result = scan_with(context.settings, inventory)
+            result = scan_with(context.settings, inventory, source=source)
+            if result.status is ScanStatus.UNKNOWN and source is VulnerabilitySource.OFFLINE:
+                hint = OFFLINE_HINT
+                result = replace(result, reason=f"{result.reason}; certify works offline")
         else:
             # No inventory, nothing to match: unknown, never "no vulnerabilities".
             result = ScanResult(
@@ -45,6 +53,8 @@ class VulnerabilityStep(Step):
         summary: dict[str, object] = {"status": result.status.value}
         if result.status is ScanStatus.UNKNOWN:
             summary["reason"] = result.reason
+            if hint:
+                summary["hint"] = hint
         if result.status.value == "complete":
             summary["in_force"] = len(result.findings)
             summary["suppressed"] = len(result.suppressed)
@@ -54,6 +64,8 @@ class VulnerabilityStep(Step):
         notes = [f"data: {result.source}"]
         if result.status.value == "unknown":
             notes.append(f"vulnerabilities unknown: {result.reason}")
+            if hint:
+                notes.append(f"hint: {hint}")
         notes += [f"{f.package} {f.version}: {f.id} ({f.severity.value})" for f in result.findings]
         notes += [
             f"suppression of {s.id} expired on {s.expires.isoformat()}"
@@ -72,6 +84,18 @@ class VulnerabilityStep(Step):
             inputs=(f"vulnerability-data::{result.snapshot or 'none'}",),
             notes=tuple(notes),
         )
+
+
+OFFLINE_HINT = "import advisories with assay vulndb import, or pass --online"
+
+
+def _source(context: StepContext) -> VulnerabilitySource:
+    """Certify reaches the OSV API only when asked: ``--online``, or ``[vulnerabilities]
+    source = "online"``; otherwise (``auto`` too) it uses the imported data alone."""
+    chosen = context.vulnerability_source or context.settings.vulnerabilities.source
+    if chosen is VulnerabilitySource.ONLINE:
+        return chosen
+    return VulnerabilitySource.OFFLINE
 
 
 STEP = VulnerabilityStep()
