@@ -44,6 +44,30 @@ def missing_services() -> list[str]:
     return missing
 
 
+# The suite's longest tests (over 20 s each on two workers, measured in CI): started first,
+# so that no worker is left running one of them alone at the end of the run.
+LONG_FIRST = (
+    "test_signoffs.py::test_the_whole_scenario",
+    "test_signoffs.py::test_an_expired_certificate_does_not_verify",
+    "test_audit.py::test_sigkill_during_appends_loses_no_committed_entry",
+    "test_gates.py::test_the_ready_project_passes_every_gate",
+    "test_api.py::test_tokens_are_required_and_roles_are_checked",
+    "test_slo.py::test_a_real_locust_run_is_stored_as_load_test_evidence",
+    "test_api_schema.py::test_schemathesis_finds_no_server_error",
+    "test_performance.py::test_two_runs_of_the_same_code_show_no_regression",
+    "test_quality.py::test_the_analyser_runs_over_django_without_error",
+    "test_results.py::test_junit_from_pytest_is_ingested_with_counts_and_durations",
+    "test_integration.py::test_certify_stores_integration_results_from_a_real_pytest_run",
+    "test_sixsigma.py::test_assay_sixsigma_reports_each_run_and_states_its_conventions",
+    "test_security_integrity.py::test_a_store_rolled_back_to_an_older_copy",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the longest tests first (the order of the rest is kept)."""
+    items.sort(key=lambda item: not any(name in item.nodeid for name in LONG_FIRST))
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     """CI (`.ci/run` sets ASSAY_TEST_REQUIRE_SERVICES=1) runs every test: a missing service
     stops the run at once instead of turning into skipped tests nobody reads."""
