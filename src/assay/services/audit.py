@@ -491,6 +491,15 @@ def _read_checkpoint(path: Path, public: Ed25519PublicKey) -> _Wanted:
     return _Wanted(str(path), size, root)
 
 
+def _newest_checkpoint(session: Session) -> AuditCheckpointRow:
+    newest = session.scalars(
+        select(AuditCheckpointRow).order_by(AuditCheckpointRow.size.desc()).limit(1)
+    ).first()
+    if newest is None:
+        raise NotFoundError("the audit log is empty", hint="nothing has been recorded yet")
+    return newest
+
+
 def export_checkpoint(settings: Settings, actor: str = "local") -> dict[str, Any]:
     """The newest signed checkpoint, to keep outside the store: ``verify_log`` given it
     later finds a store rolled back to before it."""
@@ -498,11 +507,7 @@ def export_checkpoint(settings: Settings, actor: str = "local") -> dict[str, Any
     store = Store.open(settings.store_url, settings.evidence_dir, create=False)
     try:
         with store.snapshot() as session:
-            newest = session.scalars(
-                select(AuditCheckpointRow).order_by(AuditCheckpointRow.size.desc()).limit(1)
-            ).first()
-            if newest is None:
-                raise NotFoundError("the audit log is empty", hint="nothing has been recorded yet")
+            newest = _newest_checkpoint(session)
             size, root, note = newest.size, newest.root_hash, newest.note
             at = newest.created_at
     finally:
@@ -553,11 +558,7 @@ def proof(settings: Settings, seq: int, actor: str = "local") -> dict[str, Any]:
     store = Store.open(settings.store_url, settings.evidence_dir, create=False)
     try:
         with store.snapshot() as session:
-            checkpoint = session.scalars(
-                select(AuditCheckpointRow).order_by(AuditCheckpointRow.size.desc()).limit(1)
-            ).first()
-            if checkpoint is None:
-                raise NotFoundError("the audit log is empty", hint="nothing has been recorded yet")
+            checkpoint = _newest_checkpoint(session)
             leaves = [
                 bytes.fromhex(h)
                 for h in session.scalars(
