@@ -83,7 +83,7 @@ def add_team(root: Path, env: Mapping[str, str] | None = None) -> Team:
             kind = "agent" if name in AGENTS else "person"
             add_principal(settings, "admin@x", name, kind, roles, now)
         for name in {**PEOPLE, **AGENTS}:
-            team.tokens[name] = issue_token(settings, "admin@x", name, ["*"], 30, now).token
+            team.tokens[name] = issue_token(settings, name, name, ["*"], 30, now).token
     return team
 
 

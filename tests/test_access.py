@@ -92,7 +92,7 @@ def _operations(project: Path, settings: Settings) -> dict[Operation, Callable[[
             project,
             "1.0",
             role=role_of(a),
-            signer=a,
+            actor=a,
             decision=Decision.APPROVE,
             condition=None,
             due=None,
@@ -187,7 +187,7 @@ def test_a_signer_must_hold_the_role_signed(governed: Path) -> None:
             governed,
             "1.0",
             role="security",
-            signer="qa@x",
+            actor="qa@x",
             decision=Decision.APPROVE,
             condition=None,
             due=None,
@@ -205,10 +205,13 @@ def test_tokens_identify_agents_and_expire_or_get_revoked(governed: Path) -> Non
     assert release.code == 1 and "do not include release.create" in release.err
     revoke_token(settings, "root@x", issued.id, NOW)
     revoked = run_assay("certify", governed, env=as_agent)
-    assert revoked.code == 1 and "the API token is revoked" in revoked.err
+    # One answer for unknown, expired and revoked tokens; the owner sees which in the list.
+    assert revoked.code == 1 and "the API token is not valid" in revoked.err
     expired = issue_token(settings, "root@x", "agent@x", ["*"], 1, NOW - timedelta(days=2))
     late = run_assay("certify", governed, env={"ASSAY_TOKEN": expired.token})
-    assert late.code == 1 and "the API token is expired" in late.err
+    assert late.code == 1 and late.err == revoked.err
+    states = run_assay("token", "list", "-C", governed, env={"ASSAY_PRINCIPAL": "root@x"})
+    assert f"{issued.id}\tagent@x\tcertify\trevoked" in states.out
     stored = json.dumps([json.loads(line) for line in export_jsonl(settings, "root@x")])
     assert issued.token not in stored and expired.token not in stored
 
@@ -264,7 +267,7 @@ def test_each_lockdown_level_refuses_what_it_freezes_and_lifting_restores(
     assert sum(e["action"] == "operation.refused" for e in entries) >= len(expected)
     agent = run_assay("certify", governed, env={"ASSAY_TOKEN": token.token})
     if level >= 2:
-        assert "the API token is revoked" in agent.err  # level 2 revoked the agent's tokens
+        assert "the API token is not valid" in agent.err  # level 2 revoked the agent's tokens
     with pytest.raises(PermissionRefused):
         lift_lockdown(settings, "qa@x", info.id, "fixed", NOW)  # lifting needs admin/security
     lift_lockdown(settings, "admin@x", info.id, "checked and clean", NOW)

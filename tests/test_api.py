@@ -310,6 +310,28 @@ async def test_principals_and_tokens(team: Team, url: str | None) -> None:
         assert revoked.status_code == 204
         gone = await api.get("/api/v1/runs", headers=token)
         assert gone.status_code == 401 and "revoked" in gone.json()["detail"]
+        # A sign-off token for someone else acts once a second admin approves it.
+        signer = await api.post(
+            "/api/v1/tokens", json={"principal": "qa@x", "days": 1}, headers=admin
+        )
+        assert signer.status_code == 201 and signer.json()["pending"] is True
+        pending = {"Authorization": f"Bearer {signer.json()['token']}"}
+        assert (await api.get("/api/v1/runs", headers=pending)).status_code == 401
+        approve = f"/api/v1/tokens/{signer.json()['id']}/approve"
+        assert (await api.post(approve, headers=admin)).status_code == 403
+        second = f"admin2-{_mode(url)}@x"
+        await api.post(
+            "/api/v1/principals",
+            json={"name": second, "kind": "person", "roles": ["admin"]},
+            headers=admin,
+        )
+        minted = await api.post("/api/v1/tokens", json={"principal": second}, headers=admin)
+        assert minted.json()["pending"] is False  # an admin signs nothing off
+        approved = await api.post(
+            approve, headers={"Authorization": f"Bearer {minted.json()['token']}"}
+        )
+        assert approved.status_code == 200 and approved.json()["approved_by"] == second
+        assert (await api.get("/api/v1/runs", headers=pending)).status_code == 200
         suspended = await api.post(f"/api/v1/principals/{name}/suspend", headers=admin)
         assert suspended.json()["status"] == "suspended"
         names = {p["name"] for p in (await api.get("/api/v1/principals", headers=admin)).json()}

@@ -52,7 +52,7 @@ def _sign(
         project,
         "2.3.0",
         role=role,
-        signer=signer,
+        actor=signer,
         decision=decision,
         condition=condition,
         due=due,
@@ -86,11 +86,10 @@ def test_separation_of_duties(released: Path) -> None:
         "2.3.0",
         "--role",
         "security",
-        "--as",
-        "qa1@example.com",
         "--approve",
         "-C",
         released,
+        env={"ASSAY_PRINCIPAL": "qa1@example.com"},
     )
     assert cli.code == 1 and "one signer holds one role" in cli.err
 
@@ -149,15 +148,37 @@ def test_a_condition_past_due_blocks_the_certificate(released: Path) -> None:
 
 def test_sign_off_mistakes_are_explained(released: Path) -> None:
     unknown_role = run_assay(
-        "signoff", "2.3.0", "--role", "cfo", "--as", "a@x", "--approve", "-C", released
+        "signoff",
+        "2.3.0",
+        "--role",
+        "cfo",
+        "--approve",
+        "-C",
+        released,
+        env={"ASSAY_PRINCIPAL": "a@x"},
     )
     assert unknown_role.code == 2 and "roles: qa, security" in unknown_role.err
     two = run_assay(
-        "signoff", "2.3.0", "--role", "qa", "--as", "a@x", "--approve", "--reject", "-C", released
+        "signoff",
+        "2.3.0",
+        "--role",
+        "qa",
+        "--approve",
+        "--reject",
+        "-C",
+        released,
+        env={"ASSAY_PRINCIPAL": "a@x"},
     )
     assert two.code == 2 and "exactly one of" in two.err
     nothing = run_assay(
-        "signoff", "9.9.9", "--role", "qa", "--as", "a@x", "--approve", "-C", released
+        "signoff",
+        "9.9.9",
+        "--role",
+        "qa",
+        "--approve",
+        "-C",
+        released,
+        env={"ASSAY_PRINCIPAL": "a@x"},
     )
     assert nothing.code == 2 and "no release 9.9.9" in nothing.err
     again = run_assay("release", "create", "2.3.0", "-C", released)
@@ -194,10 +215,20 @@ def test_the_whole_scenario(tmp_path: Path, store_url: str) -> None:
     assert refused.returncode == 1 and "cannot be certified yet" in refused.stderr
     roles = ["developer", "tech_lead", "qa", "security", "product_owner", "architect"]
     for number, role in enumerate(roles, 1):
-        signed = assay(
-            "signoff", "1.0.0", "--role", role, "--as", f"p{number}@ledger.example", "--approve"
+        signer = f"p{number}@ledger.example"
+        signed = run_assay(
+            "signoff",
+            "1.0.0",
+            "--role",
+            role,
+            "--as",
+            signer,
+            "--approve",
+            "-C",
+            root,
+            env={**env, "ASSAY_PRINCIPAL": signer},
         )
-        assert signed.returncode == 0, signed.stderr
+        assert signed.code == 0, signed.err
     assert assay("release", "status", "1.0.0").returncode == 0
 
     issued = assay("certificate", "issue", "1.0.0", "-o", tmp_path / "certificate")
@@ -251,7 +282,16 @@ def test_an_expired_certificate_does_not_verify(tmp_path: Path) -> None:
     )
     assert run_assay("release", "create", "1.0.0", "-C", root).code == 0
     assert (
-        run_assay("signoff", "1.0.0", "--role", "qa", "--as", "qa@x", "--approve", "-C", root).code
+        run_assay(
+            "signoff",
+            "1.0.0",
+            "--role",
+            "qa",
+            "--approve",
+            "-C",
+            root,
+            env={"ASSAY_PRINCIPAL": "qa@x"},
+        ).code
         == 0
     )
     issued = run_assay("certificate", "issue", "1.0.0", "-C", root, "-o", tmp_path / "c", env=env)
@@ -277,7 +317,7 @@ project, role, signer, start = Path(sys.argv[1]), sys.argv[2], sys.argv[3], floa
 while datetime.now(UTC).timestamp() < start:  # both processes act at the same moment
     pass
 try:
-    sign_off(load_settings(project), project, "2.3.0", role=role, signer=signer,
+    sign_off(load_settings(project), project, "2.3.0", role=role, actor=signer,
              decision=Decision.APPROVE, condition=None, due=None, now=datetime.now(UTC))
 except Refused as exc:
     print(exc.message)

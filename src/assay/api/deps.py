@@ -158,7 +158,7 @@ async def caller(request: Request) -> Caller:
             )
     request.state.principal = who.name
     scoped = settings.model_copy(update={"token": token})
-    return Caller(who.name, who.kind, tuple(sorted(r.value for r in who.roles)), scoped)
+    return Caller(who.name, who.kind, tuple(sorted(who.roles)), scoped)
 
 
 CurrentCaller = Annotated[Caller, Depends(caller)]

@@ -12,6 +12,7 @@ from assay.api.responses import READ, WRITE
 from assay.core.access import Scope
 from assay.services.access import (
     add_principal,
+    approve_token,
     issue_token,
     list_principals,
     list_tokens,
@@ -144,8 +145,21 @@ def issue(who: CurrentCaller, body: schemas.TokenCreate) -> schemas.IssuedToken:
     """Issue a token for a principal (admin); the secret is in this answer only."""
     issued = issue_token(who.settings, who.name, body.principal, body.scopes, body.days, now())
     return schemas.IssuedToken(
-        id=issued.id, token=issued.token, principal=issued.principal, expires_at=issued.expires_at
+        id=issued.id,
+        token=issued.token,
+        principal=issued.principal,
+        expires_at=issued.expires_at,
+        pending=issued.pending,
     )
+
+
+@router.post("/tokens/{ident}/approve", responses=WRITE, tags=["principals"])
+def approve(who: CurrentCaller, ident: str) -> schemas.Token:
+    """A second admin's approval of a pending sign-off token (not its issuer's, not its
+    principal's)."""
+    approve_token(who.settings, who.name, ident, now())
+    listed = list_tokens(who.settings, who.name, now())
+    return schemas.Token.model_validate(next(t for t in listed if t["id"] == ident))
 
 
 @router.post("/tokens/{ident}/revoke", status_code=204, responses=WRITE, tags=["principals"])

@@ -107,7 +107,7 @@ def signoff(
         project,
         name,
         role=body.role,
-        signer=who.name,
+        actor=who.name,
         decision=decisions[body.decision],
         condition=body.condition,
         due=body.due,

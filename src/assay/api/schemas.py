@@ -332,6 +332,10 @@ class IssuedToken(BaseModel):
     token: str = Field(description="Shown once; only its SHA-256 is stored.")
     principal: str
     expires_at: datetime
+    pending: bool = Field(
+        description="A sign-off token issued for someone else: it acts once a second admin "
+        "approves it (POST /api/v1/tokens/{id}/approve)."
+    )
 
 
 class Token(BaseModel):
@@ -340,6 +344,9 @@ class Token(BaseModel):
     scopes: str
     expires_at: datetime
     revoked: bool
+    pending: bool
+    issued_by: str | None
+    approved_by: str | None
 
 
 class AuditEntry(BaseModel):

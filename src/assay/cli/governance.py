@@ -84,7 +84,12 @@ def token_issue(
     days: Annotated[int, typer.Option("--days", help="Days until it expires.")] = 30,
     project: ProjectOpt = Path(),
 ) -> None:
-    """Issue an API token. It is printed once and stored only as its SHA-256."""
+    """Issue an API token. It is printed once and stored only as its SHA-256.
+
+    Admins issue tokens; any principal may issue its own. A token that can sign off
+    (scope * or signoff), issued by an admin for someone else, acts only once a second
+    admin approves it: assay token approve ID.
+    """
     from assay.services.access import issue_token
 
     settings, actor, now = _context(project)
@@ -95,6 +100,25 @@ def token_issue(
         "it is not shown again",
         file=sys.stderr,
     )
+    if issued.pending:
+        print(
+            "it can sign off for someone else: it acts once a second admin approves it "
+            f"(assay token approve {issued.id})",
+            file=sys.stderr,
+        )
+
+
+@token_app.command("approve")
+def token_approve(
+    token_id: Annotated[str, typer.Argument(help="Token id (from assay token list).")],
+    project: ProjectOpt = Path(),
+) -> None:
+    """Approve a pending sign-off token: a second admin, not the one who issued it."""
+    from assay.services.access import approve_token
+
+    settings, actor, now = _context(project)
+    holder = approve_token(settings, actor, token_id, now)
+    print(f"approved token {token_id} for {holder}")
 
 
 @token_app.command("list")
@@ -104,7 +128,13 @@ def token_list(project: ProjectOpt = Path()) -> None:
 
     settings, actor, now = _context(project)
     for row in list_tokens(settings, actor, now):
-        state = "revoked" if row["revoked"] else f"expires {row['expires_at']}"
+        state = (
+            "revoked"
+            if row["revoked"]
+            else "awaiting a second admin's approval"
+            if row["pending"]
+            else f"expires {row['expires_at']}"
+        )
         print(f"{row['id']}\t{row['principal']}\t{row['scopes']}\t{state}")
 
 

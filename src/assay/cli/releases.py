@@ -144,7 +144,6 @@ def release_status_command(
 def signoff(
     release: Annotated[str, typer.Argument(help="Release name.")],
     role: Annotated[str, typer.Option("--role", help="The role you sign for.")],
-    signer: Annotated[str, typer.Option("--as", help="Who signs.")],
     approve: Annotated[bool, typer.Option("--approve", help="Approve.")] = False,
     reject: Annotated[bool, typer.Option("--reject", help="Reject: blocks the role.")] = False,
     conditional: Annotated[
@@ -157,15 +156,26 @@ def signoff(
         datetime | None,
         typer.Option("--due", formats=["%Y-%m-%d"], help="Due date of the condition."),
     ] = None,
+    signer: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="Who signs: must be you (ASSAY_TOKEN's principal, else ASSAY_PRINCIPAL, "
+            "else git user.email); refused otherwise.",
+            show_default=False,
+        ),
+    ] = None,
     project: ProjectOpt = Path(),
     store: StoreOpt = None,
 ) -> None:
     """Approve, reject, or approve with a condition, for one role of a release.
 
-    One signer holds one role per release, the author of the run does not sign it, a
-    sign-off expires ([signoff] validity_days, 30 by default) and is void once the
+    You sign as yourself: ASSAY_TOKEN's principal, else ASSAY_PRINCIPAL, else git's
+    user.email. One signer holds one role per release, the author of the run does not sign
+    it, a sign-off expires ([signoff] validity_days, 30 by default) and is void once the
     release's evidence changes.
     """
+    from assay.collectors.git import current_user
     from assay.core.signoff import Decision
     from assay.errors import UsageError
     from assay.services.releases import sign_off
@@ -190,6 +200,7 @@ def signoff(
         project,
         release,
         role=role,
+        actor=current_user(project),
         signer=signer,
         decision=chosen[0],
         condition=conditional,

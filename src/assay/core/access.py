@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = [
+    "BUILT_IN_ROLES",
     "LOCKDOWN_FREEZES",
     "PERMISSIONS",
     "Operation",
@@ -18,6 +19,7 @@ __all__ = [
     "frozen_by",
     "may",
     "needed_roles",
+    "signs_off",
 ]
 
 
@@ -116,8 +118,22 @@ def bearer_token(authorization: str | None) -> str | None:
     return authorization[7:].strip() or None
 
 
-def may(roles: Iterable[Role], operation: Operation) -> bool:
-    return bool(set(roles) & PERMISSIONS[operation])
+BUILT_IN_ROLES = frozenset(role.value for role in Role)
+
+
+def may(roles: Iterable[str], operation: Operation) -> bool:
+    """Whether a principal holding ``roles`` may perform ``operation``. A role that is not
+    built in is a sign-off role of a project's ``[signoff] roles`` (``legal_counsel``): it
+    allows signing off and nothing else."""
+    names = set(roles)
+    if names & PERMISSIONS[operation]:
+        return True
+    return operation is Operation.SIGN_OFF and bool(names - BUILT_IN_ROLES)
+
+
+def signs_off(roles: Iterable[str]) -> bool:
+    """Whether a principal holding ``roles`` may sign releases off."""
+    return may(roles, Operation.SIGN_OFF)
 
 
 def needed_roles(operation: Operation) -> list[str]:

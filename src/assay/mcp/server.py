@@ -222,7 +222,7 @@ def build_server(
                 project,
                 release,
                 role=role,
-                signer=who.name,
+                actor=who.name,
                 decision=chosen,
                 condition=None,
                 due=None,

@@ -22,7 +22,17 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
 
-from assay.core.access import Operation, Role, Scope, Target, frozen_by, may, needed_roles
+from assay.core.access import (
+    BUILT_IN_ROLES,
+    Operation,
+    Role,
+    Scope,
+    Target,
+    frozen_by,
+    may,
+    needed_roles,
+    signs_off,
+)
 from assay.errors import AssayError, NotFoundError, Refused, UsageError
 from assay.services._store import store_session
 from assay.services.audit import AuditEvent, audit_log
@@ -40,6 +50,7 @@ __all__ = [
     "Refusal",
     "Unauthenticated",
     "add_principal",
+    "approve_token",
     "authorize",
     "check",
     "forget_identities",
@@ -74,7 +85,8 @@ class Unauthenticated(Refused):
 @dataclass(frozen=True)
 class Actor:
     name: str
-    roles: frozenset[Role]
+    roles: frozenset[str]
+    """Built-in roles (``Role`` values) and custom sign-off roles."""
     kind: str
     """person, agent, or local (no principals registered yet)."""
 
@@ -86,20 +98,32 @@ class IssuedToken:
     """Shown once; only its SHA-256 is stored."""
     principal: str
     expires_at: datetime
+    pending: bool = False
+    """A sign-off token minted for someone else: it acts once a second admin approves it."""
 
 
 def authorize(
-    settings: Settings, actor: str, operation: Operation, target: Target, now: datetime
+    settings: Settings,
+    actor: str,
+    operation: Operation,
+    target: Target,
+    now: datetime,
+    *,
+    owner: str | None = None,
 ) -> Actor:
     """The acting principal, when it may perform ``operation`` on ``target`` now; else
-    Refused with the reason, recorded in the audit log."""
+    Refused with the reason, recorded in the audit log. When the acting principal is
+    ``owner`` (a principal minting its own token), it needs no role for the operation;
+    lockdowns and a token's scopes still apply."""
     try:
         store = Store.open(settings.store_url, settings.evidence_dir, create=False)
     except NotFoundError:  # no store yet: no principals and no lockdowns either
         return Actor(actor, frozenset(Role), "local")
     try:
         return store.read(
-            lambda connection: check(connection, settings, actor, operation, target, now)
+            lambda connection: check(
+                connection, settings, actor, operation, target, now, owner=owner
+            )
         )
     except Refusal as refusal:
         raise record_refusal(settings, refusal, now) from None
@@ -138,6 +162,8 @@ def check(
     operation: Operation,
     target: Target,
     now: datetime,
+    *,
+    owner: str | None = None,
 ) -> Actor:
     """``authorize`` on a connection the caller holds (a write that reads its subject in
     its own transaction checks there, without a second connection). Raises Refusal."""
@@ -147,9 +173,10 @@ def check(
         why = exc.message.removeprefix("refused: ")
         raise Refusal(exc, actor, operation, target, why) from None
     lock = _lockdown(connection, operation, target)
-    if not may(who.roles, operation):
+    own = owner is not None and who.kind != "local" and who.name.casefold() == owner.casefold()
+    if not own and not may(who.roles, operation):
         why = (
-            f"{who.name} ({', '.join(sorted(r.value for r in who.roles)) or 'no roles'}) "
+            f"{who.name} ({', '.join(sorted(who.roles)) or 'no roles'}) "
             f"may not {operation.value}: it needs one of {', '.join(needed_roles(operation))}"
         )
         error: AssayError = PermissionRefused(f"refused: {why}", hint="ask an admin for the role")
@@ -219,7 +246,7 @@ _PRINCIPAL = (PrincipalRow.name, PrincipalRow.kind, PrincipalRow.roles, Principa
 # Built once: SQLAlchemy memoizes a statement's cache key, so a prebuilt statement with
 # bound parameters costs far less per execution than one built per call.
 _BY_TOKEN = (
-    select(TokenRow.revoked_at, TokenRow.expires_at, TokenRow.scopes, *_PRINCIPAL)
+    select(TokenRow.revoked_at, TokenRow.expires_at, TokenRow.scopes, TokenRow.pending, *_PRINCIPAL)
     .join(PrincipalRow, TokenRow.principal_id == PrincipalRow.id)
     .where(TokenRow.token_sha256 == bindparam("sha256"))
 )
@@ -257,9 +284,14 @@ def _resolve(
                     cache.put(sha256, row, generation)
             if operation is None:
                 _IDENTIFIED.set((sha256, time.monotonic(), row))
-        if row is None or row.revoked_at is not None or row.expires_at <= now:
-            state = "unknown" if row is None else "revoked" if row.revoked_at else "expired"
-            raise Unauthenticated(f"refused: the API token is {state}", hint="issue a new one")
+        if row is None or row.revoked_at is not None or row.expires_at <= now or row.pending:
+            # One answer for every case: a caller holding a guessed or stolen token learns
+            # nothing about it (its owner sees the state in `assay token list`).
+            raise Unauthenticated(
+                "refused: the API token is not valid (unknown, expired, revoked, or awaiting "
+                "a second admin's approval)",
+                hint="ask an admin; `assay token list` shows each token's state",
+            )
         scopes = set(row.scopes.split(","))
         if operation is not None and "*" not in scopes and operation.value not in scopes:
             raise PermissionRefused(
@@ -278,8 +310,7 @@ def _resolve(
     if row.status != "active":
         refusal = Unauthenticated if token else PermissionRefused
         raise refusal(f"refused: {row.name} is {row.status}")
-    roles = frozenset(Role(r) for r in row.roles.split(",") if r)
-    return Actor(row.name, roles, row.kind)
+    return Actor(row.name, frozenset(r for r in row.roles.split(",") if r), row.kind)
 
 
 def _lockdown(connection: Connection, operation: Operation, target: Target) -> Row[Any] | None:
@@ -298,17 +329,22 @@ def add_principal(
 ) -> None:
     if kind not in ("person", "agent"):
         raise UsageError(f"unknown kind {kind!r}", hint="person or agent")
-    try:
-        parsed = sorted({Role(r) for r in roles}, key=lambda r: r.value)
-    except ValueError as exc:
-        raise UsageError(str(exc), hint=f"roles: {', '.join(r.value for r in Role)}") from exc
+    custom = set(settings.signoff.roles) - BUILT_IN_ROLES
+    unknown = sorted(set(roles) - BUILT_IN_ROLES - custom)
+    if unknown:
+        raise UsageError(
+            f"{unknown[0]!r} is not a role: neither built in nor a sign-off role of this project",
+            hint=f"roles: {', '.join(sorted(BUILT_IN_ROLES | custom))}; a custom sign-off "
+            "role is named in assay.toml's [signoff] roles first",
+        )
+    parsed = sorted(set(roles))
     if not parsed:
         raise UsageError("a principal needs at least one role", hint="--role qa")
     authorize(settings, actor, Operation.ADD_PRINCIPAL, Target(), now)
     with store_session(settings, exclusive=True) as session:
         if session.scalar(select(PrincipalRow).where(PrincipalRow.name == name)):
             raise UsageError(f"principal {name} already exists")
-        joined = ",".join(r.value for r in parsed)
+        joined = ",".join(parsed)
         # PostgreSQL runs two such transactions side by side: both may find no row above;
         # the one whose insert is ignored is told so, not failed by the unique constraint.
         added = session.scalar(
@@ -360,6 +396,10 @@ def issue_token(
     days: int,
     now: datetime,
 ) -> IssuedToken:
+    """A new token for ``principal``. An admin issues tokens; a principal may also mint its
+    own. A token that can sign off, minted by an admin for someone else, stays pending until
+    a second admin approves it (``approve_token``): one admin alone cannot act as the
+    signers whose separate approvals a certificate needs."""
     known = {op.value for op in Operation} | {"*"}
     unknown = sorted(set(scopes) - known)
     if unknown or not scopes:
@@ -369,12 +409,18 @@ def issue_token(
         )
     if days <= 0:
         raise UsageError("a token must live at least a day", hint="--days 30")
-    authorize(settings, actor, Operation.ISSUE_TOKEN, Target(), now)
+    who = authorize(settings, actor, Operation.ISSUE_TOKEN, Target(), now, owner=principal)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with store_session(settings, exclusive=True) as session:
         owner = session.scalar(select(PrincipalRow).where(PrincipalRow.name == principal))
         if owner is None:
             raise NotFoundError(f"no principal {principal}", hint="add it first")
+        signs = bool({"*", Operation.SIGN_OFF.value} & set(scopes))
+        pending = (
+            signs
+            and who.name.casefold() != owner.name.casefold()
+            and signs_off(r for r in owner.roles.split(",") if r)
+        )
         row = TokenRow(
             id=repo.new_id(),
             principal_id=owner.id,
@@ -382,12 +428,48 @@ def issue_token(
             scopes=",".join(sorted(set(scopes))),
             created_at=now,
             expires_at=now + timedelta(days=days),
+            issued_by=who.name,
+            pending=pending,
         )
         session.add(row)
-        payload = {"token": row.id, "scopes": row.scopes, "expires": str(row.expires_at)}
-        event = AuditEvent(actor, "token.issued", principal, payload)
+        payload = {
+            "token": row.id,
+            "scopes": row.scopes,
+            "expires": str(row.expires_at),
+            "pending": pending,
+        }
+        event = AuditEvent(who.name, "token.issued", principal, payload)
         audit_log(settings).record(session, [event], now)
-        return IssuedToken(row.id, token, principal, row.expires_at)
+        return IssuedToken(row.id, token, principal, row.expires_at, pending)
+
+
+def approve_token(settings: Settings, actor: str, token_id: str, now: datetime) -> str:
+    """A second admin's approval of a pending sign-off token; returns its principal. The
+    admin who issued the token and the principal it acts as may not approve it."""
+    target = Target()
+    who = authorize(settings, actor, Operation.ISSUE_TOKEN, target, now)
+    try:
+        with store_session(settings, exclusive=True) as session:
+            row = session.get(TokenRow, token_id)
+            if row is None:
+                raise NotFoundError(f"no token {token_id}", hint="list them: assay token list")
+            if not row.pending:
+                raise UsageError(f"token {token_id} is not awaiting approval")
+            holder = row.principal.name
+            if who.name.casefold() in {(row.issued_by or "").casefold(), holder.casefold()}:
+                why = (
+                    f"{who.name} issued this token or is its principal; a second admin approves it"
+                )
+                error = PermissionRefused(f"refused: {why}", hint="ask another admin")
+                raise Refusal(error, who.name, Operation.ISSUE_TOKEN, target, why, subject=holder)
+            row.pending = False
+            row.approved_by = who.name
+            event = AuditEvent(who.name, "token.approved", holder, {"token": token_id})
+            audit_log(settings).record(session, [event], now)
+    except Refusal as refusal:
+        raise record_refusal(settings, refusal, now) from None
+    forget_identities(settings)
+    return holder
 
 
 def list_tokens(settings: Settings, actor: str, now: datetime) -> list[dict[str, object]]:
@@ -401,6 +483,9 @@ def list_tokens(settings: Settings, actor: str, now: datetime) -> list[dict[str,
                 "scopes": row.scopes,
                 "expires_at": row.expires_at.isoformat(),
                 "revoked": row.revoked_at is not None,
+                "pending": row.pending,
+                "issued_by": row.issued_by,
+                "approved_by": row.approved_by,
             }
             for row in session.scalars(select(TokenRow).order_by(TokenRow.created_at))
         ]

@@ -190,23 +190,26 @@ def sign_off(
     name: str,
     *,
     role: str,
-    signer: str,
+    actor: str,
     decision: Decision,
     condition: str | None,
     due: date | None,
     now: datetime,
     expect: str | None = None,
+    signer: str | None = None,
 ) -> Signoff:
-    """Record one sign-off, under a lock on the release so that concurrent sign-offs see
-    each other: separation of duties holds however many signers act at once."""
+    """Record one sign-off by the acting principal, under a lock on the release so that
+    concurrent sign-offs see each other: separation of duties holds however many signers
+    act at once. ``signer``, when given, must name the acting principal (`--as` states who
+    signs; it never signs for someone else)."""
     roles = settings.signoff.roles
     if role not in roles:
         raise UsageError(
             f"{role!r} is not a sign-off role of this project",
             hint=f"roles: {', '.join(roles)} (set them in [signoff] roles)",
         )
-    if not signer.strip():
-        raise UsageError("the signer is empty", hint="pass --as NAME")
+    if not actor.strip() or (signer is not None and not signer.strip()):
+        raise UsageError("the signer is empty", hint="set ASSAY_PRINCIPAL or git's user.email")
     if decision is Decision.CONDITIONAL:
         if not condition or due is None:
             raise UsageError(
@@ -216,7 +219,16 @@ def sign_off(
         if due < now.date():
             raise UsageError(f"the due date {due.isoformat()} has already passed")
     target = Target(project_label(project), name)
-    who = authorize(settings, signer, Operation.SIGN_OFF, target, now)
+    who = authorize(settings, actor, Operation.SIGN_OFF, target, now)
+    if signer is not None and signer.casefold() != who.name.casefold():
+        lacking = f"{who.name} may not sign as {signer}: a sign-off is the acting principal's"
+        error = PermissionRefused(
+            f"refused: {lacking}",
+            hint=f"{signer} signs with their own identity (ASSAY_PRINCIPAL or ASSAY_TOKEN)",
+        )
+        made = Refusal(error, who.name, Operation.SIGN_OFF, target, lacking)
+        raise record_refusal(settings, made, now)
+    signer = who.name
     if who.kind != "local" and role not in who.roles:
         lacking = f"{signer} does not hold the role {role}"
         error = PermissionRefused(

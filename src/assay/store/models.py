@@ -291,6 +291,10 @@ class TokenRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    issued_by: Mapped[str | None] = mapped_column(String(200))
+    approved_by: Mapped[str | None] = mapped_column(String(200))
+    pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """A sign-off token minted for someone else, until a second admin approves it."""
 
     principal: Mapped[PrincipalRow] = relationship()
 
