@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import warnings
@@ -15,12 +16,13 @@ from secrets_corpus import build
 
 RECALL_TARGET = 0.95
 PRECISION_TARGET = 0.9
+KEY = b"a fingerprint key for the tests"
 
 
 def test_recall_and_precision_on_the_planted_corpus(tmp_path: Path) -> None:
     planted, lookalikes = build(tmp_path)
     assert len(planted) >= 30 and lookalikes >= 30
-    findings = scan_tree(tmp_path)
+    findings = scan_tree(tmp_path, KEY)
     found_places = {(f.path, f.line) for f in findings}
     planted_places = {(path, line) for path, line, _ in planted}
     hits = planted_places & found_places
@@ -54,25 +56,36 @@ def test_no_secret_value_appears_in_output_or_stored_evidence(tmp_path: Path) ->
         assert value not in outputs
         assert value.encode() not in stored
     findings = json.loads(document.out)["findings"]
-    assert {f["fingerprint"] for f in findings} >= {fingerprint(v) for _, _, v in planted[:3]}
+    key_file = project / ".assay" / "fingerprint.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    key = key_file.read_text(encoding="ascii").strip().encode()
+    marks = {f["fingerprint"] for f in findings}
+    assert marks >= {fingerprint(v, key) for _, _, v in planted[:3]}
+    # Keyed: a guessed value cannot be confirmed from a fingerprint without the key.
+    unkeyed = {hashlib.sha256(v.encode()).hexdigest()[:20] for _, _, v in planted}
+    assert not marks & unkeyed
 
 
 def test_an_allowance_by_fingerprint_applies_until_it_expires(tmp_path: Path) -> None:
     value = "ghp_" + "k2J9sLq0ZxW4vB7nM1cR5tY8uP3oA6eD2fG4"[:36]
     (tmp_path / "ci.sh").write_text(f"export GH_TOKEN={value}\n", encoding="utf-8")
-    mark = fingerprint(value)
+    key = "a key CI shares with the machine where the allowance was written"
+    mark = fingerprint(value, key.encode())
     (tmp_path / "assay.toml").write_text(
         f'[[secrets.allow]]\nfingerprint = "{mark}"\nreason = "revoked test token"\n'
         'owner = "security team"\nexpires = 2099-01-01\n',
         encoding="utf-8",
     )
-    assert run_assay("check", "secrets", tmp_path).code == 0
+    shared = {"ASSAY_FINGERPRINT_KEY": key}
+    assert run_assay("check", "secrets", tmp_path, env=shared).code == 0
+    other = run_assay("check", "secrets", tmp_path)  # this store's own key: another mark
+    assert other.code == 1 and mark not in other.out
     (tmp_path / "assay.toml").write_text(
         f'[[secrets.allow]]\nfingerprint = "{mark}"\nreason = "revoked test token"\n'
         'owner = "security team"\nexpires = 2020-01-01\n',
         encoding="utf-8",
     )
-    expired = run_assay("check", "secrets", tmp_path)
+    expired = run_assay("check", "secrets", tmp_path, env=shared)
     assert expired.code == 1 and "expired on 2020-01-01" in expired.err
 
 
@@ -92,8 +105,8 @@ def test_gitignored_files_are_skipped_and_history_is_scanned(tmp_path: Path) -> 
     git("commit", "-qm", "add deploy")
     (tmp_path / "deploy.sh").write_text("export GH_TOKEN=$GH_TOKEN\n", encoding="utf-8")
     git("commit", "-qam", "read the token from the environment")
-    assert scan_tree(tmp_path) == []  # removed from the tree; local.env is ignored
-    history = scan_history(tmp_path)
+    assert scan_tree(tmp_path, KEY) == []  # removed from the tree; local.env is ignored
+    history = scan_history(tmp_path, KEY)
     assert [(f.path, f.rule) for f in history] == [("deploy.sh", "GitHub Token")]
     assert history[0].commit and history[0].redacted == redact(value)
     result = run_assay("check", "secrets", tmp_path, "--history")

@@ -184,16 +184,29 @@ IfMatch = Annotated[
 
 
 def if_match(value: str | None) -> str | None:
-    """The entity tag of an If-Match header (None for none or ``*``)."""
+    """The entity tag of an If-Match header (None for none or ``*``). If-Match compares
+    strongly (RFC 9110, 13.1.1): a weak tag (``W/"..."``) never matches, so a header of
+    weak tags only is refused with 412, as a stale one is."""
     if value is None or value.strip() == "*":
         return None
-    tag = value.strip().removeprefix("W/")
-    if len(tag) < 2 or not (tag.startswith('"') and tag.endswith('"')):
+    tags = [tag.strip() for tag in value.split(",") if tag.strip()]
+    if not tags or any(
+        len(tag.removeprefix("W/")) < 2
+        or not (tag.removeprefix("W/").startswith('"') and tag.endswith('"'))
+        for tag in tags
+    ):
         raise PreconditionFailed(
             f"If-Match {value!r} is not an entity tag",
             hint='send the ETag exactly as read, quotes included: If-Match: "..."',
         )
-    return tag[1:-1]
+    strong = [tag[1:-1] for tag in tags if not tag.startswith("W/")]
+    if len(strong) != 1:
+        raise PreconditionFailed(
+            f"If-Match {value!r} holds {'no strong' if not strong else 'several'} entity "
+            "tags: a change is made only on the exact state one strong tag names",
+            hint='send the ETag of the state you read, as read: If-Match: "..."',
+        )
+    return strong[0]
 
 
 def created(

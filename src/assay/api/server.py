@@ -32,6 +32,7 @@ from assay.api.input_guard import OUT_OF_RANGE, InputGuard
 from assay.api.logs import request_logger
 from assay.api.metrics import StoreCollector
 from assay.api.middleware import BodyTooLarge, Mounted, Mounts, RequestObserver
+from assay.api.redact import redact_paths
 from assay.errors import (
     AssayError,
     Conflict,
@@ -225,6 +226,10 @@ def problem(
     errors: list[dict[str, Any]] | None = None,
 ) -> JSONResponse:
     """An RFC 9457 problem document; ``type`` is stable per error class."""
+    settings: Settings | None = getattr(request.app.state, "settings", None)
+    if settings is not None:
+        detail = redact_paths(detail, settings)
+        hint = redact_paths(hint, settings) if hint else hint
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + kind,
         "title": kind,

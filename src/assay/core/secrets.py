@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import math
 import re
 from collections import Counter
@@ -53,7 +54,8 @@ class SecretFinding:
     path: str
     line: int
     fingerprint: str
-    """SHA-256 of the value, shortened: allowlists name this, never the value."""
+    """HMAC-SHA256 of the value under the project's fingerprint key, shortened:
+    allowlists name this, never the value."""
     redacted: str
     """The first characters and the length, enough to recognise it, not to use it."""
     commit: str | None = None
@@ -92,8 +94,11 @@ def is_test_fixture(path: str) -> bool:
     return any(part in _TEST_FOLDERS for part in parts[:-1])
 
 
-def fingerprint(value: str) -> str:
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:20]
+def fingerprint(value: str, key: bytes) -> str:
+    """HMAC-SHA256 of the value under the project's fingerprint key, shortened. Keyed, so
+    that a fingerprint read from evidence or a report cannot confirm a guessed password
+    offline without the key (an unkeyed hash can)."""
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:20]
 
 
 def redact(value: str) -> str:
@@ -109,15 +114,17 @@ def entropy(value: str) -> float:
     return -sum(n / total * math.log2(n / total) for n in counts.values())
 
 
-def is_placeholder(value: str) -> bool:
-    """Values that only look like secrets: examples, templates, references, repeats."""
+def is_placeholder(value: str, *, code: bool = True) -> bool:
+    """Values that only look like secrets: examples, templates, references, repeats; with
+    ``code``, also a call or an expression (``get_secret()``), which a password in a URL
+    is not."""
     if value in _DOCUMENTED or _PLACEHOLDER.search(value) or _REFERENCE.search(value):
         return True
     if len(set(value)) <= 3:  # "xxxxxxxx", "00000000", "********"
         return True
     if value.startswith(("/", "http://", "https://", "./", "../")):
         return True  # a path or a URL without credentials (URLs with them: BasicAuthDetector)
-    return "(" in value or value.endswith(")")
+    return code and ("(" in value or value.endswith(")"))
 
 
 # Passwords that documentation and examples write to show where one goes
@@ -137,7 +144,7 @@ def is_placeholder_userinfo(userinfo: str) -> bool:
     return (
         password.lower() in _PLACEHOLDER_PASSWORDS
         or bool(_TEMPLATE_FIELD.match(password))
-        or is_placeholder(password)
+        or is_placeholder(password, code=False)
     )
 
 

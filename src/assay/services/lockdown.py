@@ -27,7 +27,7 @@ from assay.services.access import (
 from assay.services.audit import AuditEvent, audit_log
 from assay.settings import Settings
 from assay.store import repositories as repo
-from assay.store.models import IncidentEventRow, IncidentRow, LockdownRow
+from assay.store.models import IncidentEventRow, IncidentRow, LockdownRow, ProjectRow
 
 __all__ = [
     "INCIDENT_STATUSES",
@@ -80,6 +80,8 @@ def start_lockdown(
         raise UsageError("a lockdown needs a reason", hint='--reason "why"')
     authorize(settings, actor, Operation.START_LOCKDOWN, Target(), now)
     with store_session(settings, exclusive=True) as session:
+        if target is not None:
+            _check_target(session, scope, target)
         title = f"level {level} lockdown of {target or 'everything'}: {reason}"
         incident = _new_incident(session, "lockdown", _LEVEL_SEVERITY[level], title, actor, now)
         suspended = suspend_agents(session, now) if level >= 2 else []
@@ -187,6 +189,35 @@ def list_incidents(settings: Settings) -> list[dict[str, object]]:
             }
             for row in session.scalars(select(IncidentRow).order_by(IncidentRow.id))
         ]
+
+
+def _check_target(session: Session, scope: Scope, target: str) -> None:
+    """A project lockdown names a project of the store; a release lockdown names
+    PROJECT@RELEASE of one (the release may come later). Anything else is refused: a
+    target is shown on /metrics and in every refusal it causes."""
+    project, at, release = target.partition("@")
+    if scope is Scope.RELEASE and (not at or not release.strip()):
+        raise UsageError(
+            f"release lockdown target {target!r} is not PROJECT@RELEASE",
+            hint="--scope release --target shipping-quotes@2.3.0",
+        )
+    if scope is Scope.PROJECT and at:
+        raise UsageError(
+            f"project lockdown target {target!r} names a release",
+            hint="--scope release for one release, or --target PROJECT",
+        )
+    if len(target) > 200 or any(not c.isprintable() or c in "\"'<>" for c in target):
+        raise UsageError(
+            f"lockdown target {target!r} holds characters no project or release name has",
+            hint="name the project as Assay shows it: assay runs list",
+        )
+    known = list(session.scalars(select(ProjectRow.name).order_by(ProjectRow.name)))
+    if project not in known:
+        shown = ", ".join(known[:10]) + (", ..." if len(known) > 10 else "")
+        raise NotFoundError(
+            f"no project {project!r} in this store",
+            hint=f"projects: {shown}" if known else "certify the project first: assay certify",
+        )
 
 
 def _new_incident(

@@ -17,7 +17,7 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from assay.errors import ConfigError, NotFoundError, StoreError
+from assay.errors import ConfigError, NotFoundError, StoreError, UsageError
 from assay.store.identities import IdentityCache, SqliteIdentities
 from assay.store.locker import EvidenceLocker
 from assay.store.migrations import SCHEMA_HEAD
@@ -112,7 +112,11 @@ class Store:
             if not database.parent.is_dir() and not make_folder:
                 raise _no_folder(database, given)
             try:
-                database.parent.mkdir(parents=True, exist_ok=True)
+                # Only its owner reads the store: the folder 0700, the database 0600
+                # (SQLite gives its -wal and -shm files the database file's mode).
+                database.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                if not database.exists():
+                    os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))
             except OSError as exc:
                 raise StoreError(f"cannot create the store folder: {exc.strerror}") from exc
         try:
@@ -123,6 +127,7 @@ class Store:
                 hint=_SUPPORTED,
             ) from exc
         reader = None
+        event.listen(engine, "before_cursor_execute", _no_nul)
         if parsed.get_backend_name() == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
@@ -400,6 +405,21 @@ def _engine_options(backend: str) -> dict[str, Any]:
     # server dropped fails its request with a 503, and SQLAlchemy then replaces every
     # pooled connection of that pool; recycling bounds how stale one can get.
     return {"pool_recycle": 300, **pool}
+
+
+def _no_nul(
+    _conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any, many: bool
+) -> None:
+    """No text with a NUL character reaches either back end: PostgreSQL refuses it (a 500
+    deep inside a request), SQLite would keep it. Whatever the front end, the writer is
+    told, and nothing of the transaction is stored."""
+    for row in parameters if many else (parameters,):
+        values = row.values() if isinstance(row, dict) else row or ()
+        if any(isinstance(value, str) and "\x00" in value for value in values):
+            raise UsageError(
+                "the input holds a NUL character, which Assay does not store",
+                hint="remove NUL characters (\\0, \\u0000) from names, ids and text",
+            )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
