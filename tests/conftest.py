@@ -53,7 +53,7 @@ LONG_FIRST = (
     "test_gates.py::test_the_ready_project_passes_every_gate",
     "test_api.py::test_tokens_are_required_and_roles_are_checked",
     "test_slo.py::test_a_real_locust_run_is_stored_as_load_test_evidence",
-    "test_api_schema.py::test_schemathesis_finds_no_server_error",
+    "test_api_schema.py::test_schemathesis_finds_no_server_error",  # on both back ends
     "test_performance.py::test_two_runs_of_the_same_code_show_no_regression",
     "test_quality.py::test_the_analyser_runs_over_django_without_error",
     "test_results.py::test_junit_from_pytest_is_ingested_with_counts_and_durations",
