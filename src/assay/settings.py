@@ -7,9 +7,9 @@ import functools
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -17,6 +17,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from assay.core.limits import MAX_TOML_KEY_PARTS, toml_key_depth
 from assay.errors import ConfigError
 
 __all__ = [
@@ -41,6 +42,18 @@ __all__ = [
 CONFIG_FILE = "assay.toml"
 
 
+def _expandable(path: Path) -> Path:
+    """A folder setting whose ``~user`` names a user of this machine (kept unexpanded)."""
+    try:
+        path.expanduser()
+    except RuntimeError as exc:  # "Could not determine home directory"
+        raise ValueError(f"{str(path)[:80]!r} names the home folder of an unknown user") from exc
+    return path
+
+
+Folder = Annotated[Path, AfterValidator(_expandable)]
+
+
 class StoreSettings(BaseModel):
     """Where Assay keeps runs and evidence (``[store]`` in assay.toml)."""
 
@@ -48,7 +61,7 @@ class StoreSettings(BaseModel):
 
     url: str | None = None
     """Database URL; default ``sqlite:///<dir>/assay.db``. ``ASSAY_STORE_URL``."""
-    dir: Path = Path(".assay")
+    dir: Folder = Path(".assay")
     """State folder, relative to the project: database, evidence, reports. ``ASSAY_STORE_DIR``."""
 
 
@@ -197,7 +210,7 @@ class SigningSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    key_dir: Path = Path("~/.assay/keys")
+    key_dir: Folder = Path("~/.assay/keys")
     """Key folder (``ASSAY_SIGNING_KEY_DIR``); private keys are encrypted, files 0600."""
     key: str = "default"
     """Name of the key that signs."""
@@ -340,10 +353,24 @@ def load_settings(project_dir: Path, **flags: Any) -> Settings:
     config = project_dir / CONFIG_FILE
     if config.is_file():
         try:
-            tomllib.loads(config.read_text(encoding="utf-8"))
+            # As pydantic-settings reads it next: bytes, no newline translation (a lone
+            # carriage return is valid text but not valid TOML).
+            text = config.read_bytes().decode("utf-8")
+            if toml_key_depth(text) > MAX_TOML_KEY_PARTS:  # tomllib is quadratic in them
+                raise ConfigError(
+                    f"{config} cannot be read as TOML: a dotted key has more than "
+                    f"{MAX_TOML_KEY_PARTS} parts",
+                    hint="fix the file, or remove it",
+                )
+            tomllib.loads(text)
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(
                 f"{config} is not valid TOML: {exc}", hint="fix the file, or remove it"
+            ) from exc
+        except (ValueError, RecursionError) as exc:
+            why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:120]
+            raise ConfigError(
+                f"{config} cannot be read as TOML: {why}", hint="fix the file, or remove it"
             ) from exc
 
     class _ProjectSettings(Settings):

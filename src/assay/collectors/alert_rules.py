@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from assay.collectors._files import relative_path, walk_files
+from assay.collectors._files import expanded_size, relative_path, walk_files
 from assay.core.alertrules import RuleCheck, check_rule_document
 
 __all__ = ["RuleFile", "check_rule_file", "find_rule_files"]
@@ -83,4 +83,14 @@ def check_rule_file(path: Path, root: Path | None = None) -> RuleFile:
         where = f"line {mark.line + 1}: " if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         return RuleFile(name, RuleCheck(0, 0, 0, (f"{where}not valid YAML: {problem}",)))
+    except RecursionError:  # PyYAML composes nested collections recursively
+        return RuleFile(name, RuleCheck(0, 0, 0, ("not valid YAML: nested too deeply",)))
+    if expanded_size(document, _MAX_VALUES) > _MAX_VALUES:
+        problem = f"aliases expand the file to more than {_MAX_VALUES:,} values (or a loop)"
+        return RuleFile(name, RuleCheck(0, 0, 0, (problem,)))
     return RuleFile(name, check_rule_document(document))
+
+
+_MAX_VALUES = 100_000
+"""Values a rule file may hold once its YAML aliases are expanded: thousands of rules fit;
+a few kilobytes of nested aliases would otherwise make millions of rules to check."""

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from assay.collectors._files import python_sources
+from assay.collectors._files import expanded_size, python_sources
 from assay.core.docs import DocstringCount, count_docstrings
 
 __all__ = ["DocsReport", "inspect_docs"]
@@ -78,7 +78,7 @@ def inspect_docs(root: Path) -> DocsReport:
         frameworks |= set(_HTTP.findall(source))
         try:
             tree = ast.parse(source, filename=str(path))
-        except SyntaxError:
+        except (SyntaxError, ValueError, MemoryError, RecursionError):  # the last two: nesting
             continue
         counts.append(count_docstrings(tree, path.relative_to(root).as_posix()))
     openapi = _first_anywhere(root, _OPENAPI_NAMES)
@@ -109,17 +109,39 @@ def _validate_openapi(path: Path) -> tuple[str | None, tuple[str, ...]]:
     try:
         spec: Any = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:
-        return None, (f"not valid {path.suffix[1:].upper()}: {str(exc).splitlines()[0]}",)
+        return None, (f"not valid {path.suffix[1:].upper()}: {_first_line(exc)}",)
+    except RecursionError:
+        return None, (f"not valid {path.suffix[1:].upper()}: nested too deeply",)
     if not isinstance(spec, dict):
         return None, ("the document is not an object",)
-    version = str(spec.get("openapi") or spec.get("swagger") or "") or None
+    if expanded_size(spec, _MAX_NODES) > _MAX_NODES:
+        return None, (
+            f"YAML aliases expand the document to more than {_MAX_NODES:,} values, or "
+            "make it contain itself; write it out, or use $ref",
+        )
+    version = str(spec.get("openapi") or spec.get("swagger") or "")[:40] or None
     try:
         validate(spec)
     except OpenAPIValidationError as exc:
-        return version, (str(exc).splitlines()[0],)
+        return version, (_first_line(exc),)
     except ValueError as exc:  # an unknown OpenAPI version, for example
-        return version, (str(exc).splitlines()[0],)
+        return version, (_first_line(exc),)
+    except Exception as exc:
+        # The validator follows $refs and detects versions with code that fails in many
+        # ways on a broken document (an unknown version, a $ref to nowhere, a version
+        # that is not text, a reference cycle): each is a finding about the document.
+        return version, (f"cannot be validated: {type(exc).__name__}: {_first_line(exc)}",)
     return version, ()
+
+
+_MAX_NODES = 1_000_000
+"""Values an OpenAPI document may hold once its YAML aliases are expanded: a large API's
+document holds tens of thousands; a few nested aliases make billions (a "billion laughs")."""
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
 
 
 def _first(root: Path, names: tuple[str, ...]) -> Path | None:

@@ -24,7 +24,7 @@ def find_integration_tests(root: Path) -> list[DeclaredTest]:
             continue
         try:
             tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
-        except SyntaxError:
+        except (SyntaxError, ValueError, MemoryError, RecursionError):  # the last two: nesting
             continue
         relative = relative_path(path, root)
         module = relative.removesuffix(".py").replace("/", ".")

@@ -15,7 +15,7 @@ LINTER_FILES = {
     "mypy": ("mypy.txt", "mypy-report.txt", "mypy.log"),
 }
 _MYPY_LINE = re.compile(
-    r"^(?P<path>[^:\n]+):(?P<line>\d+):(?:\d+:)? (?P<level>error|warning): (?P<message>.*?)"
+    r"^(?P<path>[^:\n]+):(?P<line>\d{1,9}):(?:\d+:)? (?P<level>error|warning): (?P<message>.*?)"
     r"(?:  \[(?P<code>[\w-]+)\])?$"
 )
 
@@ -28,6 +28,8 @@ def read_ruff(path: Path, root: Path) -> tuple[LintFinding, ...]:
         raise file.corrupt("expected the JSON list that ruff --output-format json writes")
     findings = []
     for index, entry in enumerate(data):
+        if not isinstance(entry, dict):
+            raise file.corrupt(f"entry {index + 1} is not an object")
         try:
             findings.append(
                 LintFinding(
@@ -38,8 +40,8 @@ def read_ruff(path: Path, root: Path) -> tuple[LintFinding, ...]:
                     str(entry["message"]),
                 )
             )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise file.corrupt(f"entry {index + 1} lacks {exc}") from None
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
+            raise file.corrupt(f"entry {index + 1} is not a ruff finding ({exc})") from None
     return tuple(findings)
 
 

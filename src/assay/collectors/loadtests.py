@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,7 @@ def read_k6(path: Path) -> LoadSummary:
     duration, reqs = values("http_req_duration"), values("http_reqs")
     failed = values("http_req_failed")
     state = data.get("state") if isinstance(data.get("state"), dict) else {}
-    run_ms = state.get("testRunDurationMs") if isinstance(state, dict) else None
+    run_ms = _float(state.get("testRunDurationMs")) if isinstance(state, dict) else None
     requests = _int(reqs.get("count"))
     # http_req_failed is a rate metric: "value" (or "rate") is the share of failed requests.
     rate = _float(failed.get("rate", failed.get("value")))
@@ -72,20 +73,26 @@ def read_k6(path: Path) -> LoadSummary:
         average_ms=_float(duration.get("avg")),
         p95_ms=_float(duration.get("p(95)")),
         p99_ms=_float(duration.get("p(99)")),
-        duration_s=round(run_ms / 1000, 3) if isinstance(run_ms, int | float) else None,
+        duration_s=round(run_ms / 1000, 3) if run_ms is not None else None,
         error_rate_measured=rate,
     )
 
 
-_WRK_TOTAL = re.compile(r"^\s*(\d+) requests in ([\d.]+)(us|ms|s|m|h)", re.MULTILINE)
-_WRK_RATE = re.compile(r"^Requests/sec:\s*([\d.]+)", re.MULTILINE)
+# Numbers as wrk prints them: a count, or a decimal; at most 15 digits, so each is exact.
+# Lines start with spaces, never \s*: that would read across blank lines from every line
+# start, time quadratic in a run of them.
+_COUNT = r"(\d{1,15})"
+_DECIMAL = r"(\d{1,15}(?:\.\d{1,15})?)"
+_WRK_TOTAL = re.compile(rf"^[ \t]*{_COUNT} requests in {_DECIMAL}(us|ms|s|m|h)", re.MULTILINE)
+_WRK_RATE = re.compile(rf"^Requests/sec:\s*{_DECIMAL}", re.MULTILINE)
 _WRK_PERCENTILE = re.compile(
-    r"^\s*(50|75|90|99)(?:\.0+)?%\s+([\d.]+)(us|µs|ms|s|m|h)\s*$", re.MULTILINE
+    rf"^[ \t]*(50|75|90|99)(?:\.0+)?%\s+{_DECIMAL}(us|µs|ms|s|m|h)\s*$", re.MULTILINE
 )
 _WRK_SOCKET = re.compile(
-    r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", re.MULTILINE
+    rf"Socket errors: connect {_COUNT}, read {_COUNT}, write {_COUNT}, timeout {_COUNT}",
+    re.MULTILINE,
 )
-_WRK_STATUS = re.compile(r"Non-2xx or 3xx responses: (\d+)")
+_WRK_STATUS = re.compile(rf"Non-2xx or 3xx responses: {_COUNT}")
 
 
 def read_wrk(path: Path) -> LoadSummary:
@@ -118,7 +125,7 @@ def read_wrk(path: Path) -> LoadSummary:
     )
 
 
-_WRK_AVERAGE = re.compile(r"^\s*Latency\s+([\d.]+)(us|µs|ms|s|m|h)\b", re.MULTILINE)
+_WRK_AVERAGE = re.compile(rf"^[ \t]*Latency\s+{_DECIMAL}(us|µs|ms|s|m|h)\b", re.MULTILINE)
 
 
 def _wrk_average(text: str) -> float | None:
@@ -126,9 +133,21 @@ def _wrk_average(text: str) -> float | None:
     return float(match.group(1)) * _UNITS_MS[match.group(2)] if match else None
 
 
+_LARGEST = 2.0**53
+"""Larger figures are not exact as floats, and no load test measures them."""
+
+
 def _float(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    """A figure of the summary; None when it is not a number, or not a finite one in range
+    (JSON may hold NaN, Infinity and integers of any length)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    if isinstance(value, int) and abs(value) > _LARGEST:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) and abs(number) <= _LARGEST else None
 
 
 def _int(value: Any) -> int | None:
-    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    number = _float(value)
+    return int(number) if number is not None else None

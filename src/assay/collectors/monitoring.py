@@ -21,6 +21,7 @@ from packaging.utils import canonicalize_name
 
 from assay.collectors._files import python_sources, relative_path, walk_files
 from assay.collectors.alert_rules import check_rule_file, find_rule_files
+from assay.core.limits import MAX_TOML_KEY_PARTS, toml_key_depth
 from assay.core.monitoring import LoggingSetup, MonitoringFacts, Route, classify_route
 
 __all__ = ["inspect_monitoring"]
@@ -84,10 +85,13 @@ def inspect_monitoring(root: Path) -> MonitoringFacts:
         name = relative_path(path, root)
         try:
             tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"), filename=name)
-        except SyntaxError:
+        except (SyntaxError, ValueError, MemoryError, RecursionError):  # the last two: nesting
             continue
         facts = _FileFacts(name)
-        facts.visit(tree)
+        try:
+            facts.visit(tree)
+        except RecursionError:  # expressions nested hundreds deep: no route or logger there
+            continue
         routes += facts.routes
         instrumentation |= facts.instrumentation
         logging_setups += facts.structured_logging()
@@ -215,10 +219,15 @@ def _declared_instrumentation(root: Path) -> list[str]:
     if not pyproject.is_file():
         return []
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        text = pyproject.read_text(encoding="utf-8")
+        if toml_key_depth(text) > MAX_TOML_KEY_PARTS:  # tomllib is quadratic in them
+            return []
+        data = tomllib.loads(text)
+    except (ValueError, RecursionError):  # not TOML, not UTF-8, too deep, a huge integer
         return []
-    lines = list(data.get("project", {}).get("dependencies", []) or [])
+    project = data.get("project")
+    declared = project.get("dependencies") if isinstance(project, dict) else None
+    lines = declared if isinstance(declared, list) else []
     found: list[str] = []
     for line in lines:
         try:
@@ -240,7 +249,7 @@ def _openapi_routes(root: Path) -> list[Route]:
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
             spec: Any = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-        except (ValueError, yaml.YAMLError):
+        except (ValueError, yaml.YAMLError, RecursionError):
             continue
         if isinstance(spec, dict) and isinstance(spec.get("paths"), dict):
             source = relative_path(path, root)

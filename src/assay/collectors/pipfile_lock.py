@@ -35,7 +35,7 @@ def read_pipfile_lock(path: Path) -> Inventory:
     """
     file = read_input(path)
     doc = file.json()
-    if not isinstance(doc, dict) or "_meta" not in doc:
+    if not isinstance(doc, dict) or not isinstance(doc.get("_meta"), dict):
         raise file.corrupt("expected a JSON object with _meta, default and develop")
     components: dict[str, Component] = {}
     edges: list[Dependency] = []
@@ -62,15 +62,19 @@ def read_pipfile_lock(path: Path) -> Inventory:
                         origin,
                     )
                 )
+            hashes = entry.get("hashes") or []
+            markers = entry.get("markers")
+            if not isinstance(hashes, list) or not all(isinstance(t, str) for t in hashes):
+                raise file.corrupt(f"hashes of {declared!r} in {section} must be a list of text")
+            if markers is not None and not isinstance(markers, str):
+                raise file.corrupt(f"markers of {declared!r} in {section} must be text")
             components[name] = Component(
                 name=name,
                 version=version,
                 origin=origin,
                 declared_name=declared,
-                marker=entry.get("markers"),
-                hashes=tuple(
-                    sorted(h for t in entry.get("hashes", []) if (h := ArtifactHash.parse(t)))
-                ),
+                marker=markers,
+                hashes=tuple(sorted(h for t in hashes if (h := ArtifactHash.parse(t)))),
                 groups=(group,) if group else (),
                 location=location,
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from assay.collectors._files import read_input
+from assay.collectors._files import InputFile, read_input
 from assay.core.inventory import (
     ArtifactHash,
     Component,
@@ -38,16 +38,17 @@ def read_pylock(path: Path) -> Inventory:
     notices: list[Notice] = []
     root: RootProject | None = None
     for index, package in enumerate(packages):
-        if not isinstance(package, dict) or "name" not in package:
-            raise file.corrupt(f"package entry {index + 1} has no name")
-        name = canonical_name(str(package["name"]))
+        where = f"package entry {index + 1}"
+        if not isinstance(package, dict) or not isinstance(package.get("name"), str):
+            raise file.corrupt(f"{where} has no name")
+        name = canonical_name(package["name"])
+        version = file.string(package, "version", where)
         directory = package.get("directory")
         if isinstance(directory, dict) and directory.get("path") in (".", "./"):
-            root = RootProject(str(package["name"]), package.get("version"))
+            root = RootProject(package["name"], version)
             continue
         origin = Origin(f"{path}#packages[{index}]")
         location = _location(package)
-        version = str(package["version"]) if "version" in package else None
         if version is None and location is None:
             notices.append(
                 Notice(NoticeLevel.WARNING, "unpinned", f"{package['name']} has no version", origin)
@@ -57,15 +58,15 @@ def read_pylock(path: Path) -> Inventory:
                 name=name,
                 version=version,
                 origin=origin,
-                declared_name=str(package["name"]),
-                marker=package.get("marker"),
-                hashes=_hashes(package),
+                declared_name=package["name"],
+                marker=file.string(package, "marker", where),
+                hashes=_hashes(file, package, where),
                 location=location,
             )
         )
-        for dependency in package.get("dependencies", []) or []:
-            if isinstance(dependency, dict) and "name" in dependency:
-                edges.append(Dependency(name, canonical_name(str(dependency["name"]))))
+        for dependency in file.array(package.get("dependencies"), f"dependencies of {where}"):
+            if isinstance(dependency, dict) and isinstance(dependency.get("name"), str):
+                edges.append(Dependency(name, canonical_name(dependency["name"])))
     if not edges:
         # Without per-package dependencies the lock only says what the project installs.
         edges = [Dependency("", c.name) for c in components]
@@ -80,15 +81,17 @@ def read_pylock(path: Path) -> Inventory:
     )
 
 
-def _hashes(package: dict[str, Any]) -> tuple[ArtifactHash, ...]:
+def _hashes(file: InputFile, package: dict[str, Any], where: str) -> tuple[ArtifactHash, ...]:
     found = []
-    artifacts = [package.get("sdist"), package.get("archive"), *(package.get("wheels") or [])]
-    for artifact in artifacts:
+    wheels = file.array(package.get("wheels"), f"wheels of {where}")
+    for artifact in [package.get("sdist"), package.get("archive"), *wheels]:
         if not isinstance(artifact, dict):
             continue
-        url = artifact.get("url")
-        name = artifact.get("name") or (url.rsplit("/", 1)[-1] if isinstance(url, str) else None)
-        for algorithm, value in (artifact.get("hashes") or {}).items():
+        url = file.string(artifact, "url", f"an artifact of {where}")
+        name = file.string(artifact, "name", f"an artifact of {where}")
+        name = name or (url.rsplit("/", 1)[-1] if url else None)
+        hashes = file.table(artifact.get("hashes"), f"hashes of an artifact of {where}")
+        for algorithm, value in hashes.items():
             found.append(ArtifactHash(str(algorithm).lower(), str(value).lower(), name, url))
     return tuple(sorted(found))
 

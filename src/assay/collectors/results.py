@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -76,20 +77,26 @@ def read_coverage(path: Path) -> CoverageReport:
         counts = files.setdefault(name, [0, 0, 0, 0])
         for line in element.iter("line"):
             counts[0] += 1
-            counts[1] += 1 if int(line.get("hits", "0")) > 0 else 0
+            counts[1] += 1 if _count(line.get("hits", "0"), file, "hits") > 0 else 0
             condition = line.get("condition-coverage")
             if line.get("branch") == "true" and condition and "(" in condition:
                 covered, _, valid = condition.split("(")[1].rstrip(")").partition("/")
-                counts[2] += int(valid)
-                counts[3] += int(covered)
-    producer = "coverage.py" if "coverage.py" in file.text[:400] else "Cobertura"
+                counts[2] += _count(valid, file, "condition-coverage")
+                counts[3] += _count(covered, file, "condition-coverage")
+    head = file.data[:400].decode("utf-8", "replace")
+    producer = "coverage.py" if "coverage.py" in head else "Cobertura"
+
+    def total(name: str, index: int) -> int:
+        given = root.get(name)
+        return sum(c[index] for c in files.values()) if given is None else _count(given, file, name)
+
     return CoverageReport(
         source=str(path),
         producer=producer,
-        lines_valid=int(root.get("lines-valid", sum(c[0] for c in files.values()))),
-        lines_covered=int(root.get("lines-covered", sum(c[1] for c in files.values()))),
-        branches_valid=int(root.get("branches-valid", sum(c[2] for c in files.values()))),
-        branches_covered=int(root.get("branches-covered", sum(c[3] for c in files.values()))),
+        lines_valid=total("lines-valid", 0),
+        lines_covered=total("lines-covered", 1),
+        branches_valid=total("branches-valid", 2),
+        branches_covered=total("branches-covered", 3),
         files=tuple(
             FileCoverage(name, c[0], c[1], c[2], c[3]) for name, c in sorted(files.items())
         ),
@@ -131,7 +138,15 @@ def read_benchmarks(path: Path) -> tuple[Benchmark, ...]:
 def read_locust(path: Path) -> tuple[LoadStat, ...]:
     """A locust ``*_stats.csv`` file (its "Aggregated" row included)."""
     file = read_input(path)
-    reader = csv.DictReader(io.StringIO(file.text))
+    try:
+        return _locust_rows(file)
+    except csv.Error as exc:  # a NUL byte, a quote left open, a line break inside a field
+        raise file.corrupt(f"not a CSV file Assay can read ({exc})") from exc
+
+
+def _locust_rows(file: InputFile) -> tuple[LoadStat, ...]:
+    path = file.path
+    reader = csv.DictReader(io.StringIO(file.text, newline=""))
     needed = {
         "Name",
         "Request Count",
@@ -229,6 +244,13 @@ def _xml(file: InputFile) -> Element:
             f"{file.path} is not well-formed XML: {exc}",
             hint="the run that wrote it may have been cut off; run it again",
         ) from exc
+    except (LookupError, ValueError) as exc:
+        # <?xml encoding="..."?> names an encoding Python lacks (LookupError) or one expat
+        # cannot read (ValueError: "multi-byte encodings are not supported", UTF-7).
+        raise InventoryError(
+            f"{file.path} declares an encoding Assay cannot read: {exc}",
+            hint="result files are UTF-8; regenerate the file with its tool",
+        ) from exc
     return root
 
 
@@ -237,25 +259,43 @@ def _coverage_json(file: InputFile) -> CoverageReport:
     totals = data.get("totals") if isinstance(data, dict) else None
     if not isinstance(totals, dict) or not isinstance(data.get("files"), dict):
         raise file.corrupt("expected coverage.py's JSON report with 'totals' and 'files'")
-    files = tuple(
-        FileCoverage(
-            name,
-            int(entry["summary"].get("num_statements", 0)),
-            int(entry["summary"].get("covered_lines", 0)),
-            int(entry["summary"].get("num_branches", 0)),
-            int(entry["summary"].get("covered_branches", 0)),
-        )
-        for name, entry in sorted(data["files"].items())
-    )
+    files = []
+    for name, entry in sorted(data["files"].items()):
+        summary = entry.get("summary") if isinstance(entry, dict) else None
+        if not isinstance(summary, dict):
+            raise file.corrupt(f"the entry of {name!r} in 'files' has no 'summary' object")
+        files.append(FileCoverage(name, *_coverage_counts(summary, file, name)))
+    statements, covered, branches, covered_branches = _coverage_counts(totals, file, "totals")
     return CoverageReport(
         source=str(file.path),
         producer="coverage.py",
-        lines_valid=int(totals.get("num_statements", 0)),
-        lines_covered=int(totals.get("covered_lines", 0)),
-        branches_valid=int(totals.get("num_branches", 0)),
-        branches_covered=int(totals.get("covered_branches", 0)),
-        files=files,
+        lines_valid=statements,
+        lines_covered=covered,
+        branches_valid=branches,
+        branches_covered=covered_branches,
+        files=tuple(files),
     )
+
+
+def _coverage_counts(summary: dict[str, Any], file: InputFile, where: str) -> list[int]:
+    """Statements, covered lines, branches and covered branches of a coverage.py summary."""
+    fields = ("num_statements", "covered_lines", "num_branches", "covered_branches")
+    return [_count(summary.get(field, 0), file, f"{where} {field}") for field in fields]
+
+
+def _count(value: Any, file: InputFile, field: str) -> int:
+    """A count: a whole number, 0 or more (as text in XML attributes)."""
+    if isinstance(value, bool):
+        raise file.corrupt(f"{field} {value!r} is not a count")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        number = int(value) if len(value.strip()) <= 19 else 2**63
+    else:
+        raise file.corrupt(f"{field} {str(value)[:40]!r} is not a count")
+    if not 0 <= number < 2**63:
+        raise file.corrupt(f"{field} {str(number)[:40]} is not a count (0 or more)")
+    return number
 
 
 def _outcome(case: Element) -> Outcome:
@@ -286,9 +326,12 @@ def _float(value: str | None, file: InputFile, field: str) -> float | None:
 
 def _number(value: Any, file: InputFile, field: str) -> float:
     try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise file.corrupt(f"{field} {value!r} is not a number") from None
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise file.corrupt(f"{field} {str(value)[:40]!r} is not a number") from None
+    if not math.isfinite(number):  # NaN and infinity are no measurement
+        raise file.corrupt(f"{field} {str(value)[:40]!r} is not a finite number")
+    return number
 
 
 def _optional(value: Any, file: InputFile) -> float | None:

@@ -8,6 +8,7 @@ claim. Judging compares a claim with a measurement and a tolerance fitting its k
 
 from __future__ import annotations
 
+import bisect
 import enum
 import re
 from collections.abc import Callable, Iterable
@@ -112,8 +113,14 @@ class ClaimResult:
 
 # --- extraction -----------------------------------------------------------------------------
 
-NUMBER = r"(?:[~≈]\s*)?(?P<n>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?:\+(?!\d))?"
-"""A number as reports write it: ``1,800``, ``~400`` (about), ``250+`` (at least)."""
+NUMBER = (
+    r"(?:[~≈]\s*)?(?<!\d)(?P<n>\d{1,3}(?:,\d{3})+(?:\.\d{1,15})?|\d{1,15}(?:\.\d{1,15})?)"
+    r"(?!\d)(?:\+(?!\d))?"
+)
+"""A number as reports write it: ``1,800``, ``~400`` (about), ``250+`` (at least). It starts
+and ends where the digits do, and has at most 15 digits a side: a regular expression that
+could start inside a run of digits, or take any length of it, backtracks over a long run
+for minutes."""
 _NOT_ACHIEVED = re.compile(
     r"(?i)\b(target(?:ed|s)?|goal|aim(?:ing)?|plan(?:ned)?|expect(?:ed)?|should|will|"
     r"threshold|required?|requirement|budget|slo|objective|by next|next sprint)\b"
@@ -814,19 +821,38 @@ def _decimals(text: str) -> int:
     return len(text.split(".", 1)[1]) if "." in text else 0
 
 
+class _Spans:
+    """Spans of a text already read as claims, by kind; overlaps found by bisection, so a
+    paragraph of thousands of numbers costs no time quadratic in them."""
+
+    def __init__(self) -> None:
+        self._spans: list[tuple[int, int, ClaimKind]] = []
+        self._longest = 0
+
+    def add(self, start: int, end: int, kind: ClaimKind) -> None:
+        bisect.insort(self._spans, (start, end, kind))
+        self._longest = max(self._longest, end - start)
+
+    def kinds_over(self, start: int, end: int) -> set[ClaimKind]:
+        """The kinds of the spans that overlap ``start:end``."""
+        low = bisect.bisect_left(self._spans, (start - self._longest,))
+        high = bisect.bisect_left(self._spans, (end,))
+        return {k for a, b, k in self._spans[low:high] if a < end and start < b}
+
+
 def extract_claims(segments: Iterable[Segment]) -> list[Claim]:
     """Every claim in the segments, once per kind, value and line."""
     claims: list[Claim] = []
     seen: set[tuple[ClaimKind, float | None, int, str]] = set()
     for segment in segments:
         text = _clean(segment.text)
-        used: list[tuple[int, int, ClaimKind]] = []
+        used = _Spans()
         for rule in (*_RULES, *_EXTRA, *_FALLBACKS):
             for match in rule.pattern.finditer(text):
                 span = _span(match)
                 # A number is one claim of a kind: the first rule to read it names what
                 # it is of; a fallback reads only numbers no rule read.
-                taken = {k for a, b, k in used if a < span[1] and span[0] < b}
+                taken = used.kinds_over(*span)
                 if taken and (rule.fallback or rule.kind in taken):
                     continue
                 before = text[max(0, match.start() - 40) : match.start()]
@@ -842,10 +868,10 @@ def extract_claims(segments: Iterable[Segment]) -> list[Claim]:
                 claim = _claim(rule, match, text, segment)
                 if claim is None:
                     continue
-                used.append((*span, claim.kind))
+                used.add(*span, claim.kind)
                 own = _OWN_FRACTION.match(text, match.end())
                 if own:
-                    used.append((*own.span(), claim.kind))
+                    used.add(*own.span(), claim.kind)
                 key = (claim.kind, claim.value, claim.line, claim.qualifier + claim.subject)
                 if key in seen or _less_specific(claim, claims):
                     continue
@@ -896,9 +922,11 @@ def _claim(rule: _Rule, match: re.Match[str], text: str, segment: Segment) -> Cl
     if rule.kind is ClaimKind.LATENCY and value is not None:
         value = value * _TO_MS.get((match.groupdict().get("u") or "ms").lower(), 1.0)
     anchor = match.start("n") if raw and match.groupdict().get("n") else match.start()
-    before = text[:anchor]
+    before = text[max(0, anchor - _WINDOW) : anchor]
     comparator = "="
-    if re.search(r"(?:[~≈]|\babout|\bapprox(?:imately|\.)?|\baround|\broughly)\s*$", before, re.I):
+    if re.search(
+        r"(?:[~≈]|\babout|\bapprox(?:imately|\.)?|\baround|\broughly)\s*$", before[-40:], re.I
+    ):
         comparator = "~"
     elif _BELOW.search(before[-20:]):
         comparator = "<="
@@ -915,9 +943,13 @@ def _claim(rule: _Rule, match: re.Match[str], text: str, segment: Segment) -> Cl
             scope = re.match(r"(unit|integration|e2e|end-to-end)\b", label)
             qualifier = _test_scope(scope.group(1)) if scope else qualifier
     if rule.kind is ClaimKind.LINE_COUNT:
-        subject = _line_subject(text[: match.start("n")], subject) or _heading_file(segment)
-    line = segment.line + text[: match.start("n") if raw else match.start()].count("\n")
-    sentence = text.splitlines()[line - segment.line] if text else ""
+        start = match.start("n")
+        subject = _line_subject(text[max(0, start - _WINDOW) : start], subject)
+        subject = subject or _heading_file(segment)
+    at = match.start("n") if raw else match.start()
+    line = segment.line + text.count("\n", 0, at)
+    end = text.find("\n", at)
+    sentence = text[text.rfind("\n", 0, at) + 1 : end if end >= 0 else len(text)]
     return Claim(
         kind=rule.kind,
         value=value,
@@ -928,8 +960,14 @@ def _claim(rule: _Rule, match: re.Match[str], text: str, segment: Segment) -> Cl
         subject=subject,
         comparator=comparator,
         decimals=_decimals(raw) if raw else 0,
-        items=_listed(text[match.end() :]) if rule.kind in _LISTABLE else (),
+        items=_listed(text[match.end() : match.end() + _WINDOW]) if rule.kind in _LISTABLE else (),
     )
+
+
+_WINDOW = 400
+"""How much of the text around a number its claim reads (the clause before, the list
+after): a claim's words are near it, and reading a whole long paragraph for each number
+would make a paragraph of many numbers cost time quadratic in its length."""
 
 
 _NOT_TEST_COVERAGE = re.compile(
@@ -999,14 +1037,14 @@ def _count_subject(text: str, match: re.Match[str], segment: Segment) -> str:
     ``14 tests in tests/unit``), or the row's label in a table (``User Service: 14``);
     empty for the whole project."""
     start, end = match.start(), match.end()
-    clause = re.split(r"[.;!?]\s+(?=[A-Z`])|;\s*|\n", text[:start])[-1]
+    clause = re.split(r"[.;!?]\s+(?=[A-Z`])|;\s*|\n", text[max(0, start - _WINDOW) : start])[-1]
     names = [n for n in _names(clause[-80:]) if _PATH_LIKE.search(n)]
     if names:
         return names[-1]
     classes = re.findall(r"`?\b(Test[A-Z]\w*)\b`?", clause[-80:])
     if classes:
         return f"class {classes[-1]}"
-    after = re.match(r"\s+(?:in|across|under|for|of)\s+(\S+)", text[end:])
+    after = re.match(r"\s+(?:in|across|under|for|of)\s+(\S+)", text[end : end + _WINDOW])
     if after:
         named = [n for n in _names(after.group(1)) if _PATH_LIKE.search(n)]
         if named:
@@ -1066,7 +1104,14 @@ def _clean(text: str) -> str:
     # The Markdown parser has already taken emphasis out; ``__`` left in the text is part of
     # a name (``shop/__init__.py``), a leftover ``**`` is not.
     text = _EMOJI.sub(" ", text.replace("**", ""))
+    text = _LONG_TOKEN.sub("…", text)
     return re.sub(r"[ \t\u00a0]+", " ", text).strip()
+
+
+_LONG_TOKEN = re.compile(r"\S{121,}")
+"""A "word" of more than 120 characters (a hash, a URL, base64, a run of digits) is never
+part of a claim. Left in, it costs each rule time quadratic in its length, since a rule may
+start at any of its characters and read to its end: minutes for a few thousand."""
 
 
 # --- judging --------------------------------------------------------------------------------

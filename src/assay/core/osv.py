@@ -175,7 +175,10 @@ def normalise_times(data: Mapping[str, Any]) -> dict[str, Any]:
             continue
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
-        moment = moment.astimezone(UTC)
+        try:
+            moment = moment.astimezone(UTC)
+        except OverflowError:  # year 1 east of UTC, or 9999 west of it: not a real time
+            continue
         text = moment.strftime("%Y-%m-%dT%H:%M:%S")
         if moment.microsecond:
             text += f".{moment.microsecond:06d}"
@@ -216,31 +219,48 @@ def parse_record(
     )
     if any(not isinstance(entry, Mapping) for entry in affected_raw):
         raise bad("every 'affected' entry must be an object")
+    texts = {}
+    for field in ("published", "withdrawn", "summary", "details"):
+        value = data.get(field)
+        if value is not None and not isinstance(value, str):
+            raise bad(f"'{field}' must be a string")
+        texts[field] = value
     severity = [
         Severity(str(s.get("type")), str(s.get("score")))
-        for s in data.get("severity") or []
+        for s in _list(data, "severity", bad)
         if isinstance(s, Mapping) and s.get("type") and s.get("score")
     ]
-    word = (data.get("database_specific") or {}).get("severity")
+    specific = data.get("database_specific")
+    word = specific.get("severity") if isinstance(specific, Mapping) else None
     if isinstance(word, str) and word:
         severity.append(Severity("database_specific", word))
     references = tuple(
         str(r["url"])
-        for r in data.get("references") or []
+        for r in _list(data, "references", bad)
         if isinstance(r, Mapping) and r.get("url")
     )
     return Vulnerability(
         id=ident,
         aliases=tuple(sorted(set(aliases) - {ident})),
         modified=modified,
-        published=data.get("published"),
-        withdrawn=data.get("withdrawn"),
-        summary=data.get("summary"),
-        details=data.get("details"),
+        published=texts["published"],
+        withdrawn=texts["withdrawn"],
+        summary=texts["summary"],
+        details=texts["details"],
         severity=tuple(severity),
         affected=affected,
         references=references,
     )
+
+
+def _list(data: Mapping[str, Any], field: str, bad: Any) -> list[Any]:
+    """The list under ``field`` (absent or null: empty); anything else is malformed."""
+    value = data.get(field)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise bad(f"'{field}' must be a list")
+    return value
 
 
 def _ecosystem(entry: Mapping[str, Any]) -> str:
@@ -256,14 +276,14 @@ def _affected(
     if not isinstance(name, str) or not name:
         raise bad("an affected package has no name")
     ranges = []
-    for raw in entry.get("ranges") or []:
+    for raw in _list(entry, "ranges", bad):
         if not isinstance(raw, Mapping) or not isinstance(raw.get("events"), list):
             raise bad(f"a range of {name} has no events")
         if raw.get("type") != "ECOSYSTEM":
             continue  # GIT ranges name commits, not versions; SEMVER is not PyPI's order
         events = sorted((_event(e, name, bad) for e in raw["events"]), key=_order)
         ranges.append(OsvRange(tuple(events)))
-    listed = frozenset(str(text) for text in entry.get("versions") or [])
+    listed = frozenset(str(text) for text in _list(entry, "versions", bad))
     package = canonical_name(name)
     return Affected(package, tuple(ranges), listed, canonical.get(package))
 

@@ -26,8 +26,9 @@ __all__ = [
 
 KEYWORD_ASSIGNMENT = re.compile(
     r"""(?ix)
-    (?P<name>[a-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key
-        |auth[_-]?key|client[_-]?secret|private[_-]?key)[a-z0-9_]*)
+    (?<![a-z0-9_.-])  # a name starts where one can: each run of name characters is tried once
+    (?P<name>[a-z0-9_.-]{0,80}?(?:password|passwd|pwd|secret|token|api[_-]?key|apikey
+        |access[_-]?key|auth[_-]?key|client[_-]?secret|private[_-]?key)[a-z0-9_]{0,80})
     ["']?\s*(?::=|=|:)\s*
     (?P<quote>["'`]?)(?P<value>[^\s"'`,;#]{8,})(?P=quote)
     """

@@ -98,7 +98,7 @@ def count_tests(source: str) -> TestCount:
     """The tests of one module; a module that does not parse holds none."""
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, MemoryError, RecursionError):  # the last two: nesting
         return TestCount()
     total = TestCount()
     for node in tree.body:

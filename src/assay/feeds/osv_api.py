@@ -225,7 +225,7 @@ class OsvApiClient:
     def _json(self, response: httpx.Response) -> Any:
         try:
             return response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply to decode
             raise self._unexpected(response, "a body that is not JSON") from None
 
     def _unexpected(self, response: httpx.Response, what: str) -> FeedError:
@@ -310,12 +310,24 @@ def _query_body(package: str, version: str | None, page_token: str | None) -> di
 
 def _summaries(result: dict[str, Any], base_url: str) -> list[tuple[str, str]]:
     found = []
-    for vuln in result.get("vulns") or []:
+    vulns = result.get("vulns") or []
+    if not isinstance(vulns, list):
+        raise FeedError(f"the OSV API at {base_url} answered with 'vulns' that is not a list")
+    for vuln in vulns:
         ident = vuln.get("id") if isinstance(vuln, dict) else None
-        if not isinstance(ident, str) or not ident:
+        if not isinstance(ident, str) or not ident or not _encodable(ident):
             raise FeedError(f"the OSV API at {base_url} listed a vulnerability without an id")
         found.append((ident, str(vuln.get("modified", ""))))
     return found
+
+
+def _encodable(text: str) -> bool:
+    """Whether ``text`` is UTF-8 text (JSON can carry a lone surrogate, "\\ud800")."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _excerpt(response: httpx.Response) -> str:

@@ -33,6 +33,7 @@ from assay.core.merkle import Frontier, inclusion_proof, leaf_hash
 from assay.errors import AssayError, NotFoundError, StoreError, UsageError
 from assay.settings import Settings
 from assay.signing.note import (
+    MalformedCheckpoint,
     checkpoint_text,
     parse_checkpoint,
     sign_note,
@@ -363,7 +364,12 @@ class _Verification:
         if text is None:
             self.bad(None, f"the checkpoint at size {size} is not signed by the audit key")
             return False
-        if parse_checkpoint(text) != (ORIGIN, size, self.frontier.root()):
+        try:
+            signed = parse_checkpoint(text)
+        except MalformedCheckpoint as exc:
+            self.bad(None, f"the signed checkpoint at size {size} is malformed: {exc}")
+            return False
+        if signed != (ORIGIN, size, self.frontier.root()):
             self.bad(None, f"the signed checkpoint at size {size} differs from its row")
             return False
         return True
@@ -474,7 +480,7 @@ def _read_checkpoint(path: Path, public: Ed25519PublicKey) -> _Wanted:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
         note = document["checkpoint"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
         raise UsageError(
             f"{path} is not an audit checkpoint",
             hint="write one with: assay audit checkpoint -o FILE",
@@ -485,7 +491,13 @@ def _read_checkpoint(path: Path, public: Ed25519PublicKey) -> _Wanted:
             f"the checkpoint in {path} is not signed by this store's audit key",
             hint="verify it against the store it was exported from",
         )
-    origin, size, root = parse_checkpoint(text)
+    try:
+        origin, size, root = parse_checkpoint(text)
+    except MalformedCheckpoint as exc:
+        raise UsageError(
+            f"the checkpoint in {path} is signed by this store's audit key but malformed: {exc}",
+            hint="export it again with: assay audit checkpoint -o FILE",
+        ) from exc
     if origin != ORIGIN:
         raise UsageError(f"the checkpoint in {path} is of another log ({origin})")
     return _Wanted(str(path), size, root)

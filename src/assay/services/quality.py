@@ -120,6 +120,15 @@ def analyse_source(relative: str, source: str, role: str) -> dict[str, Any]:
             "error": f"{type(exc).__name__}: {getattr(exc, 'msg', exc)} "
             f"(line {getattr(exc, 'lineno', '?')})"
         }
+    except (MemoryError, RecursionError):  # the parser's stack overflowed: nested too deeply
+        return {"error": "SyntaxError: too deeply nested to parse (line ?)"}
+    try:
+        return _analyse_tree(tree, source, relative, role)
+    except RecursionError:
+        return {"error": "RecursionError: too deeply nested to analyse (line ?)"}
+
+
+def _analyse_tree(tree: ast.Module, source: str, relative: str, role: str) -> dict[str, Any]:
     shipped = role == _SHIPPED
     facts = poweroften.check_module(tree, relative) if shipped else None
     if role == _TEST:

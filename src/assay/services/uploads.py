@@ -149,8 +149,9 @@ def _sbom(path: Path) -> EvidenceItem:
     name = path.name.split("-", 2)[-1]
     try:
         document: Any = json.loads(path.read_bytes())
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"sbom {name} is not JSON: {exc}", hint="upload CycloneDX JSON") from exc
+    except (ValueError, RecursionError) as exc:  # also bad UTF-8, a 4,300-digit integer
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
+        raise UsageError(f"sbom {name} is not JSON: {why}", hint="upload CycloneDX JSON") from exc
     if not isinstance(document, dict) or document.get("bomFormat") != "CycloneDX":
         raise UsageError(
             f"sbom {name} is not a CycloneDX document (no bomFormat CycloneDX)",

@@ -62,7 +62,9 @@ def read_envelope(path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise VerificationFailure(FailureReason.MALFORMED, f"no such file: {path}") from exc
-    except (ValueError, UnicodeDecodeError) as exc:
+    except IsADirectoryError as exc:
+        raise VerificationFailure(FailureReason.MALFORMED, f"{path} is a folder") from exc
+    except (ValueError, RecursionError) as exc:  # also bad UTF-8; RecursionError: deep nesting
         raise VerificationFailure(FailureReason.MALFORMED, f"{path} is not JSON") from exc
 
 
@@ -93,7 +95,7 @@ def verify_envelope(
         details = _check_certificate(predicate, digest, now, revoked or {})
         return Verified("certificate", signer, document, digest, details)
     if predicate_type == REVOCATIONS_PREDICATE:
-        count = len(document.get("subject") or [])
+        count = len(_subjects(document))
         return Verified("revocation list", signer, document, digest, (f"{count} revoked",))
     return Verified("statement", signer, document, digest, (f"predicate {predicate_type}",))
 
@@ -104,25 +106,44 @@ def revocations_of(verified: Verified) -> dict[str, Revoked]:
         raise VerificationFailure(
             FailureReason.MALFORMED, "the revocation file is not a revocation list"
         )
-    reasons = verified.statement.get("predicate", {}).get("revocations", {})
+    predicate = verified.statement.get("predicate")
+    reasons = predicate.get("revocations") if isinstance(predicate, dict) else None
     result = {}
-    for subject in verified.statement.get("subject") or []:
-        sha = str(subject.get("digest", {}).get("sha256", ""))
-        entry = reasons.get(sha, {}) if isinstance(reasons, dict) else {}
+    for subject in _subjects(verified.statement):
+        sha = _sha256(subject)
+        entry = reasons.get(sha) if isinstance(reasons, dict) else None
+        entry = entry if isinstance(entry, dict) else {}
         result[sha] = Revoked(sha, str(entry.get("reason", "")), str(entry.get("revoked_at", "")))
     return result
 
 
-def _check_subjects(document: Mapping[str, Any], artifacts: Path | None) -> tuple[str, ...]:
+def _subjects(document: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The statement's subjects, each an object (in-toto requires them); none: empty."""
     subjects = document.get("subject")
-    if not isinstance(subjects, list) or not subjects:
+    if subjects is None:
+        return []
+    if not isinstance(subjects, list) or not all(isinstance(s, dict) for s in subjects):
+        raise VerificationFailure(
+            FailureReason.MALFORMED, "the statement's subject is not a list of objects"
+        )
+    return subjects
+
+
+def _sha256(subject: Mapping[str, Any]) -> str:
+    digest = subject.get("digest")
+    return str(digest.get("sha256", "")) if isinstance(digest, dict) else ""
+
+
+def _check_subjects(document: Mapping[str, Any], artifacts: Path | None) -> tuple[str, ...]:
+    subjects = _subjects(document)
+    if not subjects:
         raise VerificationFailure(FailureReason.MALFORMED, "the statement has no subjects")
     if artifacts is None:
         return (f"{len(subjects)} subject(s); artifacts not checked (no folder given)",)
     details = []
     for subject in subjects:
         name = str(subject.get("name", ""))
-        expected = str(subject.get("digest", {}).get("sha256", ""))
+        expected = _sha256(subject)
         path = artifacts / Path(name).name
         if not path.is_file():
             raise VerificationFailure(
@@ -158,7 +179,8 @@ def _check_certificate(
         )
     if now > valid_until:
         raise VerificationFailure(FailureReason.EXPIRED, f"expired on {until}")
-    release = predicate.get("release", {})
+    release = predicate.get("release")
+    release = release if isinstance(release, dict) else {}
     return (
         f"release {release.get('project')} {release.get('name')}",
         f"valid until {until}; next review {predicate.get('next_review')}",

@@ -31,6 +31,7 @@ __all__ = [
     "StoreOsvSource",
     "import_export",
     "open_store",
+    "parse_export",
     "records_for",
     "snapshot_info",
 ]
@@ -77,30 +78,7 @@ def import_export(
     """
     authorize(settings, actor, Operation.IMPORT_VULNERABILITIES, Target(), now or datetime.now(UTC))
     began = time.perf_counter()
-    accepted: dict[str, tuple[str, Vulnerability]] = {}
-    rejected: list[tuple[str, str]] = []
-    for raw in read_export(path):
-        if raw.error is not None:
-            rejected.append((raw.name, raw.error))
-            continue
-        if not isinstance(raw.data, dict):
-            rejected.append((raw.name, "record is not a JSON object"))
-            continue
-        data = normalise_times(raw.data)
-        try:
-            record = parse_record(data)
-        except MalformedRecord as exc:
-            ident = data.get("id")
-            rejected.append((str(ident or raw.name), str(exc).removeprefix(f"{ident}: ")))
-            continue
-        try:
-            text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        except TypeError as exc:  # YAML can hold values JSON cannot (dates in odd places)
-            rejected.append((record.id, f"not representable as JSON: {exc}"))
-            continue
-        previous = accepted.get(record.id)
-        if previous is None or previous[1].modified <= record.modified:
-            accepted[record.id] = (text, record)
+    accepted, rejected = parse_export(path)
     digest = hashlib.sha256("\n".join(t for t, _ in sorted(accepted.values())).encode()).hexdigest()
     newest = max((r.modified for _, r in accepted.values()), default=None)
     info = SnapshotInfo(
@@ -153,6 +131,38 @@ def import_export(
     finally:
         store.close()
     return ImportReport(info, tuple(sorted(rejected)), time.perf_counter() - began)
+
+
+def parse_export(
+    path: Path,
+) -> tuple[dict[str, tuple[str, Vulnerability]], list[tuple[str, str]]]:
+    """The records of an export, parsed: by id, the newest of each as canonical JSON with
+    the parsed record; and (id or file name, reason) for each record left out."""
+    accepted: dict[str, tuple[str, Vulnerability]] = {}
+    rejected: list[tuple[str, str]] = []
+    for raw in read_export(path):
+        if raw.error is not None:
+            rejected.append((raw.name, raw.error))
+            continue
+        if not isinstance(raw.data, dict):
+            rejected.append((raw.name, "record is not a JSON object"))
+            continue
+        data = normalise_times(raw.data)
+        try:
+            record = parse_record(data)
+        except MalformedRecord as exc:
+            ident = data.get("id")
+            rejected.append((str(ident or raw.name), str(exc).removeprefix(f"{ident}: ")))
+            continue
+        try:
+            text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        except TypeError as exc:  # YAML can hold values JSON cannot (dates in odd places)
+            rejected.append((record.id, f"not representable as JSON: {exc}"))
+            continue
+        previous = accepted.get(record.id)
+        if previous is None or previous[1].modified <= record.modified:
+            accepted[record.id] = (text, record)
+    return accepted, rejected
 
 
 def snapshot_info(store: Store) -> SnapshotInfo | None:

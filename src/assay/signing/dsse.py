@@ -112,13 +112,20 @@ def open_envelope(
         body = base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise VerificationFailure(FailureReason.MALFORMED, "payload is not base64") from exc
-    known = [s for s in signatures if isinstance(s, Mapping) and s.get("keyid") in keys]
+    known = [
+        s
+        for s in signatures
+        if isinstance(s, Mapping) and isinstance(s.get("keyid"), str) and s["keyid"] in keys
+    ]
     if not known:
         ids = ", ".join(str(s.get("keyid"))[:16] for s in signatures if isinstance(s, Mapping))
         raise VerificationFailure(
             FailureReason.UNKNOWN_KEY, f"signed by key {ids or '(none)'}, which is not trusted here"
         )
-    message = pae(payload_type, body)
+    try:
+        message = pae(payload_type, body)
+    except UnicodeEncodeError as exc:  # a lone surrogate (JSON "\ud800") is no UTF-8
+        raise VerificationFailure(FailureReason.MALFORMED, "payloadType is not UTF-8") from exc
     for entry in known:
         try:
             keys[entry["keyid"]].verify(base64.b64decode(str(entry.get("sig", ""))), message)
@@ -130,7 +137,7 @@ def open_envelope(
             )
         try:
             document = json.loads(body)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
             raise VerificationFailure(FailureReason.MALFORMED, "payload is not JSON") from exc
         if not isinstance(document, dict) or document.get("_type") != STATEMENT_TYPE:
             raise VerificationFailure(

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 __all__ = [
+    "MalformedCheckpoint",
     "checkpoint_text",
     "key_hash",
     "parse_checkpoint",
@@ -75,6 +76,19 @@ def verify_note(note: str, name: str, public: Ed25519PublicKey) -> str | None:
     return None
 
 
+class MalformedCheckpoint(ValueError):
+    """A checkpoint text that is not origin, size and base64 root hash, one per line."""
+
+
 def parse_checkpoint(text: str) -> tuple[str, int, bytes]:
-    origin, size, root = text.rstrip("\n").split("\n")[:3]
-    return origin, int(size), base64.b64decode(root)
+    """Origin, tree size and root hash of a checkpoint's text (extension lines ignored)."""
+    lines = text.rstrip("\n").split("\n")
+    if len(lines) < 3:
+        raise MalformedCheckpoint("a checkpoint needs its origin, size and root hash lines")
+    origin, size, root = lines[:3]
+    if not size.isascii() or not size.isdigit() or len(size) > 19:
+        raise MalformedCheckpoint(f"the tree size {size[:40]!r} is not a number")
+    try:
+        return origin, int(size), base64.b64decode(root, validate=True)
+    except ValueError as exc:  # binascii.Error
+        raise MalformedCheckpoint(f"the root hash {root[:60]!r} is not base64") from exc
