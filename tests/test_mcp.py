@@ -28,10 +28,12 @@ from api_support import (
 )
 from api_support import client as rest_client
 from assay.mcp.server import build_server
+from assay.services._store import store_session
 from assay.services.lockdown import lift_lockdown
 from assay.services.releases import create_release
 from assay.services.uploads import UploadedFile, record_upload
 from assay.settings import load_settings
+from assay.store.repositories import ensure_project
 from assay.team_server import build_app
 from conftest import EXAMPLE, INSPECTOR
 
@@ -63,7 +65,15 @@ def team(tmp_path_factory: pytest.TempPathFactory) -> Team:
     root = base / "shipping-quotes"
     shutil.copytree(EXAMPLE, root)
     (root / "assay.toml").write_text(COVERAGE_GATE, encoding="utf-8")
-    return add_team(root)
+    team = add_team(root)
+    # The project is known to the store (as after its first certify run): a lockdown names
+    # a project of the store.
+    with (
+        patched_environment(team.env),
+        store_session(load_settings(root), exclusive=True) as session,
+    ):
+        ensure_project(session, root.name, str(root), datetime.now(UTC))
+    return team
 
 
 def _text(result: object) -> str:

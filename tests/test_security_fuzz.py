@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 
 from fuzz_targets import CLEAN, TARGETS, Target, inputs, target
 
-EXAMPLES = 100
-"""Inputs per target: the file stays within ~40 s on one core."""
+EXAMPLES = 50
+"""Inputs per target in `make test` (bench/fuzz.py runs thousands): about 20 s on one core."""
 
 
 def _targets() -> list[object]:
