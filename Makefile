@@ -21,10 +21,9 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	@touch $@
 
 # One resolver run for Assay and its test tools (a second `pip install` re-resolves
-# everything: about 40 s of a fresh CI run). No byte-compiling of every installed file:
-# the suite compiles what it imports, once.
+# everything: about 40 s of a fresh CI run).
 $(VENV)/.installed-test: $(BIN)/python pyproject.toml
-	$(PIP) install --no-compile -e '.[test]'
+	$(PIP) install -e '.[test]'
 	@touch $(VENV)/.installed $@
 
 # promtool and wrk from Debian's packages, unpacked into the venv: tests compare against them.
