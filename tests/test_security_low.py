@@ -140,6 +140,8 @@ def test_url_credentials_with_punctuation_in_the_password_are_found(tmp_path: Pa
     ]
     shown = [
         "DATABASE_URL=postgresql://user:password@localhost/app",
+        "password = request.form['password']",  # code, as in flask's tutorial
+        "secret_key = ConfigAttribute[str | bytes | None]('SECRET_KEY')",
         'url = f"https://{user}:{password}@{host}/"',
         "PROXY=http://user:${PROXY_PASSWORD}@proxy:8080",
         "see https://example.com/a@b for the format",

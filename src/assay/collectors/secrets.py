@@ -73,6 +73,8 @@ _VENDORED = {
     "build",
 }
 _MAX_BYTES = 2_000_000
+# An unquoted name followed by "[": a subscript or a generic type in code.
+_SUBSCRIPT = re.compile(r"[A-Za-z_][\w.]*\[")
 
 # A credential in a URL (``scheme://user:password@host``). detect-secrets' own pattern
 # leaves out of the password every character RFC 3986 reserves, so the passwords people
@@ -161,6 +163,8 @@ def _scan(line: str, path: str, number: int, key: bytes) -> list[SecretFinding]:
             )
     for match in KEYWORD_ASSIGNMENT.finditer(line):
         value = match.group("value")
+        if not match.group("quote") and _SUBSCRIPT.match(value):
+            continue  # code, not a value: password = request.form[...], x: Token[App]
         # A token format already reported on this line is the same credential.
         if looks_secret(value) and not found:
             found.append(
