@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 import shutil
 import subprocess
@@ -156,6 +158,34 @@ def build_venv(root: Path, packages: list[str], *pip_options: str) -> Path:
     )
     if done.returncode != 0:
         pytest.skip(f"cannot install from the package registry: {done.stderr[-400:]}")
+    return root
+
+
+# Test tools several test files run in a real environment: one venv for the whole session.
+TOOL_PACKAGES = [
+    "attrs==24.2.0",
+    "python-dateutil==2.9.0.post0",
+    "pytest==8.3.3",
+    "coverage==7.6.1",
+    "pytest-benchmark==4.0.0",
+]
+
+
+def shared_venv(factory: pytest.TempPathFactory, packages: list[str], *pip_options: str) -> Path:
+    """``build_venv`` once per test session, shared by the xdist workers.
+
+    Each worker has its own base temporary folder; their parent is the session's. The first
+    worker to ask builds the venv under an exclusive lock, the others wait and reuse it."""
+    key = hashlib.sha256("\n".join([*sorted(packages), *pip_options]).encode()).hexdigest()[:12]
+    base = factory.getbasetemp()
+    session = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    root = session / f"shared-venv-{key}"
+    with (session / f"shared-venv-{key}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (root / ".complete").exists():
+            shutil.rmtree(root, ignore_errors=True)
+            build_venv(root, packages, *pip_options)
+            (root / ".complete").touch()
     return root
 
 

@@ -14,7 +14,7 @@ from assay.collectors.probe import find_interpreter
 from assay.core.environment import INSTALLER_TOOLING
 from assay.core.inventory import canonical_name
 from assay.errors import InventoryError
-from conftest import build_venv, run_assay
+from conftest import run_assay, shared_venv
 
 PINNED = [
     "flask==3.0.3",
@@ -52,8 +52,7 @@ EXPECTED_EDGES = {
 @pytest.fixture(scope="session")
 def real_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A virtual environment with 13 pinned distributions installed by pip from the registry."""
-    root = tmp_path_factory.mktemp("venv") / "env"
-    return build_venv(root, PINNED)
+    return shared_venv(tmp_path_factory, PINNED)
 
 
 def _pip_list(venv: Path) -> dict[str, str]:

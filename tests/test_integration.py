@@ -10,7 +10,7 @@ import pytest
 from assay.collectors.integration import find_integration_tests
 from assay.core.integration import summarise_integration
 from assay.core.results import Outcome, TestCase
-from conftest import build_venv, run_assay
+from conftest import TOOL_PACKAGES, run_assay, shared_venv
 
 FILES = {
     "pyproject.toml": """\
@@ -114,9 +114,9 @@ def test_integration_tests_are_found_by_marker_folder_and_name(project: Path) ->
 
 @pytest.mark.network
 def test_certify_stores_integration_results_from_a_real_pytest_run(
-    project: Path, tmp_path: Path
+    project: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    venv = build_venv(tmp_path / "env", ["pytest==8.3.3"])
+    venv = shared_venv(tmp_path_factory, TOOL_PACKAGES)
     command = [
         str(venv / "bin" / "python"),
         "-m",

@@ -12,7 +12,7 @@ import pytest
 
 from assay.collectors.results import read_benchmarks
 from assay.core.perf import compare
-from conftest import build_venv, run_assay
+from conftest import TOOL_PACKAGES, run_assay, shared_venv
 
 CODE = """\
 def work():
@@ -32,7 +32,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     by 10% and more over minutes (seen in CI), and runs made one after the other then
     differ by more than any noise within each run shows."""
     root = tmp_path_factory.mktemp("perf")
-    venv = build_venv(root / "env", ["pytest==8.3.3", "pytest-benchmark==4.0.0"])
+    venv = shared_venv(tmp_path_factory, TOOL_PACKAGES)
     results = {}
     for group in ((("first", 20_000), ("second", 20_000)), (("slowed", 60_000),)):
         started = []

@@ -18,20 +18,12 @@ from assay.collectors.results import (
 )
 from assay.core.results import Outcome
 from assay.errors import InventoryError
-from conftest import EXAMPLE, build_venv, run_assay
-
-TOOLS = [
-    "attrs==24.2.0",
-    "python-dateutil==2.9.0.post0",
-    "pytest==8.3.3",
-    "coverage==7.6.1",
-    "pytest-benchmark==4.0.0",
-]
+from conftest import EXAMPLE, TOOL_PACKAGES, run_assay, shared_venv
 
 
 @pytest.fixture(scope="module")
 def tool_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_venv(tmp_path_factory.mktemp("tools") / "env", TOOLS)
+    return shared_venv(tmp_path_factory, TOOL_PACKAGES)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from assay.core.inventory import canonical_name
 from assay.core.vulnmatch import primary_id
 from assay.services.vulndb import open_store, records_for, snapshot_info
 from assay.settings import load_settings
-from conftest import SHARED, build_venv, run_assay
+from conftest import SHARED, run_assay, shared_venv
 
 EXPORT = SHARED / "data" / "osv-pypi-advisories.zip"
 needs_export = pytest.mark.skipif(
@@ -49,8 +49,7 @@ EXPECTED_CVES = {
 
 @pytest.fixture(scope="module")
 def vulnerable_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("vulnerable") / "env"
-    return build_venv(root, VULNERABLE, "--no-deps")
+    return shared_venv(tmp_path_factory, VULNERABLE, "--no-deps")
 
 
 @pytest.fixture
