@@ -1,12 +1,15 @@
 """Schemathesis hooks (loaded through SCHEMATHESIS_HOOKS by tests/test_api_schema.py): besides
 the values the OpenAPI document allows, every operation also gets requests whose strings
 hold a NUL character and whose integers lie beyond 64 bits, in the body, the query and the
-path. The server must answer each with a documented 4xx, never a 500."""
+path, and every other JSON body goes out with ``Transfer-Encoding: chunked`` and no
+Content-Length. The server must answer each with a documented status, never a 500."""
 
 from __future__ import annotations
 
 import itertools
+import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +40,26 @@ def _poisoned(value: Any, nul: bool) -> Any:
 
 
 _sent = itertools.count()
+_bodies = itertools.count()
+
+
+class ChunkedBody:
+    """A JSON body sent in 64-byte chunks. requests sends an iterable body whose length it
+    reads as 0 with ``Transfer-Encoding: chunked``; ``after_call`` puts the bytes back on
+    the recorded request for schemathesis' report."""
+
+    def __init__(self, payload: bytes) -> None:
+        self.payload = payload
+
+    def __iter__(self) -> Iterator[bytes]:
+        for start in range(0, len(self.payload), 64):
+            yield self.payload[start : start + 64]
+
+    def __len__(self) -> int:
+        return 0
+
+    def __bool__(self) -> bool:  # requests replaces a false ``data`` with ``{}``
+        return True
 
 
 @schemathesis.hook
@@ -45,12 +68,15 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     sent as generated (a counter: deterministic, and Hypothesis' shrinking is not needed to
     find a 500 that any such value causes)."""
     turn = next(_sent) % 3
-    if turn == 2:
-        return
-    for part in ("body", "query", "path_parameters"):
-        value = getattr(case, part, None)
-        if value:
-            setattr(case, part, _poisoned(value, nul=turn == 0))
+    if turn != 2:
+        for part in ("body", "query", "path_parameters"):
+            value = getattr(case, part, None)
+            if value:
+                setattr(case, part, _poisoned(value, nul=turn == 0))
+    has_json_body = isinstance(case.body, dict | list) and "json" in (case.media_type or "")
+    if has_json_body and next(_bodies) % 2 == 0:
+        kwargs["data"] = ChunkedBody(json.dumps(case.body).encode("utf-8"))
+        case.headers = {**(case.headers or {}), "Content-Type": case.media_type}
 
 
 def _holds_poison(value: Any) -> bool:
@@ -67,9 +93,17 @@ def _holds_poison(value: Any) -> bool:
 def after_call(context: Any, case: Any, response: Any) -> None:
     """Tally the poisoned requests and their answers in ASSAY_HOOK_TALLY, one status a line,
     so the test can tell that they were sent."""
+    sent = response.request
+    chunked = isinstance(sent.body, ChunkedBody)
+    if chunked:
+        assert sent.headers.get("Transfer-Encoding") == "chunked", sent.headers
+        assert "Content-Length" not in sent.headers, sent.headers
+        sent.body = sent.body.payload
     tally = os.environ.get("ASSAY_HOOK_TALLY")
     parts = (case.body, case.query, case.path_parameters)
-    if tally and any(_holds_poison(part) for part in parts if part is not None):
+    poisoned = any(_holds_poison(part) for part in parts if part is not None)
+    if tally and (poisoned or chunked):
         with Path(tally).open("a", encoding="utf-8") as file:
             where = f"{case.method} {case.path} {case.path_parameters} {case.query} {case.body}"
-            file.write(f"{response.status_code}\t{where!r}\n")
+            how = ("poisoned " if poisoned else "") + ("chunked" if chunked else "")
+            file.write(f"{response.status_code}\t{how.strip()}\t{where!r}\n")
