@@ -160,6 +160,19 @@ def test_the_reports_own_ticks_never_support_it(shop: Path) -> None:
     assert any("sign-offs stored" in r.explanation for r in judged[3])
 
 
+def test_ticks_judge_only_the_figure_that_introduces_their_checklist(shop: Path) -> None:
+    judged = _judge(
+        shop,
+        "# Status\n\n**Overall: 100% complete**\n\n"  # line 3: the checklists lie far below
+        "## Phase 1\n\nPhase 1 checklist (100% done):\n\n"  # line 7: this list is its own
+        "- [x] pricing rules\n- [ ] currency rounding\n\n"
+        "## Follow-up\n\n- [ ] dashboards\n- [ ] alerts\n",
+    )
+    assert _verdicts(judged[3]) == ["completion 100 unverifiable"]
+    assert _verdicts(judged[7]) == ["completion 100 contradicted"]
+    assert "1 of 2 ticked" in judged[7][0].explanation
+
+
 def test_a_percentage_beside_its_own_fraction_or_a_total_beside_its_parts(shop: Path) -> None:
     judged = _judge(
         shop,

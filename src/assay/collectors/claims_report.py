@@ -35,6 +35,16 @@ class ReportText:
     checked: int
     """Task-list items ticked (``- [x]``)."""
     unchecked: int
+    checklists: tuple[tuple[int, int, int], ...] = ()
+    """Each list holding task items: its first line, items ticked, items not ticked."""
+
+    def checklist_after(self, line: int) -> tuple[int, int] | None:
+        """Ticked and unticked items of a checklist that starts on one of the two lines
+        after ``line`` (the line that introduces it), if there is one."""
+        for start, ticked, open_ in self.checklists:
+            if line < start <= line + 2:
+                return ticked, open_
+        return None
 
 
 def read_report(path: Path) -> ReportText:
@@ -74,7 +84,13 @@ def parse_report(text: str, name: str) -> ReportText:
     header: list[str] = []
     in_head = False
     row_line = 0
+    lists: dict[int, list[int]] = {}
+    outer_list = 0
     for index, token in enumerate(tokens):
+        if token.type in ("bullet_list_open", "ordered_list_open") and not any(
+            c.endswith("list_open") for c in context
+        ):
+            outer_list = token.map[0] + 1 if token.map else 0
         if token.type in ("heading_open", "bullet_list_open", "ordered_list_open"):
             context.append(token.type)
         elif token.type in ("heading_close", "bullet_list_close", "ordered_list_close"):
@@ -104,11 +120,14 @@ def parse_report(text: str, name: str) -> ReportText:
             if box:
                 checked += box.group(1) != " "
                 unchecked += box.group(1) == " "
+                tally = lists.setdefault(outer_list, [0, 0])
+                tally[box.group(1) == " "] += 1
                 content = content[box.end() :]
             kind = "list" if any(c.endswith("list_open") for c in context) else "prose"
             if content.strip():
                 segments.append(Segment(content, line, heading, kind))
-    return ReportText(name, tuple(segments), checked, unchecked)
+    checklists = tuple((start, ticked, open_) for start, (ticked, open_) in sorted(lists.items()))
+    return ReportText(name, tuple(segments), checked, unchecked, checklists)
 
 
 _TREE = re.compile(r"^(?P<prefix>[\s│|├└┣┗`'+\\-]*(?:──|--|—|─)+\s*|[\s│|]+)")

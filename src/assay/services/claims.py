@@ -275,18 +275,22 @@ def measure(claim: Claim, m: Measurements, report: ReportText) -> Measurement:
 
 
 def _completion(claim: Claim, report: ReportText) -> Measurement:
-    """The report's own ticks never support its completion figure; they contradict it when
-    they disagree with it."""
-    total = report.checked + report.unchecked
+    """The report's own ticks never support its completion figure. They contradict it only
+    when the figure introduces the checklist ("Checklist (100% done):" and the list under
+    it): ticks elsewhere in a report often cover another scope than the figure (a phase, a
+    category, follow-up work), as readers of real reports label them."""
     needs = "a defined measurement of completion: the report's own ticks are not evidence"
-    if total == 0 or claim.value is None:
+    below = report.checklist_after(claim.line)
+    if below is None or claim.value is None:
         return Unmeasured(needs)
-    ticked = Measured(
-        100 * report.checked / total, f"the report's own ticks: {report.checked} of {total}"
+    ticked, open_ = below
+    measured = Measured(
+        100 * ticked / (ticked + open_),
+        f"the checklist under the figure: {ticked} of {ticked + open_} ticked",
     )
-    if judge_claim(claim, ticked).verdict is Verdict.CONTRADICTED:
-        return ticked
-    return Unmeasured(f"{needs} ({report.checked} of {total} ticked)")
+    if judge_claim(claim, measured).verdict is Verdict.CONTRADICTED:
+        return measured
+    return Unmeasured(f"{needs} ({ticked} of {ticked + open_} ticked)")
 
 
 def _from(m: Measurements, kind: str, key: str, scale: float, needs: str) -> Measurement:
