@@ -131,6 +131,34 @@ def test_table_rows_are_read_with_their_column_and_their_label(shop: Path) -> No
     assert billing.verdict is Verdict.UNVERIFIABLE and "Billing Service" in billing.explanation
 
 
+def test_a_row_label_scopes_a_count_in_a_later_column(shop: Path) -> None:
+    (shop / "tests" / "test_billing.py").write_text(_tests(3), encoding="utf-8")
+    judged = _judge(
+        shop,
+        "# Components\n\n| Component | Props | Tests | Status |\n|---|---|---|---|\n"
+        "| Cart | 8 | 6+ | done |\n| Billing | 3 | 40+ | done |\n",
+    )
+    (cart,) = [r for r in judged[5] if r.claim.kind.value == "test-count"]
+    assert cart.claim.subject == "Cart" and cart.verdict is Verdict.SUPPORTED
+    (billing,) = [r for r in judged[6] if r.claim.kind.value == "test-count"]
+    assert billing.verdict is Verdict.CONTRADICTED, billing.explanation
+    assert "3 test functions in tests/test_billing.py" in billing.explanation
+
+
+def test_a_total_counts_the_test_files_the_report_names(shop: Path) -> None:
+    (shop / "tests" / "test_other.py").write_text(_tests(30), encoding="utf-8")
+    judged = _judge(
+        shop,
+        "# Fixed\n\nFixed `tests/test_api.py` and `tests/unit/test_cart.py`.\n\n"
+        "All 22 tests pass now.\n\nWe now have 25 tests.\n",
+    )
+    # 16 + 6 = 22 in the two files named; the tree as a whole holds 52.
+    (total,) = [r for r in judged[5] if r.claim.kind.value == "test-count"]
+    assert total.verdict is Verdict.SUPPORTED, total.explanation
+    assert "the 2 test files the report names" in total.explanation
+    assert _verdicts(judged[7]) == ["test-count 25 contradicted"]
+
+
 def test_endpoint_module_memory_and_recovery_figures(shop: Path) -> None:
     judged = _judge(
         shop,

@@ -245,7 +245,7 @@ _RULES: tuple[_Rule, ...] = (
         ClaimKind.TEST_COUNT,
         re.compile(
             r"\b(?P<q>unit|integration|e2e|end-to-end|failed|failing|skipped|flaky|passed|"
-            r"successful)?\s*(?:test\s+cases|tests|test\s+count)\s*:\s*"
+            r"passing|successful)?\s*(?:test\s+cases|tests|test\s+count)\s*:\s*"
             + NUMBER
             + r"(?!\s*(?:%|/|files?|lines|suites))",
             re.I,
@@ -755,7 +755,7 @@ def _test_scope(words: str | None) -> str:
     found = set(re.findall(r"[a-z-]+", (words or "").lower()))
     if found & {"failing", "failed", "flaky", "skipped", "broken", "pending", "erroring"}:
         return "failing"
-    if found & {"passed", "successful"}:
+    if found & {"passed", "passing", "successful"}:
         return "run"
     for scope in ("unit", "integration", "e2e", "end-to-end"):
         if scope in found:
@@ -1055,6 +1055,11 @@ def _count_subject(text: str, match: re.Match[str], segment: Segment) -> str:
         short = segment.kind == "table" or len(label.split()) <= 4
         if label and short and not _METRIC_LABEL.search(label):
             return label
+    if segment.kind == "table" and ":" in text:
+        # A column named for what it counts ("Tests: 40+"): the row's label says of what.
+        row = text.split(":", 1)[0].strip().strip("`* ")
+        if row and len(row.split()) <= 4 and not _METRIC_LABEL.search(row):
+            return row
     return ""
 
 

@@ -75,6 +75,9 @@ class Measurements:
     near: Path | None = None
     """The folder of the report being judged: the files it names are looked for there
     first."""
+    report: ReportText | None = None
+    """The report being judged, and its claims: the test files it names scope its totals."""
+    report_claims: tuple[Claim, ...] = ()
     _cache: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -94,6 +97,13 @@ class Measurements:
         return cast(
             "tuple[Mapping[str, Mapping[str, Any]], str]",
             self.once("stored", lambda: _stored_summaries(settings, self.project)),
+        )
+
+    def files(self, under: Path, suffixes: tuple[str, ...] | None = None) -> list[Path]:
+        """``walk_files``, each folder walked once for all the claims of the reports."""
+        return cast(
+            "list[Path]",
+            self.once(f"walk:{under}:{suffixes}", lambda: list(walk_files(under, suffixes))),
         )
 
     def once(self, key: str, compute: Callable[[], Any]) -> Any:
@@ -174,6 +184,7 @@ def check_claims(reports: Sequence[Path], measurements: Measurements, project: P
         names.append(relative_path(path, project))
         claims = extract_claims(report.segments)
         measurements.near = path.parent
+        measurements.report, measurements.report_claims = report, tuple(claims)
         results += [judge_claim(c, measure(c, measurements, report)) for c in claims]
     source = measurements.evidence_source if results else "none needed"
     return ClaimsCheck(tuple(names), tuple(results), source)
@@ -340,12 +351,10 @@ def _tests(claim: Claim, m: Measurements) -> Measurement:
         return _run_outcome(claim, m)
     scoped = bool(claim.subject) or claim.qualifier in ("unit", "integration", "e2e")
     if not scoped:
-        if m.collected_tests is not None:
-            return Measured(m.collected_tests, "pytest --collect-only")
-        tests, source = m.summary("tests")
-        if isinstance(tests.get("tests"), int):
-            return Measured(float(tests["tests"]), source)
-        return _static_tests(claim, m, m.project, "the tree")
+        whole = _whole_project_tests(claim, m)
+        if judge_claim(claim, whole).verdict is Verdict.SUPPORTED:
+            return whole
+        return _named_files_tests(claim, m) or whole
     if claim.subject.startswith("class "):
         return _class_tests(m, claim.subject.removeprefix("class "))
     if claim.subject:
@@ -354,6 +363,59 @@ def _tests(claim: Claim, m: Measurements) -> Measurement:
             return target
         return _static_tests(claim, m, target, relative_path(target, m.project))
     return _scope_tests(claim, m)
+
+
+def _whole_project_tests(claim: Claim, m: Measurements) -> Measurement:
+    if m.collected_tests is not None:
+        return Measured(m.collected_tests, "pytest --collect-only")
+    tests, source = m.summary("tests")
+    if isinstance(tests.get("tests"), int):
+        return Measured(float(tests["tests"]), source)
+    return _static_tests(claim, m, m.project, "the tree")
+
+
+_CODE_NAME = re.compile(r"[\w./-]*[\w-]\.(?:py|js|jsx|ts|tsx|go|rs|java|rb)\b")
+
+
+def _named_files_tests(claim: Claim, m: Measurements) -> Measurement | None:
+    """A total of tests in a report that names its test files ("57 tests" after the four
+    files it fixed, "250+ tests" below a table of six components' tests) counts the tests
+    of those files, as its readers count them, when the whole project does not hold it."""
+    files = _named_test_files(m)
+    if len(files) < 2:
+        return None
+    shown = ", ".join(relative_path(f, m.project) for f in files[:4])
+    shown += f" and {len(files) - 4} more" if len(files) > 4 else ""
+    where = f"the {len(files)} test files the report names ({shown})"
+    found = _count_files(claim, m, files, where)
+    if isinstance(found, Measured):
+        return scoped_elsewhere(claim, found.value, where) or found
+    return found
+
+
+def _named_test_files(m: Measurements) -> list[Path]:
+    """Test files the report names: in its text, or as the subject of a test count."""
+    report = m.report
+    if report is None:
+        return []
+
+    def find() -> list[Path]:
+        assert report is not None
+        names = [n.strip("./") for s in report.segments for n in _CODE_NAME.findall(s.text)]
+        names += [
+            c.subject
+            for c in m.report_claims
+            if c.kind is ClaimKind.TEST_COUNT and c.subject and not c.subject.startswith("class ")
+        ]
+        found: dict[Path, None] = {}
+        for name in names:
+            target = _resolve(name, m, tests=True)
+            is_file = isinstance(target, Path) and target.is_file()
+            if is_file and is_test_file(relative_path(cast(Path, target), m.project)):
+                found[cast(Path, target)] = None
+        return list(found)
+
+    return cast("list[Path]", m.once(f"named-tests:{report.path}", find))
 
 
 def _run_outcome(claim: Claim, m: Measurements) -> Measurement:
@@ -405,7 +467,7 @@ def _scope_tests(claim: Claim, m: Measurements) -> Measurement:
 def _test_files(m: Measurements, target: Path) -> list[Path]:
     if target.is_file():
         return [target]
-    return [p for p in walk_files(target) if is_test_file(relative_path(p, m.project))]
+    return [p for p in m.files(target) if is_test_file(relative_path(p, m.project))]
 
 
 SCOPE_RATIO = 1.2
@@ -434,7 +496,10 @@ def _static_tests(claim: Claim, m: Measurements, target: Path, name: str) -> Mea
 
 
 def _count_static(claim: Claim, m: Measurements, target: Path, name: str) -> Measurement:
-    files = _test_files(m, target)
+    return _count_files(claim, m, _test_files(m, target), name)
+
+
+def _count_files(claim: Claim, m: Measurements, files: list[Path], name: str) -> Measurement:
     count = TestCount()
     for path in files:
         count += _file_tests(m, path)
@@ -531,7 +596,7 @@ def _lines(claim: Claim, m: Measurements) -> Measurement:
     target = _resolve(subject, m)
     if not isinstance(target, Path):
         return target
-    files = [target] if target.is_file() else list(walk_files(target, CODE_SUFFIXES))
+    files = [target] if target.is_file() else list(m.files(target, CODE_SUFFIXES))
     total = sum(len(_text(p).splitlines()) for p in files)
     return Measured(total, f"lines of {relative_path(target, project)}")
 
@@ -600,7 +665,7 @@ def _resolve(subject: str, m: Measurements, *, tests: bool = False) -> Path | Un
             return direct
     candidates: list[Path] = []
     if "." in Path(subject).name:
-        candidates = [p for p in walk_files(project) if p.name == Path(subject).name]
+        candidates = [p for p in m.files(project) if p.name == Path(subject).name]
         tail = "/".join(parts)
         if len(candidates) > 1 and "/" in subject:
             candidates = [c for c in candidates if c.as_posix().endswith(tail)] or candidates
@@ -611,10 +676,10 @@ def _resolve(subject: str, m: Measurements, *, tests: bool = False) -> Path | Un
         joined = {"_".join(names), "".join(names), "-".join(names)}
         files = [
             p
-            for p in walk_files(project, CODE_SUFFIXES)
+            for p in m.files(project, CODE_SUFFIXES)
             if not tests or is_test_file(relative_path(p, project))
         ]
-        folders = _folders(project)
+        folders = _folders(m)
         if tests:  # a folder of tests holds test files
             held = {p.parent for p in files}
             folders = [f for f in folders if any(h.is_relative_to(f) for h in held)]
@@ -650,8 +715,14 @@ _NAMED_FILE = re.compile(r"\.(?:py|js|jsx|ts|tsx|go|rs|java|rb|md|css|json|ya?ml
 _PATH_LIKE = re.compile(r"/|\.(?:py|js|jsx|ts|tsx|go|rs|java|rb|md|css|json|ya?ml|toml|sh)$")
 
 
-def _folders(project: Path) -> list[Path]:
-    return sorted({p.parent for p in walk_files(project) if p.parent != project})
+def _folders(m: Measurements) -> list[Path]:
+    return cast(
+        "list[Path]",
+        m.once(
+            "folders",
+            lambda: sorted({p.parent for p in m.files(m.project) if p.parent != m.project}),
+        ),
+    )
 
 
 def _bare(name: str) -> str:
@@ -669,7 +740,7 @@ def _listed_items(claim: Claim, m: Measurements) -> Measurement:
         "stems",
         lambda: {
             _bare(_stem(p))
-            for p in walk_files(m.project, CODE_SUFFIXES)
+            for p in m.files(m.project, CODE_SUFFIXES)
             if not is_test_file(relative_path(p, m.project))
         },
     )
@@ -690,15 +761,15 @@ def _files(claim: Claim, m: Measurements) -> Measurement:
     if kind == "source":
         return Measured(len(python_sources(m.project)), "Python source files in the tree")
     if kind == "python":
-        count = sum(1 for _ in walk_files(m.project, (".py",)))
+        count = sum(1 for _ in m.files(m.project, (".py",)))
         return Measured(count, "Python files in the tree")
     if kind == "test":
-        count = sum(1 for p in walk_files(m.project) if is_test_file(relative_path(p, m.project)))
+        count = sum(1 for p in m.files(m.project) if is_test_file(relative_path(p, m.project)))
         return scoped_elsewhere(claim, count, "the test files of the tree") or Measured(
             count, "test files in the tree"
         )
     if kind == "markdown":
-        count = sum(1 for _ in walk_files(m.project, (".md", ".markdown")))
+        count = sum(1 for _ in m.files(m.project, (".md", ".markdown")))
         return Measured(count, "Markdown files in the tree")
     return Unmeasured("a kind of file to count: say Python, test, Markdown or source files")
 
@@ -721,7 +792,7 @@ def _files_in(claim: Claim, m: Measurements) -> Measurement:
         return target
     if target.is_file():
         return Unmeasured(f"a folder named by {claim.subject!r}: it names a file")
-    files = list(walk_files(target))
+    files = list(m.files(target))
     what = "files"
     if claim.qualifier == "test":
         files = [p for p in files if is_test_file(relative_path(p, m.project))]
@@ -740,7 +811,7 @@ def _modules(claim: Claim, m: Measurements) -> Measurement:
         return target
     sources = [
         p
-        for p in walk_files(target, (".py",))
+        for p in m.files(target, (".py",))
         if not is_collected_test_file(p.name) and "tests" not in p.relative_to(target).parts
     ]
     name = relative_path(target, m.project) if target != m.project else "the tree"
@@ -793,7 +864,7 @@ _MARKER = re.compile(r"\b(TODO|FIXME|XXX)\b")
 
 def _markers(m: Measurements) -> Measurement:
     """TODO, FIXME and XXX notes left in the code (tests included)."""
-    count = sum(len(_MARKER.findall(_text(p))) for p in walk_files(m.project, CODE_SUFFIXES))
+    count = sum(len(_MARKER.findall(_text(p))) for p in m.files(m.project, CODE_SUFFIXES))
     return Measured(count, "TODO, FIXME and XXX notes in the code files of the tree")
 
 
