@@ -234,7 +234,7 @@ _RULES: tuple[_Rule, ...] = (
             re.I,
         ),
         "tests",
-        qualifier=lambda m: _test_scope(m.group("adj")),
+        qualifier=lambda m: _test_scope(m.group("adj")) or _outcome_after(m),
     ),
     _Rule(
         ClaimKind.TEST_COUNT,
@@ -750,6 +750,20 @@ def _file_kind(words: str) -> str:
     return ""
 
 
+def _outcome_after(match: re.Match[str]) -> str:
+    """ "2,739 tests passing", "32 tests skipped": a run's outcome, not a count of the tree;
+    "57/57 tests passing" and "all 57 tests passing" count the tests (all of them pass)."""
+    before = match.string[max(0, match.start() - 8) : match.start()]
+    if re.search(r"(?:/|\ball\s+)$", before, re.I):
+        return ""
+    after = re.match(
+        r"\s*(passing|passed|failing|failed|skipped|erroring|flaky)\b",
+        match.string[match.end() : match.end() + 20],
+        re.I,
+    )
+    return _test_scope(after.group(1)) if after else ""
+
+
 def _test_scope(words: str | None) -> str:
     """What part of the suite a count is of: unit, integration, e2e, or failing tests."""
     found = set(re.findall(r"[a-z-]+", (words or "").lower()))
@@ -1056,11 +1070,19 @@ def _count_subject(text: str, match: re.Match[str], segment: Segment) -> str:
         if label and short and not _METRIC_LABEL.search(label):
             return label
     if segment.kind == "table" and ":" in text:
-        # A column named for what it counts ("Tests: 40+"): the row's label says of what.
+        # A column named for what it counts ("Tests: 40+"): the row's label says of what,
+        # unless it is a total or a kind of test ("Total", "Unit Tests").
         row = text.split(":", 1)[0].strip().strip("`* ")
-        if row and len(row.split()) <= 4 and not _METRIC_LABEL.search(row):
+        if row and len(row.split()) <= 4 and not _TOTAL_ROW.match(row):
             return row
     return ""
+
+
+_TOTAL_ROW = re.compile(
+    r"(?i)^(?:total|overall|all|sum|summary|grand\s+total|combined|tests?|test\s+suite|"
+    r"unit|integration|e2e|end-to-end|passing|passed|failed|failing|skipped|coverage|"
+    r"lines?|files?|endpoints?|routes?|modules?)\b"
+)
 
 
 _PATH_LIKE = re.compile(r"/|\.\w{1,5}$")
