@@ -150,13 +150,25 @@ def test_a_total_counts_the_test_files_the_report_names(shop: Path) -> None:
     judged = _judge(
         shop,
         "# Fixed\n\nFixed `tests/test_api.py` and `tests/unit/test_cart.py`.\n\n"
-        "All 22 tests pass now.\n\nWe now have 25 tests.\n",
+        "All 22 tests pass now.\n\nWe now have 25 tests.\n\nThey live in 2 test files.\n",
     )
-    # 16 + 6 = 22 in the two files named; the tree as a whole holds 52.
+    # 16 + 6 = 22 in the two files named; the tree as a whole holds 52, in 3 test files.
     (total,) = [r for r in judged[5] if r.claim.kind.value == "test-count"]
     assert total.verdict is Verdict.SUPPORTED, total.explanation
     assert "the 2 test files the report names" in total.explanation
     assert _verdicts(judged[7]) == ["test-count 25 contradicted"]
+    assert _verdicts(judged[9]) == ["file-count 2 supported"]
+
+
+def test_a_pattern_in_a_tree_diagram_drawn_below_the_root(shop: Path) -> None:
+    judged = _judge(
+        shop,
+        "# Layout\n\n```text\napi/\n├── *.py (1 file, 100+ lines)\n└── *.css (2 files)\n```\n",
+    )
+    # shop/api/ holds views.py, 24 lines long, and no stylesheet.
+    assert sorted(_verdicts(judged[5])) == ["file-count 1 supported", "line-count 100 contradicted"]
+    assert "shop/api" in judged[5][0].explanation
+    assert _verdicts(judged[6]) == ["file-count 2 contradicted"]
 
 
 def test_endpoint_module_memory_and_recovery_figures(shop: Path) -> None:

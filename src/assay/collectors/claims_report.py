@@ -131,7 +131,7 @@ def parse_report(text: str, name: str) -> ReportText:
 
 
 _TREE = re.compile(r"^(?P<prefix>[\s│|├└┣┗`'+\\-]*(?:──|--|—|─)+\s*|[\s│|]+)")
-_ENTRY = re.compile(r"^(?P<name>[\w.@-]+/?)(?=\s|$)")
+_ENTRY = re.compile(r"^(?P<name>[\w.@*-]+/?)(?=\s|$)")
 
 
 def _code_lines(token: Token, heading: str) -> list[Segment]:

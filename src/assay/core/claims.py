@@ -1051,6 +1051,8 @@ def _count_subject(text: str, match: re.Match[str], segment: Segment) -> str:
     ``14 tests in tests/unit``), or the row's label in a table (``User Service: 14``);
     empty for the whole project."""
     start, end = match.start(), match.end()
+    while start < end and not text[start].isspace() and start and not text[start - 1].isspace():
+        start += 1  # a match that begins inside a name (``*.css (5 files``) reads all of it
     clause = re.split(r"[.;!?]\s+(?=[A-Z`])|;\s*|\n", text[max(0, start - _WINDOW) : start])[-1]
     names = [n for n in _names(clause[-80:]) if _PATH_LIKE.search(n)]
     if names:
@@ -1094,7 +1096,7 @@ def _names(text: str) -> list[str]:
 
 _STOP = {"is", "has", "was", "are", "at", "with", "of", "the", "a", "an", "now", "total", "in"}
 _FILE_LIKE = re.compile(
-    r"`([^`]+)`|((?=[\w.-]*[A-Za-z_])[\w.-]+(?:/[\w.-]+)+/?|(?=[\w.-]*[A-Za-z_])[\w.-]+/(?=[\s):,]|$)|"
+    r"`([^`]+)`|((?=[\w.-]*[A-Za-z_])[\w.-]+(?:/[\w.*-]+)+/?|(?=[\w.-]*[A-Za-z_])[\w.-]+/(?=[\s):,]|$)|"
     r"[\w-]+\.(?:py|js|ts|tsx|jsx|go|rs|java|rb|toml|md|yaml|yml|json|sql|sh))"
 )
 

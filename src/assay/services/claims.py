@@ -12,7 +12,7 @@ import re
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, TypeVar, cast
 
 from assay.collectors import results as readers
@@ -593,6 +593,15 @@ def _lines(claim: Claim, m: Measurements) -> Measurement:
     words = " ".join(w for w in re.findall(r"[A-Za-z]+", subject) if w.lower() != "lines")
     if "/" not in subject and "." not in subject and _WHOLE.match(words):
         return _project_lines_judged(claim, words.lower(), project)
+    if "*" in subject:
+        matched = _matching(subject.strip("/"), m)
+        if isinstance(matched, Unmeasured):
+            return matched
+        files, where = matched
+        if not files:
+            return Measured(0, f"no file matching {subject} in the tree")
+        lines = sum(len(_text(p).splitlines()) for p in files)
+        return Measured(lines, f"lines of the {len(files)} files matching {subject} in {where}")
     target = _resolve(subject, m)
     if not isinstance(target, Path):
         return target
@@ -765,13 +774,44 @@ def _files(claim: Claim, m: Measurements) -> Measurement:
         return Measured(count, "Python files in the tree")
     if kind == "test":
         count = sum(1 for p in m.files(m.project) if is_test_file(relative_path(p, m.project)))
-        return scoped_elsewhere(claim, count, "the test files of the tree") or Measured(
+        whole = scoped_elsewhere(claim, count, "the test files of the tree") or Measured(
             count, "test files in the tree"
         )
+        named = _named_test_files(m)
+        if judge_claim(claim, whole).verdict is Verdict.SUPPORTED or len(named) < 2:
+            return whole
+        # "6 test files" in a report that names its test files counts those, as it does
+        # for a total of tests.
+        shown = ", ".join(relative_path(f, m.project) for f in named[:4])
+        return Measured(len(named), f"test files the report names ({shown})")
     if kind == "markdown":
         count = sum(1 for _ in m.files(m.project, (".md", ".markdown")))
         return Measured(count, "Markdown files in the tree")
     return Unmeasured("a kind of file to count: say Python, test, Markdown or source files")
+
+
+def _matching(pattern: str, m: Measurements) -> tuple[list[Path], str] | Unmeasured:
+    """Files that match a pattern the report names (``docs/UI-SPEC-*.md``), beside the
+    report, from the project's root, or, for a tree diagram drawn from a folder below the
+    root (``templates/*.css``), in the one folder of the tree that has them."""
+    if ".." in Path(pattern).parts:
+        return Unmeasured(f"files inside the project: {pattern!r} climbs out of the folder")
+    for base in (m.near or m.project, m.project):
+        found = [p for p in sorted(base.glob(pattern)) if p.is_file() and _inside(p, m.project)]
+        if found:
+            return found, relative_path(base, m.project) if base != m.project else "the tree"
+    if "/" in pattern:
+        below = [
+            p for p in m.files(m.project) if PurePath(relative_path(p, m.project)).match(pattern)
+        ]
+        folders = sorted({relative_path(p.parent, m.project) for p in below})
+        if len(folders) == 1:
+            return below, folders[0]
+        if folders:
+            return Unmeasured(
+                f"the folder of {pattern}: it could be any of {', '.join(folders[:4])}"
+            )
+    return [], "the tree"
 
 
 def _files_in(claim: Claim, m: Measurements) -> Measurement:
@@ -779,14 +819,13 @@ def _files_in(claim: Claim, m: Measurements) -> Measurement:
     match the pattern it names (``docs/UI-SPEC-*.md``)."""
     if "*" in claim.subject:
         pattern = claim.subject.strip("/")
-        if ".." in Path(pattern).parts:
-            return Unmeasured(f"files inside the project: {pattern!r} climbs out of the folder")
-        for base in (m.near or m.project, m.project):
-            found = [p for p in sorted(base.glob(pattern)) if _inside(p, m.project)]
-            if found:
-                where = relative_path(base, m.project) if base != m.project else "the tree"
-                return Measured(len(found), f"files matching {pattern} in {where}")
-        return Measured(0, f"no file matching {pattern} in the tree")
+        matched = _matching(pattern, m)
+        if isinstance(matched, Unmeasured):
+            return matched
+        files, where = matched
+        if not files:
+            return Measured(0, f"no file matching {pattern} in the tree")
+        return Measured(len(files), f"files matching {pattern} in {where}")
     target = _resolve(claim.subject, m)
     if not isinstance(target, Path):
         return target
