@@ -302,3 +302,19 @@ def test_a_count_beside_the_names_it_counts_is_checked_name_by_name(shop: Path) 
     # The report's own list names two things for four: it contradicts itself.
     (short,) = judged[6]
     assert short.verdict is Verdict.CONTRADICTED and "own list names 2" in short.explanation
+
+
+def test_a_heading_count_is_measured_on_the_files_listed_under_it(shop: Path) -> None:
+    judged = _judge(
+        shop,
+        "# Files\n\n### Production Code (2 files, ~100+ LOC)\n\n"
+        "1. `core.py` - constants\n2. `models.py` - the cart\n\n"
+        "### Test Code (2 files)\n\n- `test_api.py`\n- `test_cart.py`\n\n"
+        "### Modified Files (1 file)\n\n- `shop/__init__.py`\n",
+    )
+    # core.py (145 lines) and models.py (2 lines), found by name; the lines are at least 100.
+    assert sorted(_verdicts(judged[3])) == ["file-count 2 supported", "line-count 100 supported"]
+    assert "listed under the heading" in judged[3][0].explanation
+    assert _verdicts(judged[8]) == ["file-count 2 supported"]
+    # Which files were modified is history: the tree cannot say.
+    assert _verdicts(judged[13]) == ["file-count 1 unverifiable"]

@@ -938,13 +938,16 @@ def _claim(rule: _Rule, match: re.Match[str], text: str, segment: Segment) -> Cl
     anchor = match.start("n") if raw and match.groupdict().get("n") else match.start()
     before = text[max(0, anchor - _WINDOW) : anchor]
     comparator = "="
-    if re.search(
+    plus = bool(raw) and text[match.end("n") : match.end("n") + 1] == "+"
+    if plus:  # "~2,100+" is at least 2,100
+        comparator = ">="
+    elif re.search(
         r"(?:[~≈]|\babout|\bapprox(?:imately|\.)?|\baround|\broughly)\s*$", before[-40:], re.I
     ):
         comparator = "~"
     elif _BELOW.search(before[-20:]):
         comparator = "<="
-    elif _ABOVE.search(before[-20:]) or (raw and text[match.end("n") : match.end("n") + 1] == "+"):
+    elif _ABOVE.search(before[-20:]):
         comparator = ">="
     subject = rule.subject(match)
     qualifier = rule.qualifier(match)

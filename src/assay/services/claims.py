@@ -360,7 +360,7 @@ def _tests(claim: Claim, m: Measurements) -> Measurement:
     if claim.subject:
         target = _resolve(claim.subject, m, tests=True)
         if not isinstance(target, Path):
-            return target
+            return _in_section(claim, m, target)
         return _static_tests(claim, m, target, relative_path(target, m.project))
     return _scope_tests(claim, m)
 
@@ -374,27 +374,31 @@ def _whole_project_tests(claim: Claim, m: Measurements) -> Measurement:
     return _static_tests(claim, m, m.project, "the tree")
 
 
-_CODE_NAME = re.compile(r"[\w./-]*[\w-]\.(?:py|js|jsx|ts|tsx|go|rs|java|rb)\b")
+_CODE_NAME = re.compile(r"[\w./-]*[\w-]\.(?:py|js|jsx|ts|tsx|go|rs|java|rb|md)\b")
 
 
 def _named_files_tests(claim: Claim, m: Measurements) -> Measurement | None:
     """A total of tests in a report that names its test files ("57 tests" after the four
     files it fixed, "250+ tests" below a table of six components' tests) counts the tests
     of those files, as its readers count them, when the whole project does not hold it."""
-    files = _named_test_files(m)
+    files = _named_files(m, "test")
     if len(files) < 2:
         return None
-    shown = ", ".join(relative_path(f, m.project) for f in files[:4])
-    shown += f" and {len(files) - 4} more" if len(files) > 4 else ""
-    where = f"the {len(files)} test files the report names ({shown})"
+    where = f"the {len(files)} test files the report names ({_shown(files, m)})"
     found = _count_files(claim, m, files, where)
     if isinstance(found, Measured):
         return scoped_elsewhere(claim, found.value, where) or found
     return found
 
 
-def _named_test_files(m: Measurements) -> list[Path]:
-    """Test files the report names: in its text, or as the subject of a test count."""
+def _shown(files: list[Path], m: Measurements) -> str:
+    shown = ", ".join(relative_path(f, m.project) for f in files[:4])
+    return shown + (f" and {len(files) - 4} more" if len(files) > 4 else "")
+
+
+def _named_files(m: Measurements, kind: str) -> list[Path]:
+    """Files of a kind (``test``, ``doc`` or ``code``) that the report names: in its text,
+    or as the subject of a test count."""
     report = m.report
     if report is None:
         return []
@@ -409,13 +413,68 @@ def _named_test_files(m: Measurements) -> list[Path]:
         ]
         found: dict[Path, None] = {}
         for name in names:
-            target = _resolve(name, m, tests=True)
-            is_file = isinstance(target, Path) and target.is_file()
-            if is_file and is_test_file(relative_path(cast(Path, target), m.project)):
-                found[cast(Path, target)] = None
+            target = _resolve(name, m, tests=kind == "test")
+            if isinstance(target, Path) and target.is_file():
+                found[target] = None
         return list(found)
 
-    return cast("list[Path]", m.once(f"named-tests:{report.path}", find))
+    named = cast("list[Path]", m.once(f"named:{report.path}:{kind}", find))
+    if kind == "test":
+        return [p for p in named if is_test_file(relative_path(p, m.project))]
+    if kind == "doc":
+        return [p for p in named if p.suffix == ".md"]
+    return [p for p in named if p.suffix != ".md"]
+
+
+def _section_files(claim: Claim, m: Measurements) -> list[Path]:
+    """Files named in the section a heading's count introduces ("### Test Code (4 files,
+    ~600+ LOC)" and the four files listed under it), when the claim is on a heading."""
+    report = m.report
+    if report is None:
+        return []
+    segments = report.segments
+    at = next(
+        (i for i, s in enumerate(segments) if s.line == claim.line and s.kind == "heading"), None
+    )
+    if at is None:
+        return []
+    names: list[str] = []
+    for segment in segments[at + 1 :]:
+        if segment.kind == "heading":
+            break
+        names += [n.strip("./") for n in _CODE_NAME.findall(segment.text)]
+    found: dict[Path, None] = {}
+    ambiguous = []
+    for name in names:
+        target = _resolve(name, m)
+        if isinstance(target, Path) and target.is_file():
+            found[target] = None
+        elif "/" not in name:
+            ambiguous.append(name)
+    # A bare name that several folders hold is the one beside the section's other files.
+    folders = {p.parent for p in found}
+    for name in ambiguous:
+        beside = [f / name for f in folders if (f / name).is_file()]
+        if len(beside) == 1:
+            found[beside[0]] = None
+    return list(found)
+
+
+def _in_section(claim: Claim, m: Measurements, unresolved: Measurement) -> Measurement:
+    """A count on a heading whose subject names nothing in the tree, measured on the files
+    listed in its section; ``unresolved`` when the section lists none."""
+    if claim.qualifier == "changed":  # "Modified files (3 files)": history, not the tree
+        return Unmeasured("the change history (new, modified or updated files are not in a tree)")
+    files = _section_files(claim, m)
+    if not files:
+        return unresolved
+    where = f"the {len(files)} files listed under the heading ({_shown(files, m)})"
+    if claim.kind is ClaimKind.LINE_COUNT:
+        return Measured(sum(len(_text(p).splitlines()) for p in files), f"lines of {where}")
+    if claim.kind is ClaimKind.TEST_COUNT:
+        tests = [p for p in files if is_test_file(relative_path(p, m.project))]
+        return _count_files(claim, m, tests, where) if tests else unresolved
+    return Measured(len(files), where)
 
 
 def _run_outcome(claim: Claim, m: Measurements) -> Measurement:
@@ -592,7 +651,7 @@ def _lines(claim: Claim, m: Measurements) -> Measurement:
     project, subject = m.project, claim.subject
     words = " ".join(w for w in re.findall(r"[A-Za-z]+", subject) if w.lower() != "lines")
     if "/" not in subject and "." not in subject and _WHOLE.match(words):
-        return _project_lines_judged(claim, words.lower(), project)
+        return _project_lines_judged(claim, words.lower(), m)
     if "*" in subject:
         matched = _matching(subject.strip("/"), m)
         if isinstance(matched, Unmeasured):
@@ -604,17 +663,27 @@ def _lines(claim: Claim, m: Measurements) -> Measurement:
         return Measured(lines, f"lines of the {len(files)} files matching {subject} in {where}")
     target = _resolve(subject, m)
     if not isinstance(target, Path):
-        return target
+        return _in_section(claim, m, target)
     files = [target] if target.is_file() else list(m.files(target, CODE_SUFFIXES))
     total = sum(len(_text(p).splitlines()) for p in files)
     return Measured(total, f"lines of {relative_path(target, project)}")
 
 
-def _project_lines_judged(claim: Claim, words: str, project: Path) -> Measurement:
-    whole = _project_lines(words, project)
+def _project_lines_judged(claim: Claim, words: str, m: Measurements) -> Measurement:
+    whole = _project_lines(words, m.project)
     if isinstance(whole, Measured):
-        return scoped_elsewhere(claim, whole.value, "the lines of the tree") or whole
-    return whole
+        whole = scoped_elsewhere(claim, whole.value, "the lines of the tree") or whole
+    if judge_claim(claim, whole).verdict is Verdict.SUPPORTED:
+        return whole
+    # "1,850+ lines of test code" in a report that names its five test suites: their lines.
+    text = claim.text.lower()
+    kind = "test" if "test" in text else "doc" if "doc" in text else "code"
+    files = _named_files(m, kind)
+    if len(files) < 2:
+        return whole
+    lines = sum(len(_text(p).splitlines()) for p in files)
+    where = f"lines of the {len(files)} files the report names ({_shown(files, m)})"
+    return scoped_elsewhere(claim, lines, where) or Measured(lines, where)
 
 
 def _project_lines(words: str, project: Path) -> Measurement:
@@ -777,13 +846,12 @@ def _files(claim: Claim, m: Measurements) -> Measurement:
         whole = scoped_elsewhere(claim, count, "the test files of the tree") or Measured(
             count, "test files in the tree"
         )
-        named = _named_test_files(m)
+        named = _named_files(m, "test")
         if judge_claim(claim, whole).verdict is Verdict.SUPPORTED or len(named) < 2:
             return whole
         # "6 test files" in a report that names its test files counts those, as it does
         # for a total of tests.
-        shown = ", ".join(relative_path(f, m.project) for f in named[:4])
-        return Measured(len(named), f"test files the report names ({shown})")
+        return Measured(len(named), f"test files the report names ({_shown(named, m)})")
     if kind == "markdown":
         count = sum(1 for _ in m.files(m.project, (".md", ".markdown")))
         return Measured(count, "Markdown files in the tree")
@@ -828,7 +896,7 @@ def _files_in(claim: Claim, m: Measurements) -> Measurement:
         return Measured(len(files), f"files matching {pattern} in {where}")
     target = _resolve(claim.subject, m)
     if not isinstance(target, Path):
-        return target
+        return _in_section(claim, m, target)
     if target.is_file():
         return Unmeasured(f"a folder named by {claim.subject!r}: it names a file")
     files = list(m.files(target))
