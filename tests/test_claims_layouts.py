@@ -318,3 +318,23 @@ def test_a_heading_count_is_measured_on_the_files_listed_under_it(shop: Path) ->
     assert _verdicts(judged[8]) == ["file-count 2 supported"]
     # Which files were modified is history: the tree cannot say.
     assert _verdicts(judged[13]) == ["file-count 1 unverifiable"]
+
+
+def test_a_named_test_class_is_counted_and_a_missing_one_has_no_tests(shop: Path) -> None:
+    (shop / "tests" / "test_pay.py").write_text(
+        "class TestPaymentFlow:\n"
+        + "".join(f"    def test_{i}(self):\n        assert 1\n" for i in range(2)),
+        encoding="utf-8",
+    )
+    judged = _judge(
+        shop,
+        "# Tests\n\n- 2 tests for PaymentFlow\n- `TestCheckout` (4 tests)\n"
+        "- 3 tests for BillingRules\n",
+    )
+    assert _verdicts(judged[3]) == ["test-count 2 supported"]
+    assert "class TestPaymentFlow" in judged[3][0].explanation
+    # The report names a class no test file defines: it has no tests.
+    assert _verdicts(judged[4]) == ["test-count 4 contradicted"]
+    assert "no test class TestCheckout" in judged[4][0].explanation
+    # "for BillingRules" names no class of the tree, and the report never named its class.
+    assert _verdicts(judged[5]) == ["test-count 3 unverifiable"]

@@ -1063,6 +1063,10 @@ def _count_subject(text: str, match: re.Match[str], segment: Segment) -> str:
     classes = re.findall(r"`?\b(Test[A-Z]\w*)\b`?", clause[-80:])
     if classes:
         return f"class {classes[-1]}"
+    owner = re.match(r"\s+for\s+`?([A-Z][a-z]+(?:[A-Z][a-z0-9]*)+)`?(?=[\s.,;:)]|$)", text[end:])
+    if owner:  # "9 tests for AccessMetricsCalculator": its test class
+        name = owner.group(1)
+        return f"class {name if name.startswith('Test') else 'Test' + name}"
     after = re.match(r"\s+(?:in|across|under|for|of)\s+(\S+)", text[end : end + _WINDOW])
     if after:
         named = [n for n in _names(after.group(1)) if _PATH_LIKE.search(n)]

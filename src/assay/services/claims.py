@@ -356,7 +356,10 @@ def _tests(claim: Claim, m: Measurements) -> Measurement:
             return whole
         return _named_files_tests(claim, m) or whole
     if claim.subject.startswith("class "):
-        return _class_tests(m, claim.subject.removeprefix("class "))
+        found = _class_tests(m, claim.subject.removeprefix("class "))
+        if isinstance(found, Unmeasured):
+            return _missing_class(claim, m, found)
+        return found
     if claim.subject:
         target = _resolve(claim.subject, m, tests=True)
         if not isinstance(target, Path):
@@ -594,6 +597,16 @@ def _class_tests(m: Measurements, name: str) -> Measurement:
             where = f"class {name} in {relative_path(path, m.project)}"
             return Measured(tests, f"test methods of {where}")
     return Unmeasured(f"a test class named {name} in the tree; none found")
+
+
+def _missing_class(claim: Claim, m: Measurements, unfound: Unmeasured) -> Measurement:
+    """A test class the report names (``TestStateManagement (5 tests)``) that no Python
+    test file defines has no tests, as a named file that does not exist has no lines."""
+    name = claim.subject.removeprefix("class ")
+    python_tests = any(p.suffix == ".py" for p in _test_files(m, m.project))
+    if python_tests and re.search(rf"\b{re.escape(name)}\b", claim.text):
+        return Measured(0, f"no test class {name} in the tree")
+    return unfound
 
 
 def _file_tests(m: Measurements, path: Path) -> TestCount:
