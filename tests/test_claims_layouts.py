@@ -338,3 +338,15 @@ def test_a_named_test_class_is_counted_and_a_missing_one_has_no_tests(shop: Path
     assert "no test class TestCheckout" in judged[4][0].explanation
     # "for BillingRules" names no class of the tree, and the report never named its class.
     assert _verdicts(judged[5]) == ["test-count 3 unverifiable"]
+
+
+def test_added_fixed_or_skipped_tests_are_history_or_a_run_not_the_tree(shop: Path) -> None:
+    judged = _judge(
+        shop,
+        "# Changes\n\n- `tests/test_api.py` (+4 tests)\n- Fixed 9 tests\n"
+        "- Passing: 22 tests\n\n### Tests skipped in CI (2 tests)\n",
+    )
+    for line in (3, 4, 5, 7):
+        assert [r.verdict for r in judged[line]] == [Verdict.UNVERIFIABLE], judged[line]
+    assert "change history" in judged[3][0].explanation
+    assert "the run's results" in judged[5][0].explanation

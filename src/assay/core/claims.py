@@ -750,6 +750,25 @@ def _file_kind(words: str) -> str:
     return ""
 
 
+_CHANGED = re.compile(
+    r"(?i)(?:\+\s*|\b(?:fixed|updated|modified|migrated|rewr\w+|refactored|converted|removed|"
+    r"deleted|excluded|disabled|ignored)\s+(?:\w+\s+)?)$"
+)
+_OUTCOME = re.compile(r"(?i)\b(passing|passed|failing|failed|skipped|flaky|erroring)\b")
+
+
+def _test_change_or_outcome(text: str, at: int) -> str:
+    """A test count that is a change ("+9 tests", "fixed 57 tests", "updated 22 snapshot
+    tests": history, not the tree) or an outcome its clause names ("Passing: 71 tests",
+    "Tests skipped during execution (32 tests)")."""
+    line = text[text.rfind("\n", 0, at) + 1 : at]
+    if _CHANGED.search(line):
+        return "change"
+    clause = re.split(r"[.;,!?]\s|\|", line)[-1]
+    outcome = _OUTCOME.search(clause)
+    return _test_scope(outcome.group(1)) if outcome else ""
+
+
 def _outcome_after(match: re.Match[str]) -> str:
     """ "2,739 tests passing", "32 tests skipped": a run's outcome, not a count of the tree;
     "57/57 tests passing" and "all 57 tests passing" count the tests (all of them pass)."""
@@ -959,6 +978,8 @@ def _claim(rule: _Rule, match: re.Match[str], text: str, segment: Segment) -> Cl
         if rule.kind is ClaimKind.TEST_COUNT and not qualifier and not subject:
             scope = re.match(r"(unit|integration|e2e|end-to-end)\b", label)
             qualifier = _test_scope(scope.group(1)) if scope else qualifier
+        if rule.kind is ClaimKind.TEST_COUNT and not qualifier:
+            qualifier = _test_change_or_outcome(text, match.start("n") if raw else match.start())
     if rule.kind is ClaimKind.LINE_COUNT:
         start = match.start("n")
         subject = _line_subject(text[max(0, start - _WINDOW) : start], subject)

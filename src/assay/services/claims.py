@@ -349,6 +349,8 @@ def _tests(claim: Claim, m: Measurements) -> Measurement:
         return Unmeasured("test results (JUnit) that say which tests failed")
     if claim.qualifier == "run":
         return _run_outcome(claim, m)
+    if claim.qualifier == "change":
+        return Unmeasured("the change history: how many tests were added, fixed or updated")
     scoped = bool(claim.subject) or claim.qualifier in ("unit", "integration", "e2e")
     if not scoped:
         whole = _whole_project_tests(claim, m)
