@@ -350,3 +350,19 @@ def test_added_fixed_or_skipped_tests_are_history_or_a_run_not_the_tree(shop: Pa
         assert [r.verdict for r in judged[line]] == [Verdict.UNVERIFIABLE], judged[line]
     assert "change history" in judged[3][0].explanation
     assert "the run's results" in judged[5][0].explanation
+
+
+def test_components_are_the_component_files_named_or_in_the_folder(shop: Path) -> None:
+    ui = shop / "web" / "ui"
+    ui.mkdir(parents=True)
+    for name in ("Button.tsx", "Card.tsx", "Card.test.tsx", "Card.stories.tsx", "index.tsx"):
+        (ui / name).write_text("export {}\n", encoding="utf-8")
+    judged = _judge(
+        shop,
+        "# UI\n\nBuilt 3 components: `web/ui/Button.tsx`, `web/ui/Card.tsx` and "
+        "`web/ui/Badge.tsx`.\n\n- web/ui/: 2 components\n",
+    )
+    # Badge.tsx was never written: two of the three named components exist.
+    assert _verdicts(judged[3]) == ["module-count 3 contradicted"]
+    # The folder's components: tests, stories and the index are not components.
+    assert _verdicts(judged[5]) == ["module-count 2 supported"]

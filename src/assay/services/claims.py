@@ -379,7 +379,7 @@ def _whole_project_tests(claim: Claim, m: Measurements) -> Measurement:
     return _static_tests(claim, m, m.project, "the tree")
 
 
-_CODE_NAME = re.compile(r"[\w./-]*[\w-]\.(?:py|js|jsx|ts|tsx|go|rs|java|rb|md)\b")
+_CODE_NAME = re.compile(r"[\w./-]*[\w-]\.(?:py|js|jsx|ts|tsx|vue|svelte|go|rs|java|rb|md)\b")
 
 
 def _named_files_tests(claim: Claim, m: Measurements) -> Measurement | None:
@@ -922,8 +922,35 @@ def _files_in(claim: Claim, m: Measurements) -> Measurement:
     return Measured(len(files), f"{what} in {relative_path(target, m.project)}")
 
 
+_COMPONENT_SUFFIXES = (".tsx", ".jsx", ".vue", ".svelte")
+
+
+def _components(claim: Claim, m: Measurements) -> Measurement:
+    """UI components: the component files of the folder the claim names, else those the
+    report names (its section's, then its own) that exist."""
+
+    def component(path: Path) -> bool:
+        rel = relative_path(path, m.project)
+        story = ".stories." in path.name or ".story." in path.name
+        return path.suffix in _COMPONENT_SUFFIXES and not is_test_file(rel) and not story
+
+    if claim.subject:
+        target = _resolve(claim.subject, m)
+        if isinstance(target, Path) and target.is_dir():
+            found = [p for p in m.files(target) if component(p) and p.stem != "index"]
+            where = relative_path(target, m.project)
+            return Measured(len(found), f"component files in {where}")
+    named = [p for p in _section_files(claim, m) if component(p)]
+    named = named or [p for p in _named_files(m, "code") if component(p)]
+    if not named:
+        return Unmeasured("a definition of what is counted: name the components' folder")
+    return Measured(len(named), f"component files the report names ({_shown(named, m)})")
+
+
 def _modules(claim: Claim, m: Measurements) -> Measurement:
     noun = claim.text.lower()
+    if re.search(r"\bcomponents\b", noun) and not re.search(r"\b(modules|packages)\b", noun):
+        return _components(claim, m)
     if not re.search(r"\b(modules|packages)\b", noun):
         return Unmeasured("a definition of what is counted: name the folder and count files")
     target: Path | Measurement = m.project
