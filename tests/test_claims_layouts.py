@@ -366,3 +366,21 @@ def test_components_are_the_component_files_named_or_in_the_folder(shop: Path) -
     assert _verdicts(judged[3]) == ["module-count 3 contradicted"]
     # The folder's components: tests, stories and the index are not components.
     assert _verdicts(judged[5]) == ["module-count 2 supported"]
+
+
+def test_words_name_the_test_file_that_spells_them(shop: Path) -> None:
+    tests = shop / "tests"
+    (tests / "test_security_and_edge_cases.py").write_text(_tests(3), encoding="utf-8")
+    (tests / "test_auth.py").write_text(_tests(2), encoding="utf-8")
+    (tests / "test_flow.py").write_text(
+        "class TestIntegration:\n    def test_a(self):\n        assert 1\n", encoding="utf-8"
+    )
+    judged = _judge(
+        shop,
+        "# Suites\n\n| Suite | Tests |\n|---|---|\n| Security & Edge Cases | 3 |\n"
+        "| Authentication | 2 |\n\nAlso 1 integration test.\n",
+    )
+    assert "test-count 3 supported" in _verdicts(judged[5])
+    assert "test-count 2 supported" in _verdicts(judged[6])
+    # No integration folder or file: the class named for the scope holds them.
+    assert _verdicts(judged[8]) == ["test-count 1 supported"]

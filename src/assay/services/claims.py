@@ -379,7 +379,11 @@ def _whole_project_tests(claim: Claim, m: Measurements) -> Measurement:
     return _static_tests(claim, m, m.project, "the tree")
 
 
-_CODE_NAME = re.compile(r"[\w./-]*[\w-]\.(?:py|js|jsx|ts|tsx|vue|svelte|go|rs|java|rb|md)\b")
+_CODE_NAME = re.compile(
+    r"(?<![\w./-])[\w./-]{0,200}[\w-]\.(?:py|js|jsx|ts|tsx|vue|svelte|go|rs|java|rb|md)\b"
+)
+"""A file name in a report's text. It starts only where a name can start and is bounded:
+unbounded, a run of 20,000 letters cost time quadratic in its length."""
 
 
 def _named_files_tests(claim: Claim, m: Measurements) -> Measurement | None:
@@ -520,6 +524,9 @@ def _scope_tests(claim: Claim, m: Measurements) -> Measurement:
         if scope in re.split(r"[-_./]", relative_path(p, m.project).lower())
     ]
     if not files:
+        named = _class_tests(m, f"Test{scope.capitalize()}")
+        if isinstance(named, Measured):
+            return named
         return Unmeasured(f"{scope} tests named as such (a tests/{scope}/ folder or file)")
     count = TestCount()
     for path in files:
@@ -725,6 +732,22 @@ def _inside(path: Path, project: Path) -> bool:
 
 
 _GENERIC_TOKENS = {"design", "spec", "test", "unit", "integration", "e2e", "component", "ui"}
+_JOINERS = {"and", "the", "of", "for", "with", "a"}
+
+
+def _spells(tokens: set[str], words: set[str]) -> bool:
+    """Whether a test file's name spells the words: "Security & Edge Cases" is
+    test_security_and_edge_cases.py, "Authentication" is auth_integration_test.go (a
+    name's short form, four letters or more)."""
+    named = tokens - _JOINERS - _GENERIC_TOKENS
+    wanted = words - _JOINERS
+    if not named or not wanted:
+        return False
+    if named == wanted:
+        return True
+    return len(wanted) == 1 and all(
+        len(t) >= 4 and any(w.startswith(t) for w in wanted) for t in named
+    )
 
 
 def _stem(path: Path) -> str:
@@ -782,7 +805,8 @@ def _resolve(subject: str, m: Measurements, *, tests: bool = False) -> Path | Un
             # button-design.test.tsx is the tests of Button; analysis_and_plots is not
             # only of analysis.
             alike = bool(tokens & words) and tokens - words <= _GENERIC_TOKENS
-            if stem in joined or stem.rstrip("s") in words or (len(words) == 1 and alike):
+            same = stem in joined or stem.rstrip("s") in words or (len(words) == 1 and alike)
+            if same or (tests and _spells(tokens, words)):
                 candidates.append(path)
     candidates = [
         c
