@@ -971,7 +971,8 @@ def _claim(rule: _Rule, match: re.Match[str], text: str, segment: Segment) -> Cl
     subject = rule.subject(match)
     qualifier = rule.qualifier(match)
     if rule.kind in _SCOPED_KINDS:
-        subject = _count_subject(text, match, segment) or _subject_words(subject)
+        tests = rule.kind is ClaimKind.TEST_COUNT
+        subject = _count_subject(text, match, segment, tests=tests) or _subject_words(subject)
         if rule.kind is not ClaimKind.FILE_COUNT:
             subject = subject or _heading_file(segment) or _heading_class(segment)
         label = text.split(":", 1)[0].strip().lower() if segment.kind == "table" else ""
@@ -1059,6 +1060,12 @@ _METRIC_LABEL = re.compile(
 )
 
 
+_TEST_LABEL = re.compile(
+    r"(?i)\b(tests?|testing|coverage|total|overall|all|pass|passing|passed|failed|failing|"
+    r"skipped|suite|suites|unit|integration|e2e|summary|results?|status|count|score|quality)\b"
+)
+
+
 _NOT_A_SUBJECT = re.compile(
     r"(?i)\b(total|all|tests?|comprehensive|passing|passed|implemented|new|unit|integration|"
     r"e2e|end-to-end|the|our|and|with|suite|cases?|functions?|automated|full)\b"
@@ -1070,7 +1077,9 @@ def _subject_words(words: str) -> str:
     return " ".join(_NOT_A_SUBJECT.sub(" ", words.strip("`* ")).split())
 
 
-def _count_subject(text: str, match: re.Match[str], segment: Segment) -> str:
+def _count_subject(
+    text: str, match: re.Match[str], segment: Segment, *, tests: bool = False
+) -> str:
     """What a count is of: a file or folder the clause names (``test_api.py (14 tests)``,
     ``14 tests in tests/unit``), or the row's label in a table (``User Service: 14``);
     empty for the whole project."""
@@ -1097,7 +1106,9 @@ def _count_subject(text: str, match: re.Match[str], segment: Segment) -> str:
     if ":" in head:
         label = head.split(":", 1)[0].strip().strip("`* ")
         short = segment.kind == "table" or len(label.split()) <= 4
-        if label and short and not _METRIC_LABEL.search(label):
+        # What a test count's label names is what the tests are of ("API Endpoints: 12/12").
+        metric = _TEST_LABEL if tests else _METRIC_LABEL
+        if label and short and not metric.search(label):
             return label
     if segment.kind == "table" and ":" in text:
         # A column named for what it counts ("Tests: 40+"): the row's label says of what,
