@@ -150,7 +150,8 @@ def test_a_total_counts_the_test_files_the_report_names(shop: Path) -> None:
     judged = _judge(
         shop,
         "# Fixed\n\nFixed `tests/test_api.py` and `tests/unit/test_cart.py`.\n\n"
-        "All 22 tests pass now.\n\nWe now have 25 tests.\n\nThey live in 2 test files.\n",
+        "All 22 tests pass now.\n\nWe now have 25 tests.\n\nThey live in 2 test files.\n\n"
+        "That is 15+ tests.\n",
     )
     # 16 + 6 = 22 in the two files named; the tree as a whole holds 52, in 3 test files.
     (total,) = [r for r in judged[5] if r.claim.kind.value == "test-count"]
@@ -158,6 +159,8 @@ def test_a_total_counts_the_test_files_the_report_names(shop: Path) -> None:
     assert "the 2 test files the report names" in total.explanation
     assert _verdicts(judged[7]) == ["test-count 25 contradicted"]
     assert _verdicts(judged[9]) == ["file-count 2 supported"]
+    # "At least 15" of the named files' 22: the report's own scope, so judged there.
+    assert _verdicts(judged[11]) == ["test-count 15 supported"]
 
 
 def test_a_pattern_in_a_tree_diagram_drawn_below_the_root(shop: Path) -> None:
@@ -310,7 +313,8 @@ def test_a_heading_count_is_measured_on_the_files_listed_under_it(shop: Path) ->
         "# Files\n\n### Production Code (2 files, ~100+ LOC)\n\n"
         "1. `core.py` - constants\n2. `models.py` - the cart\n\n"
         "### Test Code (2 files)\n\n- `test_api.py`\n- `test_cart.py`\n\n"
-        "### Modified Files (1 file)\n\n- `shop/__init__.py`\n",
+        "### Modified Files (1 file)\n\n- `shop/__init__.py`\n\n"
+        "### Test Files (1 file)\n\n- `test_api.py`, testing `shop/api/views.py`\n",
     )
     # core.py (145 lines) and models.py (2 lines), found by name; the lines are at least 100.
     assert sorted(_verdicts(judged[3])) == ["file-count 2 supported", "line-count 100 supported"]
@@ -318,6 +322,8 @@ def test_a_heading_count_is_measured_on_the_files_listed_under_it(shop: Path) ->
     assert _verdicts(judged[8]) == ["file-count 2 supported"]
     # Which files were modified is history: the tree cannot say.
     assert _verdicts(judged[13]) == ["file-count 1 unverifiable"]
+    # A heading about test files counts the test files it lists, not the code they test.
+    assert _verdicts(judged[17]) == ["file-count 1 supported"]
 
 
 def test_a_named_test_class_is_counted_and_a_missing_one_has_no_tests(shop: Path) -> None:

@@ -396,7 +396,7 @@ def _named_files_tests(claim: Claim, m: Measurements) -> Measurement | None:
     where = f"the {len(files)} test files the report names ({_shown(files, m)})"
     found = _count_files(claim, m, files, where)
     if isinstance(found, Measured):
-        return scoped_elsewhere(claim, found.value, where) or found
+        return scoped_elsewhere(claim, found.value, where, NAMED_SCOPE_RATIO) or found
     return found
 
 
@@ -475,6 +475,9 @@ def _in_section(claim: Claim, m: Measurements, unresolved: Measurement) -> Measu
     if claim.qualifier == "changed":  # "Modified files (3 files)": history, not the tree
         return Unmeasured("the change history (new, modified or updated files are not in a tree)")
     files = _section_files(claim, m)
+    tests = [p for p in files if is_test_file(relative_path(p, m.project))]
+    if tests and re.search(r"(?i)\btests?\b", claim.text):  # "### Test Files (3 files)"
+        files = tests
     if not files:
         return unresolved
     where = f"the {len(files)} files listed under the heading ({_shown(files, m)})"
@@ -546,12 +549,19 @@ SCOPE_RATIO = 1.2
 the tree the report does not name: it is not judged on the whole."""
 
 
-def scoped_elsewhere(claim: Claim, measured: float, what: str) -> Unmeasured | None:
+NAMED_SCOPE_RATIO = 2.0
+"""The files a report names are its own scope, though it may name a few more than a claim
+is about: an "at least N" claim is left unjudged only beyond 2 N there."""
+
+
+def scoped_elsewhere(
+    claim: Claim, measured: float, what: str, ratio: float = SCOPE_RATIO
+) -> Unmeasured | None:
     """A count far above an "at least N" claim (beyond 1.2 N) answers another question than
     the claim's: the report counts a part of the tree it does not name. An exact claim is
     judged on what it names ("86 tests" says the project has 86): measured on the real
     corpus, leaving exact claims unjudged lost more right verdicts than wrong ones."""
-    if claim.comparator == ">=" and claim.value and measured > SCOPE_RATIO * claim.value:
+    if claim.comparator == ">=" and claim.value and measured > ratio * claim.value:
         return Unmeasured(
             f"the part of the tree the claim is about: {what} hold {measured:,.0f}, far more "
             f"than the {claim.value:,.0f} claimed; name the files"
@@ -705,7 +715,7 @@ def _project_lines_judged(claim: Claim, words: str, m: Measurements) -> Measurem
         return whole
     lines = sum(len(_text(p).splitlines()) for p in files)
     where = f"lines of the {len(files)} files the report names ({_shown(files, m)})"
-    return scoped_elsewhere(claim, lines, where) or Measured(lines, where)
+    return scoped_elsewhere(claim, lines, where, NAMED_SCOPE_RATIO) or Measured(lines, where)
 
 
 def _project_lines(words: str, project: Path) -> Measurement:
