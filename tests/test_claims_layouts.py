@@ -390,3 +390,10 @@ def test_words_name_the_test_file_that_spells_them(shop: Path) -> None:
     assert "test-count 2 supported" in _verdicts(judged[6])
     # No integration folder or file: the class named for the scope holds them.
     assert _verdicts(judged[8]) == ["test-count 1 supported"]
+
+
+def test_files_of_a_kind_of_tests_are_those_of_its_folder(shop: Path) -> None:
+    judged = _judge(shop, "# Test files\n\n- Unit tests: 1 file\n- Unit tests: 3+ files\n")
+    assert _verdicts(judged[3]) == ["file-count 1 supported"]
+    assert "tests/unit" in judged[3][0].explanation
+    assert _verdicts(judged[4]) == ["file-count 3 contradicted"]

@@ -904,7 +904,26 @@ def _files(claim: Claim, m: Measurements) -> Measurement:
     if kind == "markdown":
         count = sum(1 for _ in m.files(m.project, (".md", ".markdown")))
         return Measured(count, "Markdown files in the tree")
+    kind_of_tests = re.search(r"(?i)\b([a-z][\w-]*)\s+tests?\s*:", claim.text)
+    if kind_of_tests:  # "Unit tests: 15+ files": the test files of tests/unit/
+        found = _test_folder_files(m, kind_of_tests.group(1).lower())
+        if found is not None:
+            return found
     return Unmeasured("a kind of file to count: say Python, test, Markdown or source files")
+
+
+def _test_folder_files(m: Measurements, name: str) -> Measured | None:
+    """Test files of the one folder of tests named ``name`` (``tests/unit``), if one."""
+    folders = [
+        f
+        for f in _folders(m)
+        if f.name.lower() == name
+        and any(is_test_file(relative_path(p, m.project)) for p in m.files(f))
+    ]
+    if len(folders) != 1:
+        return None
+    files = [p for p in m.files(folders[0]) if is_test_file(relative_path(p, m.project))]
+    return Measured(len(files), f"test files in {relative_path(folders[0], m.project)}")
 
 
 def _matching(pattern: str, m: Measurements) -> tuple[list[Path], str] | Unmeasured:
