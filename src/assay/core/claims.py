@@ -247,7 +247,7 @@ _RULES: tuple[_Rule, ...] = (
             r"\b(?P<q>unit|integration|e2e|end-to-end|failed|failing|skipped|flaky|passed|"
             r"passing|successful)?\s*(?:test\s+cases|tests|test\s+count)\s*:\s*"
             + NUMBER
-            + r"(?!\s*(?:%|/|files?|lines|suites))",
+            + r"(?!\+?\s*(?:%|/|files?|lines|suites))",
             re.I,
         ),
         "tests",
