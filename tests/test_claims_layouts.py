@@ -397,3 +397,26 @@ def test_files_of_a_kind_of_tests_are_those_of_its_folder(shop: Path) -> None:
     assert _verdicts(judged[3]) == ["file-count 1 supported"]
     assert "tests/unit" in judged[3][0].explanation
     assert _verdicts(judged[4]) == ["file-count 3 contradicted"]
+
+
+def test_precommit_hooks_and_alert_rules_are_counted_from_their_files(shop: Path) -> None:
+    (shop / ".pre-commit-config.yaml").write_text(
+        "repos:\n- repo: local\n  hooks:\n  - id: a\n  - id: b\n"
+        "- repo: https://github.com/astral-sh/ruff-pre-commit\n  rev: v0.6.0\n"
+        "  hooks:\n  - id: ruff\n",
+        encoding="utf-8",
+    )
+    (shop / "alerts").mkdir()
+    (shop / "alerts" / "rules.yml").write_text(
+        "groups:\n- name: api\n  rules:\n"
+        "  - alert: HighErrorRate\n    expr: rate(errors_total[5m]) > 1\n"
+        "  - alert: Down\n    expr: up == 0\n",
+        encoding="utf-8",
+    )
+    judged = _judge(
+        shop, "# Ops\n\n- 3 pre-commit hooks configured\n- 5 alert rules\n- 1 alert group\n"
+    )
+    assert _verdicts(judged[3]) == ["score 3 supported"]
+    assert _verdicts(judged[4]) == ["score 5 contradicted"]
+    assert "alerts/rules.yml" in judged[4][0].explanation
+    assert _verdicts(judged[5]) == ["score 1 supported"]

@@ -1079,12 +1079,53 @@ def _score(claim: Claim, m: Measurements) -> Measurement:
         )
     if claim.qualifier == "sigma":
         return _from(m, "sixsigma", "sigma_level", 1, "Six Sigma evidence over the run history")
+    thing = claim.qualifier.lower().rstrip("s")
+    text = claim.text.lower()
+    precommit = (m.project / ".pre-commit-config.yaml").is_file() and "web" not in text
+    if thing == "hook" and ("commit" in text or precommit):
+        return _precommit_hooks(m)
+    if thing in ("rule", "alert", "group", "categorie") and "alert" in text:
+        # "9 rules across 1 group", "1 alert group", "8 alert categories"
+        value = f"{claim.value:g}" if claim.value is not None else ""
+        counted = re.search(rf"\b{re.escape(value)}\+?\s+(?:alert\s+)?(\w+)", text)
+        noun = counted.group(1).rstrip("s") if counted else thing
+        return _alert_rules(m, groups=noun in ("group", "categorie", "category"))
     named = (
         f"{claim.qualifier} score"
         if claim.qualifier not in ("grade", "certified", "score")
         else claim.qualifier
     )
     return Unmeasured(f"a defined measurement: a {named!r} states no method and no data")
+
+
+def _precommit_hooks(m: Measurements) -> Measurement:
+    """Hooks of the project's ``.pre-commit-config.yaml``, as pre-commit reads them."""
+    import yaml
+
+    path = m.project / ".pre-commit-config.yaml"
+    if not path.is_file():
+        return Measured(0, "no .pre-commit-config.yaml in the tree")
+    try:
+        config = yaml.safe_load(_text(path))
+    except yaml.YAMLError:
+        return Unmeasured("a .pre-commit-config.yaml that parses as YAML")
+    repos = config.get("repos") if isinstance(config, dict) else None
+    if not isinstance(repos, list):
+        return Unmeasured("a .pre-commit-config.yaml with a list of repos")
+    hooks = sum(len(r.get("hooks") or []) for r in repos if isinstance(r, dict))
+    return Measured(hooks, "hooks in .pre-commit-config.yaml")
+
+
+def _alert_rules(m: Measurements, *, groups: bool) -> Measurement:
+    """Alerting rules (or rule groups) of the Prometheus rule files in the tree."""
+    from assay.collectors.alert_rules import check_rule_file, find_rule_files
+
+    files = [check_rule_file(p, m.project) for p in find_rule_files(m.project)]
+    if not files:
+        return Unmeasured("Prometheus rule files (groups: in a rules or alerts YAML file)")
+    count = sum(f.check.groups if groups else f.check.alerting_rules for f in files)
+    what = "rule groups" if groups else "alerting rules"
+    return Measured(count, f"{what} in {', '.join(f.path for f in files[:4])}")
 
 
 def _read_store(settings: Settings, read: Callable[[Any, Any], T]) -> T | None:
