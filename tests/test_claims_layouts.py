@@ -420,3 +420,21 @@ def test_precommit_hooks_and_alert_rules_are_counted_from_their_files(shop: Path
     assert _verdicts(judged[4]) == ["score 5 contradicted"]
     assert "alerts/rules.yml" in judged[4][0].explanation
     assert _verdicts(judged[5]) == ["score 1 supported"]
+
+
+def test_counts_in_a_section_about_one_folder_are_of_that_folder(shop: Path) -> None:
+    ui = shop / "web" / "cart"
+    ui.mkdir(parents=True)
+    (ui / "CartView.tsx").write_text("export {}\n", encoding="utf-8")
+    (ui / "cart.css").write_text("a {}\n" * 30, encoding="utf-8")
+    (ui / "cart.test.tsx").write_text("it('a', () => {});\nit('b', () => {});\n", "utf-8")
+    (shop / "web" / "other.css").write_text("b {}\n", encoding="utf-8")
+    judged = _judge(
+        shop,
+        "# UI\n\n## Cart components\n\n- **CartView.tsx** (1 line)\n\n"
+        "**CSS**: 100+ lines across 1 stylesheet file\n\n"
+        "**Tests**: 1 test file covering 2 test cases\n",
+    )
+    assert sorted(_verdicts(judged[7])) == ["file-count 1 supported", "line-count 100 contradicted"]
+    assert "web/cart" in judged[7][0].explanation
+    assert "file-count 1 supported" in _verdicts(judged[9])

@@ -11,7 +11,7 @@ import json
 import re
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path, PurePath
 from typing import Any, TypeVar, cast
 
@@ -356,6 +356,10 @@ def _tests(claim: Claim, m: Measurements) -> Measurement:
         whole = _whole_project_tests(claim, m)
         if judge_claim(claim, whole).verdict is Verdict.SUPPORTED:
             return whole
+        beside = _section_test_files(claim, m) if "test file" in claim.text.lower() else []
+        if beside:  # "2 test files covering 15+ test cases" in a section about one folder
+            where = f"the test files of {relative_path(beside[0].parent, m.project)}"
+            return _count_files(claim, m, beside, where)
         return _named_files_tests(claim, m) or whole
     if claim.subject.startswith("class "):
         found = _class_tests(m, claim.subject.removeprefix("class "))
@@ -469,11 +473,64 @@ def _section_files(claim: Claim, m: Measurements) -> list[Path]:
     return list(found)
 
 
+def _section_folder(claim: Claim, m: Measurements) -> Path | None:
+    """The one folder that holds every file named in the section a claim is in ("####
+    Template Components" listing the components of one folder), if there is one."""
+    report = m.report
+    if report is None:
+        return None
+    heading = max(
+        (s.line for s in report.segments if s.kind == "heading" and s.line <= claim.line),
+        default=None,
+    )
+    if heading is None:
+        return None
+    found = _section_files(replace(claim, line=heading), m)
+    folders = {p.parent for p in found}
+    return folders.pop() if len(folders) == 1 else None
+
+
+_STYLESHEETS = (".css", ".scss", ".sass", ".less")
+_KIND_WORDS = {
+    "css": _STYLESHEETS,
+    "stylesheet": _STYLESHEETS,
+    "stylesheets": _STYLESHEETS,
+    "styles": _STYLESHEETS,
+    "scss": (".scss",),
+}
+
+
+def _kind_in_section(claim: Claim, m: Measurements) -> Measurement | None:
+    """ "**CSS**: 1,200+ lines across 5 stylesheet files" in a section about one folder:
+    the stylesheets of that folder."""
+    if claim.kind not in (ClaimKind.FILE_COUNT, ClaimKind.LINE_COUNT):
+        return None
+    suffixes = _KIND_WORDS.get(claim.subject.lower().strip())
+    folder = _section_folder(claim, m) if suffixes else None
+    if folder is None or suffixes is None:
+        return None
+    files = [p for p in m.files(folder) if p.suffix in suffixes]
+    where = f"{' '.join(suffixes)} files in {relative_path(folder, m.project)}"
+    if claim.kind is ClaimKind.LINE_COUNT:
+        return Measured(sum(len(_text(p).splitlines()) for p in files), f"lines of the {where}")
+    return Measured(len(files), where)
+
+
+def _section_test_files(claim: Claim, m: Measurements) -> list[Path]:
+    folder = _section_folder(claim, m)
+    if folder is None:
+        return []
+    return [p for p in m.files(folder) if is_test_file(relative_path(p, m.project))]
+
+
 def _in_section(claim: Claim, m: Measurements, unresolved: Measurement) -> Measurement:
     """A count on a heading whose subject names nothing in the tree, measured on the files
     listed in its section; ``unresolved`` when the section lists none."""
     if claim.qualifier == "changed":  # "Modified files (3 files)": history, not the tree
         return Unmeasured("the change history (new, modified or updated files are not in a tree)")
+    kind = _kind_in_section(claim, m)
+    if kind is not None:
+        return kind
     files = _section_files(claim, m)
     tests = [p for p in files if is_test_file(relative_path(p, m.project))]
     if tests and re.search(r"(?i)\btests?\b", claim.text):  # "### Test Files (3 files)"
@@ -895,8 +952,15 @@ def _files(claim: Claim, m: Measurements) -> Measurement:
         whole = scoped_elsewhere(claim, count, "the test files of the tree") or Measured(
             count, "test files in the tree"
         )
+        if judge_claim(claim, whole).verdict is Verdict.SUPPORTED:
+            return whole
+        beside = _section_test_files(claim, m)
+        if beside:  # "Tests: 2 test files" in a section about one folder: its test files
+            return Measured(
+                len(beside), f"test files in {relative_path(beside[0].parent, m.project)}"
+            )
         named = _named_files(m, "test")
-        if judge_claim(claim, whole).verdict is Verdict.SUPPORTED or len(named) < 2:
+        if len(named) < 2:
             return whole
         # "6 test files" in a report that names its test files counts those, as it does
         # for a total of tests.
