@@ -438,3 +438,16 @@ def test_counts_in_a_section_about_one_folder_are_of_that_folder(shop: Path) -> 
     assert sorted(_verdicts(judged[7])) == ["file-count 1 supported", "line-count 100 contradicted"]
     assert "web/cart" in judged[7][0].explanation
     assert "file-count 1 supported" in _verdicts(judged[9])
+
+
+def test_a_rows_words_name_one_of_the_files_the_report_lists(shop: Path) -> None:
+    (shop / "tests" / "test_health.py").write_text(_tests(4), encoding="utf-8")
+    judged = _judge(
+        shop,
+        "# New tests\n\nFiles: `tests/test_health.py`, `tests/test_api.py`.\n\n"
+        "```text\nNew Unit Tests: 20 tests\n"
+        "├── Health Checks: 4 tests (12 lines)\n└── Views: 16 tests (900 lines)\n```\n",
+    )
+    # "Health Checks" is test_health.py, 4 tests in 12 lines.
+    assert sorted(_verdicts(judged[7])) == ["line-count 12 supported", "test-count 4 supported"]
+    assert all("tests/test_health.py" in r.explanation for r in judged[7])

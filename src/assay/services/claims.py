@@ -418,6 +418,15 @@ def _named_files(m: Measurements, kind: str) -> list[Path]:
 
     def find() -> list[Path]:
         assert report is not None
+        busy = cast("list[bool]", m.once("naming", lambda: [False]))
+        busy[0] = True
+        try:
+            return resolve_all()
+        finally:
+            busy[0] = False
+
+    def resolve_all() -> list[Path]:
+        assert report is not None
         names = [n.strip("./") for s in report.segments for n in _CODE_NAME.findall(s.text)]
         names += [
             c.subject
@@ -739,6 +748,14 @@ _WHOLE = re.compile(
 def _lines(claim: Claim, m: Measurements) -> Measurement:
     project, subject = m.project, claim.subject
     words = " ".join(w for w in re.findall(r"[A-Za-z]+", subject) if w.lower() != "lines")
+    row = re.match(r"^[\s│├└─|*-]*([A-Za-z][\w &/-]{1,40}?)\s*:", claim.text)
+    if row and not _WHOLE.match(row.group(1)) and ("/" not in subject and "." not in subject):
+        # "├── Health Checks: 18 tests (470 lines)": the lines of what the row names
+        target = _resolve(row.group(1), m, tests="test" in claim.text.lower())
+        if isinstance(target, Path):
+            files = [target] if target.is_file() else list(m.files(target, CODE_SUFFIXES))
+            total = sum(len(_text(p).splitlines()) for p in files)
+            return Measured(total, f"lines of {relative_path(target, project)}")
     if "/" not in subject and "." not in subject and _WHOLE.match(words):
         return _project_lines_judged(claim, words.lower(), m)
     if "*" in subject:
@@ -883,6 +900,13 @@ def _resolve(subject: str, m: Measurements, *, tests: bool = False) -> Path | Un
     if len(candidates) > 1 and m.near is not None:
         near = [c for c in candidates if c.is_relative_to(m.near)]
         candidates = near or candidates
+    if len(candidates) > 1 and m.report is not None and not m.once("naming", lambda: [False])[0]:
+        # Of several, the one holding a file the report itself names.
+        listed = _named_files(m, "test" if tests else "code")
+        holding = [c for c in candidates if any(n == c or n.is_relative_to(c) for n in listed)]
+        candidates = holding or candidates
+    if not candidates and "/" not in subject and "." not in subject:
+        candidates = _named_alike(subject, m, tests=tests)
     if len(candidates) == 1:
         return candidates[0]
     needs = f"a file or module named by {subject!r}"
@@ -897,6 +921,22 @@ def _resolve(subject: str, m: Measurements, *, tests: bool = False) -> Path | Un
 _NAMED_FILE = re.compile(r"\.(?:py|js|jsx|ts|tsx|go|rs|java|rb|md|css|json|ya?ml|toml|sh)$")
 """A name the report gives as a file (``api/routes.py``), not words with a slash (``S3/EC2``)."""
 _PATH_LIKE = re.compile(r"/|\.(?:py|js|jsx|ts|tsx|go|rs|java|rb|md|css|json|ya?ml|toml|sh)$")
+
+
+def _named_alike(subject: str, m: Measurements, *, tests: bool) -> list[Path]:
+    """Files the report itself names whose name and the words share their meaning ("Health
+    Checks" is health_test.go, "HTTP Server" http_proxy_server_test.go): a report's labels
+    are of the files it lists."""
+    if m.once("naming", lambda: [False])[0]:  # resolving the report's own names: no loop
+        return []
+    words = {w.lower().rstrip("s") for w in re.findall(r"[A-Za-z0-9]+", subject)} - _JOINERS
+    found = []
+    for path in _named_files(m, "test" if tests else "code"):
+        tokens = {t.rstrip("s") for t in re.split(r"[-_.]", _stem(path))} - _GENERIC_TOKENS
+        tokens -= {"go", "py", "ts", "tsx", "js", "jsx"}
+        if tokens and words and (tokens <= words or words <= tokens):
+            found.append(path)
+    return found
 
 
 def _folders(m: Measurements) -> list[Path]:
