@@ -39,6 +39,7 @@ import yaml
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import strategies as st
 
+import k6_samples
 from assay.errors import AssayError
 
 __all__ = ["CLEAN", "TARGETS", "Target", "inputs", "target"]
@@ -221,39 +222,8 @@ LOCUST = (
     b",Aggregated,1500,3,41,45.2,12,230,512,98.5,0.2,41,44,46,48,55,61,80,95,180,230,230\n"
 )
 
-# k6 is on neither PyPI nor Debian: the two shapes its documentation gives (as test_slo.py).
-K6_EXPORT = json.dumps(
-    {
-        "state": {"isStdOutTTY": False, "isStdErrTTY": False, "testRunDurationMs": 30021.4},
-        "metrics": {
-            "http_req_duration": {
-                "avg": 144.56,
-                "min": 104.11,
-                "med": 110.47,
-                "max": 1140.0,
-                "p(90)": 203.54,
-                "p(95)": 215.95,
-            },
-            "http_reqs": {"count": 180, "rate": 4.36938},
-            "http_req_failed": {"passes": 0, "fails": 180, "value": 0},
-        },
-    },
-    indent=2,
-).encode()
-K6_SUMMARY = json.dumps(
-    {
-        "state": {"testRunDurationMs": 60000},
-        "metrics": {
-            "http_req_duration": {
-                "type": "trend",
-                "contains": "time",
-                "values": {"avg": 90.1, "med": 80.2, "p(95)": 180.5, "p(99)": 410.0},
-            },
-            "http_reqs": {"type": "counter", "values": {"count": 12000, "rate": 200.0}},
-            "http_req_failed": {"type": "rate", "values": {"rate": 0.025}},
-        },
-    }
-).encode()
+K6_EXPORT = json.dumps(k6_samples.K6_EXPORT, indent=2).encode()
+K6_SUMMARY = json.dumps(k6_samples.K6_HANDLE_SUMMARY).encode()
 
 WRK = b"""Running 1s test @ http://127.0.0.1:8765/
   1 threads and 4 connections

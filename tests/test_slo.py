@@ -16,6 +16,7 @@ from assay.collectors.loadtests import read_k6, read_locust_summary, read_wrk
 from assay.core.slo import LoadSummary, ObjectiveStatus, SloTargets, judge_slo, slo_status
 from assay.errors import InventoryError
 from conftest import TOOLS, build_venv, run_assay
+from k6_samples import K6_EXPORT, K6_HANDLE_SUMMARY
 
 WRK = str(TOOLS / "wrk") if (TOOLS / "wrk").is_file() else shutil.which("wrk")
 LOCUST_RUN = ["-f", "locustfile.py", "--headless", "-u", "4", "-r", "4", "-t", "2s"]
@@ -31,40 +32,6 @@ class Visitor(HttpUser):
     def page(self):
         self.client.get("/{path}")
 """
-# k6 is not in Debian's packages nor on PyPI or npm, so these two summaries are written to
-# the shapes the k6 documentation gives: --summary-export (flat values; http_req_failed's
-# "value" is the failed share) and handleSummary's JSON.stringify(data) (values nested).
-K6_EXPORT = {
-    "state": {"isStdOutTTY": False, "isStdErrTTY": False, "testRunDurationMs": 30021.4},
-    "metrics": {
-        "http_req_duration": {
-            "avg": 144.56,
-            "min": 104.11,
-            "med": 110.47,
-            "max": 1140.0,
-            "p(90)": 203.54,
-            "p(95)": 215.95,
-        },
-        "http_reqs": {"count": 180, "rate": 4.36938},
-        "http_req_failed": {"passes": 0, "fails": 180, "value": 0},
-    },
-}
-K6_HANDLE_SUMMARY = {
-    "state": {"testRunDurationMs": 60000},
-    "metrics": {
-        "http_req_duration": {
-            "type": "trend",
-            "contains": "time",
-            "values": {"avg": 90.1, "med": 80.2, "p(95)": 180.5, "p(99)": 410.0},
-        },
-        "http_reqs": {
-            "type": "counter",
-            "contains": "default",
-            "values": {"count": 12000, "rate": 200.0},
-        },
-        "http_req_failed": {"type": "rate", "contains": "default", "values": {"rate": 0.025}},
-    },
-}
 
 
 class _Quiet(SimpleHTTPRequestHandler):

@@ -25,6 +25,7 @@ from assay.core.claims import (
     ClaimResult,
     Measured,
     Measurement,
+    Segment,
     Unmeasured,
     Verdict,
     extract_claims,
@@ -78,6 +79,8 @@ class Measurements:
     report: ReportText | None = None
     """The report being judged, and its claims: the test files it names scope its totals."""
     report_claims: tuple[Claim, ...] = ()
+    naming: bool = False
+    """Set while the report's own names are resolved: resolving them does not consult them."""
     _cache: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -418,12 +421,11 @@ def _named_files(m: Measurements, kind: str) -> list[Path]:
 
     def find() -> list[Path]:
         assert report is not None
-        busy = cast("list[bool]", m.once("naming", lambda: [False]))
-        busy[0] = True
+        m.naming = True
         try:
             return resolve_all()
         finally:
-            busy[0] = False
+            m.naming = False
 
     def resolve_all() -> list[Path]:
         assert report is not None
@@ -460,8 +462,15 @@ def _section_files(claim: Claim, m: Measurements) -> list[Path]:
     )
     if at is None:
         return []
+    rest = segments[at + 1 :]
+    key = f"section:{report.path}:{claim.line}"
+    return cast("list[Path]", m.once(key, lambda: _listed_under(rest, m)))
+
+
+def _listed_under(segments: Sequence[Segment], m: Measurements) -> list[Path]:
+    """Files of the tree named in a section's segments (up to the next heading)."""
     names: list[str] = []
-    for segment in segments[at + 1 :]:
+    for segment in segments:
         if segment.kind == "heading":
             break
         names += [n.strip("./") for n in _CODE_NAME.findall(segment.text)]
@@ -521,7 +530,7 @@ def _kind_in_section(claim: Claim, m: Measurements) -> Measurement | None:
     files = [p for p in m.files(folder) if p.suffix in suffixes]
     where = f"{' '.join(suffixes)} files in {relative_path(folder, m.project)}"
     if claim.kind is ClaimKind.LINE_COUNT:
-        return Measured(sum(len(_text(p).splitlines()) for p in files), f"lines of the {where}")
+        return Measured(_lines_of(files), f"lines of the {where}")
     return Measured(len(files), where)
 
 
@@ -548,9 +557,8 @@ def _in_section(claim: Claim, m: Measurements, unresolved: Measurement) -> Measu
         return unresolved
     where = f"the {len(files)} files listed under the heading ({_shown(files, m)})"
     if claim.kind is ClaimKind.LINE_COUNT:
-        return Measured(sum(len(_text(p).splitlines()) for p in files), f"lines of {where}")
+        return Measured(_lines_of(files), f"lines of {where}")
     if claim.kind is ClaimKind.TEST_COUNT:
-        tests = [p for p in files if is_test_file(relative_path(p, m.project))]
         return _count_files(claim, m, tests, where) if tests else unresolved
     return Measured(len(files), where)
 
@@ -701,6 +709,10 @@ def _file_tests(m: Measurements, path: Path) -> TestCount:
     )
 
 
+def _lines_of(files: Sequence[Path]) -> int:
+    return sum(len(_text(p).splitlines()) for p in files)
+
+
 def _text(path: Path) -> str:
     return path.read_text(encoding="utf-8", errors="replace")
 
@@ -754,7 +766,7 @@ def _lines(claim: Claim, m: Measurements) -> Measurement:
         target = _resolve(row.group(1), m, tests="test" in claim.text.lower())
         if isinstance(target, Path):
             files = [target] if target.is_file() else list(m.files(target, CODE_SUFFIXES))
-            total = sum(len(_text(p).splitlines()) for p in files)
+            total = _lines_of(files)
             return Measured(total, f"lines of {relative_path(target, project)}")
     if "/" not in subject and "." not in subject and _WHOLE.match(words):
         return _project_lines_judged(claim, words.lower(), m)
@@ -765,13 +777,13 @@ def _lines(claim: Claim, m: Measurements) -> Measurement:
         files, where = matched
         if not files:
             return Measured(0, f"no file matching {subject} in the tree")
-        lines = sum(len(_text(p).splitlines()) for p in files)
+        lines = _lines_of(files)
         return Measured(lines, f"lines of the {len(files)} files matching {subject} in {where}")
     target = _resolve(subject, m)
     if not isinstance(target, Path):
         return _in_section(claim, m, target)
     files = [target] if target.is_file() else list(m.files(target, CODE_SUFFIXES))
-    total = sum(len(_text(p).splitlines()) for p in files)
+    total = _lines_of(files)
     return Measured(total, f"lines of {relative_path(target, project)}")
 
 
@@ -787,7 +799,7 @@ def _project_lines_judged(claim: Claim, words: str, m: Measurements) -> Measurem
     files = _named_files(m, kind)
     if len(files) < 2:
         return whole
-    lines = sum(len(_text(p).splitlines()) for p in files)
+    lines = _lines_of(files)
     where = f"lines of the {len(files)} files the report names ({_shown(files, m)})"
     return scoped_elsewhere(claim, lines, where, NAMED_SCOPE_RATIO) or Measured(lines, where)
 
@@ -805,7 +817,7 @@ def _project_lines(words: str, project: Path) -> Measurement:
         what = f"{language} files other than tests"
     else:
         what = f"{language} files"
-    total = sum(len(_text(p).splitlines()) for p in files)
+    total = _lines_of(files)
     return Measured(total, f"lines of the {len(files)} {what} in the tree")
 
 
@@ -900,7 +912,7 @@ def _resolve(subject: str, m: Measurements, *, tests: bool = False) -> Path | Un
     if len(candidates) > 1 and m.near is not None:
         near = [c for c in candidates if c.is_relative_to(m.near)]
         candidates = near or candidates
-    if len(candidates) > 1 and m.report is not None and not m.once("naming", lambda: [False])[0]:
+    if len(candidates) > 1 and m.report is not None and not m.naming:
         # Of several, the one holding a file the report itself names.
         listed = _named_files(m, "test" if tests else "code")
         holding = [c for c in candidates if any(n == c or n.is_relative_to(c) for n in listed)]
@@ -927,7 +939,7 @@ def _named_alike(subject: str, m: Measurements, *, tests: bool) -> list[Path]:
     """Files the report itself names whose name and the words share their meaning ("Health
     Checks" is health_test.go, "HTTP Server" http_proxy_server_test.go): a report's labels
     are of the files it lists."""
-    if m.once("naming", lambda: [False])[0]:  # resolving the report's own names: no loop
+    if m.naming:  # resolving the report's own names: no loop
         return []
     words = {w.lower().rstrip("s") for w in re.findall(r"[A-Za-z0-9]+", subject)} - _JOINERS
     found = []
