@@ -451,3 +451,19 @@ def test_a_rows_words_name_one_of_the_files_the_report_lists(shop: Path) -> None
     # "Health Checks" is test_health.py, 4 tests in 12 lines.
     assert sorted(_verdicts(judged[7])) == ["line-count 12 supported", "test-count 4 supported"]
     assert all("tests/test_health.py" in r.explanation for r in judged[7])
+
+
+def test_failures_deselections_and_near_totals_are_not_scoped_to_named_files(
+    shop: Path,
+) -> None:
+    judged = _judge(
+        shop,
+        "# Reality check\n\nFailing files: `tests/test_api.py`, `tests/unit/test_cart.py`.\n\n"
+        "- Cart Tests: 3 failures\n- 5 tests were deselected in the last run\n"
+        "- 12 additional tests not tracked\n- Total: 21 tests\n",
+    )
+    for line in (5, 6, 7):
+        assert _verdicts(judged[line])[0].endswith("unverifiable"), judged[line]
+    # 21 is near the tree's 22: a total of the whole tree, not of the two files named.
+    (total,) = judged[8]
+    assert total.verdict is Verdict.CONTRADICTED and "in the tree" in total.explanation

@@ -764,9 +764,25 @@ def _test_change_or_outcome(text: str, at: int) -> str:
     line = text[text.rfind("\n", 0, at) + 1 : at]
     if _CHANGED.search(line):
         return "change"
+    # "Tier System Tests: 33 failures": what the number counts follows it.
+    after = re.match(
+        r"[\d,.]*\+?\s*(failures?|errors?|failing|failed|skipped)\b",
+        text[at : at + 40],
+        re.I,
+    )
+    if after:
+        return _test_scope(after.group(1).lower())
     clause = re.split(r"[.;,!?]\s|\|", line)[-1]
     outcome = _OUTCOME.search(clause)
-    return _test_scope(outcome.group(1)) if outcome else ""
+    if outcome:
+        return _test_scope(outcome.group(1))
+    # "873 additional tests", "646 tests were deselected": a change, or a run's selection
+    rest = text[at : at + 60]
+    if re.match(r"(?i)[\d,.]+\+?\s+(?:additional|extra|more)\b", rest):
+        return "change"
+    # (files excluded by name are counted: "Total: 8 tests excluded" beside the files)
+    deselected = r"(?i)[\d,.]+\+?\s+tests?\s+(?:were\s+|are\s+)?deselected\b"
+    return "failing" if re.match(deselected, rest) else ""
 
 
 def _outcome_after(match: re.Match[str]) -> str:
@@ -786,7 +802,8 @@ def _outcome_after(match: re.Match[str]) -> str:
 def _test_scope(words: str | None) -> str:
     """What part of the suite a count is of: unit, integration, e2e, or failing tests."""
     found = set(re.findall(r"[a-z-]+", (words or "").lower()))
-    if found & {"failing", "failed", "flaky", "skipped", "broken", "pending", "erroring"}:
+    failing = {"failing", "failed", "flaky", "skipped", "broken", "pending", "erroring"}
+    if found & (failing | {"failure", "failures", "error", "errors"}):
         return "failing"
     if found & {"passed", "passing", "successful"}:
         return "run"

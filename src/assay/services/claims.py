@@ -357,7 +357,7 @@ def _tests(claim: Claim, m: Measurements) -> Measurement:
     scoped = bool(claim.subject) or claim.qualifier in ("unit", "integration", "e2e")
     if not scoped:
         whole = _whole_project_tests(claim, m)
-        if judge_claim(claim, whole).verdict is Verdict.SUPPORTED:
+        if not _about_a_part(claim, whole):
             return whole
         beside = _section_test_files(claim, m) if "test file" in claim.text.lower() else []
         if beside:  # "2 test files covering 15+ test cases" in a section about one folder
@@ -375,6 +375,17 @@ def _tests(claim: Claim, m: Measurements) -> Measurement:
             return _in_section(claim, m, target)
         return _static_tests(claim, m, target, relative_path(target, m.project))
     return _scope_tests(claim, m)
+
+
+def _about_a_part(claim: Claim, whole: Measurement) -> bool:
+    """Whether a count the whole tree does not bear out is about a part of it: the tree
+    holds far more (beyond 1.2 N) or could not be counted. A claim near the whole tree's
+    count ("2,552 tests" of 2,622) is about the whole, and is judged there."""
+    if judge_claim(claim, whole).verdict is Verdict.SUPPORTED:
+        return False
+    if not isinstance(whole, Measured) or claim.value is None:
+        return True
+    return whole.value > SCOPE_RATIO * claim.value
 
 
 def _whole_project_tests(claim: Claim, m: Measurements) -> Measurement:
@@ -791,7 +802,7 @@ def _project_lines_judged(claim: Claim, words: str, m: Measurements) -> Measurem
     whole = _project_lines(words, m.project)
     if isinstance(whole, Measured):
         whole = scoped_elsewhere(claim, whole.value, "the lines of the tree") or whole
-    if judge_claim(claim, whole).verdict is Verdict.SUPPORTED:
+    if not _about_a_part(claim, whole):
         return whole
     # "1,850+ lines of test code" in a report that names its five test suites: their lines.
     text = claim.text.lower()
@@ -1004,7 +1015,7 @@ def _files(claim: Claim, m: Measurements) -> Measurement:
         whole = scoped_elsewhere(claim, count, "the test files of the tree") or Measured(
             count, "test files in the tree"
         )
-        if judge_claim(claim, whole).verdict is Verdict.SUPPORTED:
+        if not _about_a_part(claim, whole):
             return whole
         beside = _section_test_files(claim, m)
         if beside:  # "Tests: 2 test files" in a section about one folder: its test files
