@@ -310,6 +310,9 @@ async def test_principals_and_tokens(team: Team, url: str | None) -> None:
         assert revoked.status_code == 204
         gone = await api.get("/api/v1/runs", headers=token)
         assert gone.status_code == 401 and "revoked" in gone.json()["detail"]
+        # The answer does not say which: a revoked token reads as an unknown one.
+        unknown = await api.get("/api/v1/runs", headers={"Authorization": "Bearer assay_x"})
+        assert unknown.json()["detail"] == gone.json()["detail"]
         # A sign-off token for someone else acts once a second admin approves it.
         signer = await api.post(
             "/api/v1/tokens", json={"principal": "qa@x", "days": 1}, headers=admin
