@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+import typing
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from assay.collectors.docs import inspect_docs
 from conftest import ROOT, run_assay
@@ -144,3 +148,180 @@ def test_security_md_lists_the_permission_table_every_operation_checks() -> None
             "yes" if role in allowed else "" for role in Role
         )
         assert row + " |" in text, f"SECURITY.md is out of date for {operation.value}"
+
+
+# --- the product's own documentation: README for newcomers, the reference in docs/ ---------
+
+DOCS = ROOT / "docs"
+CLI_REFERENCE = DOCS / "cli.md"
+CONFIGURATION = DOCS / "configuration.md"
+README_MAX_LINES = 150
+
+
+def _prose(markdown: str) -> str:
+    """The text outside fenced code blocks, whose ``#`` lines are comments, not headings."""
+    return re.sub(r"^ *```.*?^ *```[^\n]*$", "", markdown, flags=re.M | re.S)
+
+
+def _headings(markdown: str) -> list[tuple[int, str, int]]:
+    """(level, text, offset) of every heading outside code blocks."""
+    prose = _prose(markdown)
+    return [
+        (len(m.group(1)), m.group(2).strip(), m.start())
+        for m in re.finditer(r"^(#{1,6}) (.+)$", prose, flags=re.M)
+    ]
+
+
+def _anchors(markdown: str) -> set[str]:
+    """The fragment ids GitHub gives the headings: lower case, punctuation dropped, spaces
+    as hyphens, and -1, -2... on repeats."""
+    anchors: set[str] = set()
+    repeats: dict[str, int] = {}
+    for _, text, _ in _headings(markdown):
+        slug = re.sub(r"[^\w\- ]", "", text.lower()).replace(" ", "-")
+        repeats[slug] = repeats.get(slug, 0) + 1
+        anchors.add(slug if repeats[slug] == 1 else f"{slug}-{repeats[slug] - 1}")
+    return anchors
+
+
+def _command_tree() -> dict[str, Any]:
+    """Every command and subcommand of ``assay`` by its full path ("assay vulndb import")."""
+    import typer.main
+
+    from assay.cli.main import app
+
+    found: dict[str, Any] = {}
+
+    def walk(command: Any, path: str) -> None:
+        found[path] = command
+        for name, sub in sorted((getattr(command, "commands", None) or {}).items()):
+            walk(sub, f"{path} {name}")
+
+    walk(typer.main.get_command(app), "assay")
+    del found["assay"]
+    return found
+
+
+def _section(markdown: str, heading: str) -> str | None:
+    """The text under ``heading`` down to the next heading of the same or a higher level."""
+    headings = _headings(markdown)
+    prose = _prose(markdown)
+    for i, (level, text, start) in enumerate(headings):
+        if text == heading:
+            end = next((s for lv, _, s in headings[i + 1 :] if lv <= level), len(prose))
+            return prose[start:end]
+    return None
+
+
+def _settings_keys(model: type[BaseModel], prefix: str = "") -> list[str]:
+    """Every key an assay.toml can hold, dotted from the top of the file; a table of named
+    tables (``[sixsigma.ctq.NAME]``) is written with ``NAME``."""
+    keys = []
+    for name, field in model.model_fields.items():
+        key = prefix + (field.alias or name)
+        inner = _settings_model(field.annotation)
+        if inner is None:
+            keys.append(key)
+            continue
+        nested, named = inner
+        if named or typing.get_origin(field.annotation) is list:
+            keys.append(key)  # the table itself: an array of tables, or a table of tables
+        keys.extend(_settings_keys(nested, f"{key}.NAME." if named else f"{key}."))
+    return keys
+
+
+def _settings_model(annotation: Any) -> tuple[type[BaseModel], bool] | None:
+    """The settings model a field holds, and whether it holds it by name (a dict)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, False
+    args = typing.get_args(annotation)
+    origin = typing.get_origin(annotation)
+    if origin is dict and len(args) == 2:
+        inner = _settings_model(args[1])
+        return (inner[0], True) if inner else None
+    for arg in args:  # list[Model], Model | None
+        inner = _settings_model(arg)
+        if inner:
+            return inner
+    return None
+
+
+def _documented_keys() -> set[str]:
+    """The keys of docs/configuration.md: the first cell of a table row, in backticks (the
+    rows of environment variables, in capitals, are not keys)."""
+    text = CONFIGURATION.read_text(encoding="utf-8")
+    return set(re.findall(r"^\| `([a-z][\w.-]*)` \|", text, flags=re.M))
+
+
+def test_the_readme_is_short_enough_for_a_newcomer() -> None:
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    assert len(lines) < README_MAX_LINES, (
+        f"README.md has {len(lines)} lines: move reference material to docs/"
+    )
+
+
+def test_every_relative_link_in_the_readme_and_docs_points_to_something_that_exists() -> None:
+    pages = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
+    broken = []
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        prose = re.sub(r"`[^`\n]*`", "", _prose(text))
+        for target in re.findall(r"\]\(([^)\s]+)\)", prose):
+            if re.match(r"[a-z]+:", target):
+                continue  # https:, mailto:
+            path, _, fragment = target.partition("#")
+            linked = (page.parent / path).resolve() if path else page
+            if not linked.exists():
+                broken.append(f"{page.name}: {target} (no such file)")
+            elif (
+                fragment
+                and linked.suffix == ".md"
+                and fragment not in _anchors(linked.read_text(encoding="utf-8"))
+            ):
+                broken.append(f"{page.name}: {target} (no such heading)")
+    assert broken == []
+
+
+def test_every_command_is_documented_in_the_cli_reference() -> None:
+    text = CLI_REFERENCE.read_text(encoding="utf-8")
+    headed = {t.strip("`") for _, t, _ in _headings(text) if re.fullmatch(r"`assay [^`]+`", t)}
+    commands = set(_command_tree())
+    assert sorted(commands - headed) == [], "commands without a heading in docs/cli.md"
+    assert sorted(headed - commands) == [], "headings in docs/cli.md for no command"
+
+
+def test_every_option_of_a_command_is_in_its_section_of_the_cli_reference() -> None:
+    text = CLI_REFERENCE.read_text(encoding="utf-8")
+    missing = []
+    for path, command in _command_tree().items():
+        section = _section(text, f"`{path}`") or ""
+        for param in command.params:
+            if param.param_type_name != "option":
+                continue
+            for name in (*param.opts, *param.secondary_opts):
+                if name == "--help" or not name.startswith("--"):
+                    continue
+                if not re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", section):
+                    missing.append(f"{path} {name}")
+    assert missing == [], "options missing from their command's section of docs/cli.md"
+
+
+def test_every_assay_toml_key_is_documented() -> None:
+    from assay.core.policy import DEFAULT_POLICY, accepted_params
+    from assay.settings import Settings
+
+    keys = set(_settings_keys(Settings))
+    # Thresholds of the default gates: [gates.PROD-002] max_regression_percent = 3.
+    keys |= {
+        f"gates.{gate.spec.id}.{param}"
+        for gate in DEFAULT_POLICY.gates
+        for param in accepted_params(gate.condition)
+    }
+    assert {"store.url", "server.rate_limit_per_minute", "sixsigma.ctq.NAME.defects"} <= keys
+    documented = _documented_keys()
+    assert sorted(keys - documented) == [], "assay.toml keys missing from docs/configuration.md"
+    # The keys of [gates] that the policy reads from free-form tables, not settings fields.
+    free_form = {"gates.GATE.enabled", "gates.GATE.reason"} | {
+        f"gates.custom.{k}" for k in ("id", "title", "passes_when", "check", "all_of", "any_of")
+    }
+    assert sorted(documented - keys - free_form) == [], "documented keys Assay does not read"
