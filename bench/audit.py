@@ -18,7 +18,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from assay.services.audit import AuditEvent, audit_log, verify_log
+from assay.core.caller import Caller
+from assay.services.audit import verify_log
+from assay.services.audit_log import AuditEvent, audit_log
+from assay.services.context import open_context
 from assay.settings import load_settings
 from assay.store.database import Store
 
@@ -32,6 +35,7 @@ def _project(url: str | None) -> Path:
 
 def _fill(project: Path, transactions: int, per_transaction: int) -> float:
     settings = load_settings(project)
+    context = open_context(settings, Caller("bench"))
     log = audit_log(settings)
     log.key()
     store = Store.open(settings.store_url, settings.evidence_dir)
@@ -93,7 +97,9 @@ def main() -> int:
     project = _project(None)
     _fill(project, args.verify // 1000, 1000)
     began = time.perf_counter()
-    report = verify_log(load_settings(project))
+    context = open_context(load_settings(project), Caller("bench"))
+    report = verify_log(context)
+    context.close()
     seconds = time.perf_counter() - began
     assert report.ok and report.entries == args.verify, report.problems
     print(f"sqlite: verify {report.entries:,} entries in {seconds:.2f} s (target <= 2 s)")

@@ -76,10 +76,12 @@ def _import_time(export: Path, project: Path) -> None:
 def _matching_time(project: Path) -> None:
     from assay.core.inventory import Component, Inventory, Origin
     from assay.core.scan import scan_inventory
-    from assay.services.vulndb import open_store, records_for
+    from assay.services.vulndb import records_for
     from assay.settings import load_settings
+    from assay.store.database import Store
 
-    store = open_store(load_settings(project))
+    settings = load_settings(project)
+    store = Store.open(settings.store_url, settings.evidence_dir)
     with store.transaction() as session:
         from sqlalchemy import select
 

@@ -26,6 +26,7 @@ from assay.api.server import create_app
 from assay.mcp.server import build_server
 from assay.services.access import add_principal, issue_token
 from assay.settings import load_settings
+from conftest import ctx_of
 
 SIGNERS = {
     "developer": "dev@x",
@@ -81,9 +82,9 @@ def add_team(root: Path, env: Mapping[str, str] | None = None) -> Team:
         team = Team(root, dict(env or {}))
         for name, roles in {**PEOPLE, **AGENTS}.items():
             kind = "agent" if name in AGENTS else "person"
-            add_principal(settings, "admin@x", name, kind, roles, now)
+            add_principal(ctx_of(settings), "admin@x", name, kind, roles, now)
         for name in {**PEOPLE, **AGENTS}:
-            team.tokens[name] = issue_token(settings, name, name, ["*"], 30, now).token
+            team.tokens[name] = issue_token(ctx_of(settings), name, name, ["*"], 30, now).token
     return team
 
 
@@ -253,12 +254,12 @@ def url(request: pytest.FixtureRequest) -> str | None:
 
 @contextlib.asynccontextmanager
 async def mcp_agent(team: Team, who: str, url: str | None) -> AsyncIterator[Client]:
-    """An MCP client acting as ``who``: in memory (the token in the server's settings, as
+    """An MCP client acting as ``who``: in memory (the token in the server's context, as
     over stdio) or over Streamable HTTP at ``url``/mcp (the token as a bearer header)."""
     if url is None:
         with patched_environment(team.env):
-            settings = load_settings(team.root).model_copy(update={"token": team.tokens[who]})
-        async with Client(build_server(settings)) as memory:
+            settings = load_settings(team.root)
+        async with Client(build_server(ctx_of(settings, token=team.tokens[who]))) as memory:
             yield memory
         return
     async with (

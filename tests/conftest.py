@@ -16,6 +16,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from assay.core.caller import Caller
+from assay.services.context import Context, open_context
+from assay.settings import Settings
 from assay.store.database import normalise_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -187,6 +190,24 @@ def shared_venv(factory: pytest.TempPathFactory, packages: list[str], *pip_optio
             build_venv(root, packages, *pip_options)
             (root / ".complete").touch()
     return root
+
+
+_OPENED: list[Context] = []
+
+
+def ctx_of(settings: Settings, name: str = "local", token: str | None = None) -> Context:
+    """A service context over ``settings``' store as a front end makes one, acting as
+    ``name`` (with ``token``); closed when the test ends."""
+    context = open_context(settings, Caller(name, token))
+    _OPENED.append(context)
+    return context
+
+
+@pytest.fixture(autouse=True)
+def _close_contexts() -> Iterator[None]:
+    yield
+    while _OPENED:
+        _OPENED.pop().close()
 
 
 @pytest.fixture

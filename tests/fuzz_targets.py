@@ -41,6 +41,7 @@ from hypothesis import strategies as st
 
 import k6_samples
 from assay.errors import AssayError
+from conftest import ctx_of
 
 __all__ = ["CLEAN", "TARGETS", "Target", "inputs", "target"]
 
@@ -493,7 +494,7 @@ def _public_key_file() -> Path:
 
 
 def _checkpoint_texts() -> tuple[bytes, ...]:
-    from assay.services.audit import ORIGIN
+    from assay.services.audit_log import ORIGIN
     from assay.signing.note import checkpoint_text
 
     return (
@@ -503,7 +504,7 @@ def _checkpoint_texts() -> tuple[bytes, ...]:
 
 
 def _checkpoint_file(text: bytes) -> bytes:
-    from assay.services.audit import KEY_NAME
+    from assay.services.audit_log import KEY_NAME
     from assay.signing.note import sign_note
 
     note = sign_note(text.decode("utf-8", "replace"), KEY_NAME, KEY)
@@ -793,7 +794,7 @@ def _assay_toml(data: bytes) -> object:
     folder = _folder("assay-toml")
     (folder / "assay.toml").write_bytes(data)
     settings = load_settings(folder)
-    return load_policy(settings).digest(), settings.store_url, settings.evidence_dir
+    return load_policy(ctx_of(settings)).digest(), settings.store_url, settings.evidence_dir
 
 
 def _verify(document: bytes, revocations: bytes | None = None) -> object:
@@ -831,7 +832,7 @@ def _public_key(data: bytes) -> object:
 
 
 def _checkpoint(data: bytes) -> object:
-    from assay.services.audit import _read_checkpoint
+    from assay.services.audit_verify import read_checkpoint as _read_checkpoint
 
     return _read_checkpoint(_write("checkpoint", "checkpoint.json", data), KEY.public_key())
 

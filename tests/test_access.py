@@ -38,7 +38,7 @@ from assay.services.performance import mark_baseline
 from assay.services.releases import create_release, sign_off, update_release
 from assay.services.vulndb import import_export
 from assay.settings import Settings, load_settings
-from conftest import run_assay
+from conftest import ctx_of, run_assay
 
 NOW = datetime.now(UTC)
 SIGNING_ROLES = {"developer", "tech_lead", "qa", "security", "product_owner", "architect"}
@@ -52,12 +52,12 @@ def governed(tmp_path: Path, store_url: str) -> Path:
     (project / "requirements.txt").write_text("attrs==24.2.0\n", encoding="utf-8")
     (project / "assay.toml").write_text(f'[store]\nurl = "{store_url}"\n', encoding="utf-8")
     settings = load_settings(project)
-    certify(project, settings, author="ci@x")
-    create_release(settings, project, "1.0", run=None, by="ci@x", now=NOW)
-    add_principal(settings, "root@x", "root@x", "person", ["admin"], NOW)  # bootstrap
+    certify(project, ctx_of(settings), author="ci@x")
+    create_release(ctx_of(settings), project, "1.0", run=None, by="ci@x", now=NOW)
+    add_principal(ctx_of(settings), "root@x", "root@x", "person", ["admin"], NOW)  # bootstrap
     for role in Role:
         kind = "agent" if role is Role.AGENT else "person"
-        add_principal(settings, "root@x", f"{role.value}@x", kind, [role.value], NOW)
+        add_principal(ctx_of(settings), "root@x", f"{role.value}@x", kind, [role.value], NOW)
     return project
 
 
@@ -72,23 +72,23 @@ def _operations(project: Path, settings: Settings) -> dict[Operation, Callable[[
     # permission check can refuse it as a PermissionRefused.
     work = {"project": "matrix", "criteria": [{"check": "tests_pass"}]}
     offered = create_handoff(
-        settings, "root@x", HandoffSpec("matrix", assignee="qa@x", **work), NOW
+        ctx_of(settings), "root@x", HandoffSpec("matrix", assignee="qa@x", **work), NOW
     ).id
 
     return {
-        Operation.CERTIFY: lambda a: certify(project, settings, author=a),
-        Operation.MARK_BASELINE: lambda a: mark_baseline(settings, "0000", actor=a),
+        Operation.CERTIFY: lambda a: certify(project, ctx_of(settings), author=a),
+        Operation.MARK_BASELINE: lambda a: mark_baseline(ctx_of(settings), "0000", actor=a),
         Operation.IMPORT_VULNERABILITIES: lambda a: import_export(
-            settings, project / "missing.zip", actor=a
+            ctx_of(settings), project / "missing.zip", actor=a
         ),
         Operation.CREATE_RELEASE: lambda a: create_release(
-            settings, project, f"r-{a}", run=None, by=a, now=NOW
+            ctx_of(settings), project, f"r-{a}", run=None, by=a, now=NOW
         ),
         Operation.UPDATE_RELEASE: lambda a: update_release(
-            settings, project, "1.0", run=None, now=NOW, by=a
+            ctx_of(settings), project, "1.0", run=None, now=NOW, by=a
         ),
         Operation.SIGN_OFF: lambda a: sign_off(
-            settings,
+            ctx_of(settings),
             project,
             "1.0",
             role=role_of(a),
@@ -99,33 +99,49 @@ def _operations(project: Path, settings: Settings) -> dict[Operation, Callable[[
             now=NOW,
         ),
         Operation.ISSUE_CERTIFICATE: lambda a: issue_certificate(
-            settings, project, "1.0", now=NOW, actor=a
+            ctx_of(settings), project, "1.0", now=NOW, actor=a
         ),
         Operation.REVOKE_CERTIFICATE: lambda a: revoke_certificate(
-            settings, "ffff", "test", now=NOW, actor=a
+            ctx_of(settings), "ffff", "test", now=NOW, actor=a
         ),
-        Operation.READ_AUDIT: lambda a: verify_log(settings, a),
+        Operation.READ_AUDIT: lambda a: verify_log(ctx_of(settings), a),
         Operation.ADD_PRINCIPAL: lambda a: add_principal(
-            settings, a, f"new-{a}", "person", ["qa"], NOW
+            ctx_of(settings), a, f"new-{a}", "person", ["qa"], NOW
         ),
-        Operation.SUSPEND_PRINCIPAL: lambda a: suspend_principal(settings, a, "nobody@x", NOW),
-        Operation.ISSUE_TOKEN: lambda a: issue_token(settings, a, "nobody@x", ["*"], 1, NOW),
-        Operation.REVOKE_TOKEN: lambda a: revoke_token(settings, a, "no-such-token", NOW),
+        Operation.SUSPEND_PRINCIPAL: lambda a: suspend_principal(
+            ctx_of(settings), a, "nobody@x", NOW
+        ),
+        Operation.ISSUE_TOKEN: lambda a: issue_token(
+            ctx_of(settings), a, "nobody@x", ["*"], 1, NOW
+        ),
+        Operation.REVOKE_TOKEN: lambda a: revoke_token(ctx_of(settings), a, "no-such-token", NOW),
         Operation.START_LOCKDOWN: lambda a: start_lockdown(
-            settings, a, level=1, scope=Scope.RELEASE, target="other@0", reason="drill", now=NOW
+            ctx_of(settings),
+            a,
+            level=1,
+            scope=Scope.RELEASE,
+            target="other@0",
+            reason="drill",
+            now=NOW,
         ),
-        Operation.LIFT_LOCKDOWN: lambda a: lift_lockdown(settings, a, "no-such", "drill", NOW),
+        Operation.LIFT_LOCKDOWN: lambda a: lift_lockdown(
+            ctx_of(settings), a, "no-such", "drill", NOW
+        ),
         Operation.OPEN_INCIDENT: lambda a: open_incident(
-            settings, a, type="drill", severity="low", title="drill", now=NOW
+            ctx_of(settings), a, type="drill", severity="low", title="drill", now=NOW
         ),
         Operation.UPDATE_INCIDENT: lambda a: update_incident(
-            settings, a, "INC-00000000-000", status="investigating", note="x", now=NOW
+            ctx_of(settings), a, "INC-00000000-000", status="investigating", note="x", now=NOW
         ),
         Operation.CREATE_HANDOFF: lambda a: create_handoff(
-            settings, a, HandoffSpec("work", assignee="qa@x", **work), NOW
+            ctx_of(settings), a, HandoffSpec("work", assignee="qa@x", **work), NOW
         ),
-        Operation.WORK_HANDOFF: lambda a: transition(settings, a, offered, Action.START, NOW),
-        Operation.REVIEW_HANDOFF: lambda a: transition(settings, a, offered, Action.APPROVE, NOW),
+        Operation.WORK_HANDOFF: lambda a: transition(
+            ctx_of(settings), a, offered, Action.START, NOW
+        ),
+        Operation.REVIEW_HANDOFF: lambda a: transition(
+            ctx_of(settings), a, offered, Action.APPROVE, NOW
+        ),
     }
 
 
@@ -175,7 +191,7 @@ def test_the_permission_matrix_holds_for_every_operation_and_role(governed: Path
     assert wrong == []
     with pytest.raises(PermissionRefused, match="not a principal"):
         operations[Operation.CERTIFY]("stranger@x")
-    refusals = [json.loads(line) for line in export_jsonl(settings, "root@x")]
+    refusals = [json.loads(line) for line in export_jsonl(ctx_of(settings), "root@x")]
     assert sum(e.get("action") == "operation.refused" for e in refusals) > 50
 
 
@@ -183,7 +199,7 @@ def test_a_signer_must_hold_the_role_signed(governed: Path) -> None:
     settings = load_settings(governed)
     with pytest.raises(PermissionRefused, match="does not hold the role security"):
         sign_off(
-            settings,
+            ctx_of(settings),
             governed,
             "1.0",
             role="security",
@@ -197,22 +213,22 @@ def test_a_signer_must_hold_the_role_signed(governed: Path) -> None:
 
 def test_tokens_identify_agents_and_expire_or_get_revoked(governed: Path) -> None:
     settings = load_settings(governed)
-    issued = issue_token(settings, "root@x", "agent@x", ["certify"], 30, NOW)
+    issued = issue_token(ctx_of(settings), "root@x", "agent@x", ["certify"], 30, NOW)
     as_agent = {"ASSAY_TOKEN": issued.token, "ASSAY_PRINCIPAL": "whoever@x"}
     done = run_assay("certify", governed, env=as_agent)
     assert done.code == 1 and "refused" not in done.err  # certified (not ready): allowed
     release = run_assay("release", "create", "2.0", "-C", governed, env=as_agent)
     assert release.code == 1 and "do not include release.create" in release.err
-    revoke_token(settings, "root@x", issued.id, NOW)
+    revoke_token(ctx_of(settings), "root@x", issued.id, NOW)
     revoked = run_assay("certify", governed, env=as_agent)
     # One answer for unknown, expired and revoked tokens; the owner sees which in the list.
     assert revoked.code == 1 and "the API token is not valid" in revoked.err
-    expired = issue_token(settings, "root@x", "agent@x", ["*"], 1, NOW - timedelta(days=2))
+    expired = issue_token(ctx_of(settings), "root@x", "agent@x", ["*"], 1, NOW - timedelta(days=2))
     late = run_assay("certify", governed, env={"ASSAY_TOKEN": expired.token})
     assert late.code == 1 and late.err == revoked.err
     states = run_assay("token", "list", "-C", governed, env={"ASSAY_PRINCIPAL": "root@x"})
     assert f"{issued.id}\tagent@x\tcertify\trevoked" in states.out
-    stored = json.dumps([json.loads(line) for line in export_jsonl(settings, "root@x")])
+    stored = json.dumps([json.loads(line) for line in export_jsonl(ctx_of(settings), "root@x")])
     assert issued.token not in stored and expired.token not in stored
 
 
@@ -228,10 +244,10 @@ def test_each_lockdown_level_refuses_what_it_freezes_and_lifting_restores(
     governed: Path, level: int
 ) -> None:
     settings = load_settings(governed)
-    token = issue_token(settings, "root@x", "agent@x", ["*"], 30, NOW)
+    token = issue_token(ctx_of(settings), "root@x", "agent@x", ["*"], 30, NOW)
     project = "app"
     info = start_lockdown(
-        settings,
+        ctx_of(settings),
         "security@x",
         level=level,
         scope=Scope.PROJECT,
@@ -239,7 +255,7 @@ def test_each_lockdown_level_refuses_what_it_freezes_and_lifting_restores(
         reason="suspected tampering",
         now=NOW,
     )
-    incidents = {i["id"]: i for i in list_incidents(settings)}
+    incidents = {i["id"]: i for i in list_incidents(ctx_of(settings))}
     assert incidents[info.incident]["severity"] == {1: "medium", 2: "high", 3: "critical"}[level]
     assert (info.suspended == ["agent@x"]) == (level >= 2)
     operations = _operations(governed, settings)
@@ -263,55 +279,65 @@ def test_each_lockdown_level_refuses_what_it_freezes_and_lifting_restores(
     }
     expected = FROZEN[level] & in_scope
     assert refused == expected, (level, refused ^ expected)
-    entries = [json.loads(line) for line in export_jsonl(settings, "auditor@x")][:-1]
+    entries = [json.loads(line) for line in export_jsonl(ctx_of(settings), "auditor@x")][:-1]
     assert sum(e["action"] == "operation.refused" for e in entries) >= len(expected)
     agent = run_assay("certify", governed, env={"ASSAY_TOKEN": token.token})
     if level >= 2:
         assert "the API token is not valid" in agent.err  # level 2 revoked the agent's tokens
     with pytest.raises(PermissionRefused):
-        lift_lockdown(settings, "qa@x", info.id, "fixed", NOW)  # lifting needs admin/security
-    lift_lockdown(settings, "admin@x", info.id, "checked and clean", NOW)
-    certify(governed, settings, author="developer@x")  # allowed again
-    timeline = {i["id"]: i for i in list_incidents(settings)}[info.incident]["timeline"]
+        lift_lockdown(
+            ctx_of(settings), "qa@x", info.id, "fixed", NOW
+        )  # lifting needs admin/security
+    lift_lockdown(ctx_of(settings), "admin@x", info.id, "checked and clean", NOW)
+    certify(governed, ctx_of(settings), author="developer@x")  # allowed again
+    timeline = {i["id"]: i for i in list_incidents(ctx_of(settings))}[info.incident]["timeline"]
     assert timeline[-1]["note"] == "lockdown lifted: checked and clean"
     statuses = {row.name: row.status for row in _principals(settings)}
     assert statuses["agent@x"] == "active"
-    assert verify_log(settings, "auditor@x").ok
+    assert verify_log(ctx_of(settings), "auditor@x").ok
 
 
 def _principals(settings: Settings):  # type: ignore[no-untyped-def]
     from assay.services.access import list_principals
 
-    return list_principals(settings)
+    return list_principals(ctx_of(settings))
 
 
 def test_a_global_level_3_lockdown_leaves_only_lifting(governed: Path) -> None:
     settings = load_settings(governed)
     info = start_lockdown(
-        settings, "admin@x", level=3, scope=Scope.GLOBAL, target=None, reason="breach", now=NOW
+        ctx_of(settings),
+        "admin@x",
+        level=3,
+        scope=Scope.GLOBAL,
+        target=None,
+        reason="breach",
+        now=NOW,
     )
     with pytest.raises(LockedDown):
-        add_principal(settings, "admin@x", "late@x", "person", ["qa"], NOW)
+        add_principal(ctx_of(settings), "admin@x", "late@x", "person", ["qa"], NOW)
     with pytest.raises(LockedDown):
-        open_incident(settings, "qa@x", type="x", severity="low", title="x", now=NOW)
-    assert verify_log(settings, "auditor@x").ok  # reading goes on
-    lift_lockdown(settings, "security@x", info.id, "contained", NOW)
-    add_principal(settings, "admin@x", "late@x", "person", ["qa"], NOW)
+        open_incident(ctx_of(settings), "qa@x", type="x", severity="low", title="x", now=NOW)
+    assert verify_log(ctx_of(settings), "auditor@x").ok  # reading goes on
+    lift_lockdown(ctx_of(settings), "security@x", info.id, "contained", NOW)
+    add_principal(ctx_of(settings), "admin@x", "late@x", "person", ["qa"], NOW)
 
 
 OPENER = """
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from assay.core.caller import Caller
+from assay.services.context import open_context
 from assay.services.lockdown import open_incident
 from assay.settings import load_settings
 
 start = float(sys.argv[2])
 while datetime.now(UTC).timestamp() < start:
     pass
-settings = load_settings(Path(sys.argv[1]))
+context = open_context(load_settings(Path(sys.argv[1])), Caller("qa@x"))
 for _ in range(5):
-    print(open_incident(settings, "qa@x", type="drill", severity="low", title="t",
+    print(open_incident(context, "qa@x", type="drill", severity="low", title="t",
                         now=datetime.now(UTC)), flush=True)
 """
 

@@ -17,6 +17,7 @@ import pytest
 from api_support import SIGNERS, Team, add_team, evidence_files, serve
 from assay.services.access import list_tokens, revoke_token, suspend_principal
 from assay.settings import load_settings
+from conftest import ctx_of
 
 
 @pytest.fixture
@@ -174,9 +175,11 @@ def test_every_server_refuses_a_revoked_token_and_a_suspended_principal_at_once(
             for agent in ("agent-a", "agent-b"):
                 answer = httpx.get(f"{url}/api/v1/handoffs/summary", headers=team.auth(agent))
                 assert answer.status_code == 200, answer.text
-    token = next(t for t in list_tokens(settings, "admin@x", now) if t["principal"] == "agent-a")
-    revoke_token(settings, "admin@x", str(token["id"]), now)
-    suspend_principal(settings, "admin@x", "agent-b", now)
+    token = next(
+        t for t in list_tokens(ctx_of(settings), "admin@x", now) if t["principal"] == "agent-a"
+    )
+    revoke_token(ctx_of(settings), "admin@x", str(token["id"]), now)
+    suspend_principal(ctx_of(settings), "admin@x", "agent-b", now)
     for url in servers:
         # The cache keeps rows up to 5 s: a refusal within one second is the notification's.
         for agent in ("agent-a", "agent-b"):

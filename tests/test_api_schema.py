@@ -19,6 +19,7 @@ from pathlib import Path
 from api_support import add_team, serve
 from assay.services.access import add_principal, issue_token
 from assay.settings import load_settings
+from conftest import ctx_of
 
 CHECKS = ",".join(
     [
@@ -44,8 +45,8 @@ def test_schemathesis_finds_no_server_error_and_no_nonconforming_answer(
     settings = load_settings(root)
     now = datetime.now(UTC)
     every_role = ["admin", "developer", "tech_lead", "qa", "security", "product_owner", "auditor"]
-    add_principal(settings, "admin@x", "fuzzer@x", "person", every_role, now)
-    token = issue_token(settings, "fuzzer@x", "fuzzer@x", ["*"], 1, now).token
+    add_principal(ctx_of(settings), "admin@x", "fuzzer@x", "person", every_role, now)
+    token = issue_token(ctx_of(settings), "fuzzer@x", "fuzzer@x", ["*"], 1, now).token
     arguments = ["run", "-H", f"Authorization: Bearer {token}", "--max-examples", "5"]
     arguments += ["--seed", "1", "--phases", "examples,coverage,fuzzing", "--workers", "1"]
     arguments += ["--checks", CHECKS]

@@ -18,10 +18,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import create_engine, text
 
-from assay.services.audit import AuditEvent, audit_log, verify_log
+from assay.services.audit import verify_log
+from assay.services.audit_log import AuditEvent, audit_log
 from assay.settings import Settings, load_settings
 from assay.store.database import Store, normalise_url
-from conftest import run_assay
+from conftest import ctx_of, run_assay
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -74,7 +75,7 @@ def test_an_edited_entry_is_named(logged: Path) -> None:
 
 def test_an_edit_with_a_recomputed_leaf_hash_is_caught_by_the_checkpoints(logged: Path) -> None:
     from assay.core.merkle import leaf_hash
-    from assay.services.audit import leaf_data
+    from assay.services.audit_log import leaf_data
 
     settings = load_settings(logged)
     store = Store.open(settings.store_url, settings.evidence_dir)
@@ -186,14 +187,14 @@ def test_state_changes_are_audited(example_project: Path) -> None:
     assert actions[-1] == "run.certified"
     assert {e["actor"] for e in entries} == {"ci@x"}
     assert "checkpoint" in json.loads(lines[-1])
-    assert verify_log(load_settings(example_project)).ok
+    assert verify_log(ctx_of(load_settings(example_project))).ok
 
 
 APPENDER = """
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from assay.services.audit import AuditEvent, audit_log
+from assay.services.audit_log import AuditEvent, audit_log
 from assay.settings import load_settings
 from assay.store.database import Store
 
@@ -240,7 +241,7 @@ def test_sigkill_during_appends_loses_no_committed_entry(tmp_path: Path, store_u
         out, _ = child.communicate(timeout=30)
         printed = [int(line) for line in (first + out).split()]
         committed = max(committed, printed[-1])
-        report = verify_log(settings)
+        report = verify_log(ctx_of(settings))
         assert report.ok, report.problems
         assert report.entries >= committed + 1  # every printed (committed) entry is there
 
@@ -262,7 +263,7 @@ def test_verification_while_a_writer_appends_sees_one_consistent_log(
         assert writer.stdout.readline().strip(), writer.stderr.read() if writer.stderr else ""
         sizes = []
         for _ in range(40):
-            report = verify_log(settings)
+            report = verify_log(ctx_of(settings))
             assert report.ok, report.problems
             assert report.checkpoints == report.entries
             sizes.append(report.entries)

@@ -21,7 +21,7 @@ from assay.core.policy import DEFAULT_POLICY, EvidenceView, Policy, evaluate_pol
 from assay.errors import PolicyError
 from assay.services.gates import judge_stored_run, load_policy
 from assay.settings import WaiverSettings, load_settings
-from conftest import run_assay
+from conftest import ctx_of, run_assay
 
 TODAY = date.today()
 
@@ -135,13 +135,13 @@ def test_each_gate_fails_is_waived_expires_and_fails_closed(
     reason = "accepted for one sprint"
     active = WaiverSettings(gate=gate, owner="qa lead", reason=reason, expires=TODAY)
     settings.gates.waivers = [active]
-    waived = {r.gate.id: r for r in judge_stored_run(settings, variant, TODAY).gates}[gate]
+    waived = {r.gate.id: r for r in judge_stored_run(ctx_of(settings), variant, TODAY).gates}[gate]
     assert waived.status is GateStatus.WAIVED and waived.judged is GateStatus.FAIL
     assert waived.waiver is not None and "qa lead" in waived.explanation
 
     expired = active.model_copy(update={"expires": TODAY - timedelta(days=1)})
     settings.gates.waivers = [expired]
-    outcome = judge_stored_run(settings, variant, TODAY)
+    outcome = judge_stored_run(ctx_of(settings), variant, TODAY)
     lapsed = {r.gate.id: r for r in outcome.gates}[gate]
     assert lapsed.status is GateStatus.FAIL and len(lapsed.expired_waivers) == 1
     assert "expired on" in lapsed.explanation and outcome.verdict.value == "not ready"
@@ -235,7 +235,7 @@ def test_policy_mistakes_are_explained_before_any_work(
 ) -> None:
     (tmp_path / "assay.toml").write_text(config, encoding="utf-8")
     with pytest.raises(PolicyError) as caught:
-        load_policy(load_settings(tmp_path))
+        load_policy(ctx_of(load_settings(tmp_path)))
     assert phrase in caught.value.message
     cli = run_assay("certify", tmp_path)
     assert cli.code == 2 and phrase in cli.err

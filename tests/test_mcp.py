@@ -35,7 +35,7 @@ from assay.services.uploads import UploadedFile, record_upload
 from assay.settings import load_settings
 from assay.store.repositories import ensure_project
 from assay.team_server import build_app
-from conftest import EXAMPLE, INSPECTOR
+from conftest import EXAMPLE, INSPECTOR, ctx_of
 
 pytestmark = pytest.mark.anyio
 
@@ -140,7 +140,7 @@ async def test_permissions_and_lockdowns_refuse_with_the_reason(
         lockdown = started.structured_content["lockdown"]
         with patched_environment(team.env):
             lift_lockdown(
-                load_settings(team.root), "sec@x", lockdown, "drill over", datetime.now(UTC)
+                ctx_of(load_settings(team.root)), "sec@x", lockdown, "drill over", datetime.now(UTC)
             )
 
 
@@ -153,7 +153,7 @@ async def test_an_unauthenticated_caller_is_refused(team: Team, url: str | None)
         assert forged.status_code == 401 and "invalid_token" in forged.headers["www-authenticate"]
         return
     settings = load_settings(team.root)  # no ASSAY_TOKEN: as `assay mcp` without one
-    async with Client(build_server(settings)) as client:
+    async with Client(build_server(ctx_of(settings))) as client:
         refused = await client.call_tool("list_my_handoffs", {})
         assert refused.is_error and "no API token" in _text(refused)
 
@@ -312,9 +312,16 @@ def uploaded(team: Team) -> str:
             UploadedFile(kind, name, data)
             for kind, (name, data, _) in evidence_files(passed=9, failed=1, covered=70, valid=100)
         ]
-        run = record_upload(settings, "agent-a", "shipping-quotes", files, datetime.now(UTC))
+        run = record_upload(
+            ctx_of(settings), "agent-a", "shipping-quotes", files, datetime.now(UTC)
+        )
         create_release(
-            settings, "shipping-quotes", "4.0", run=run.run_id, by="lead@x", now=datetime.now(UTC)
+            ctx_of(settings),
+            "shipping-quotes",
+            "4.0",
+            run=run.run_id,
+            by="lead@x",
+            now=datetime.now(UTC),
         )
     return str(run.run_id)
 

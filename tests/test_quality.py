@@ -14,7 +14,7 @@ import pytest
 
 from assay.errors import InventoryError
 from assay.services.quality import analyse_tree
-from conftest import build_venv, run_assay
+from conftest import build_venv, ctx_of, run_assay
 
 SHIPPED = '''\
 """A module with one of everything the rules look for."""
@@ -195,7 +195,7 @@ def test_smoke_tests_count_for_no_gate_and_no_defect(tmp_path: Path) -> None:
     test_file.write_text("from shop import ping\n\n\ndef test_ping():\n    ping()\n", "utf-8")
 
     def judge() -> tuple[dict[str, object], dict[str, str], float]:
-        outcome = STEP.run(StepContext(tmp_path, load_settings(tmp_path)))
+        outcome = STEP.run(StepContext(tmp_path, ctx_of(load_settings(tmp_path))))
         (evidence,) = [e for e in outcome.evidence if e.kind.value == "theater"]
         views = [
             EvidenceView("theater", "a" * 64, evidence.summary),

@@ -22,6 +22,7 @@ from assay.services.access import add_principal, list_principals
 from assay.services.lockdown import list_incidents, start_lockdown
 from assay.settings import load_settings
 from assay.store.locker import EvidenceLocker
+from conftest import ctx_of
 
 pytestmark = pytest.mark.anyio
 
@@ -60,7 +61,7 @@ async def test_lockdown_targets_are_known_projects_before_metrics_show_them(
 
     def lock(scope: Scope, target: str) -> None:
         start_lockdown(
-            settings, "sec@x", level=1, scope=scope, target=target, reason="drill", now=NOW
+            ctx_of(settings), "sec@x", level=1, scope=scope, target=target, reason="drill", now=NOW
         )
 
     with pytest.raises(UsageError, match="holds characters"):
@@ -74,7 +75,7 @@ async def test_lockdown_targets_are_known_projects_before_metrics_show_them(
         lock(Scope.RELEASE, "billing")
     lock(Scope.RELEASE, "billing@2.0")
     registry = CollectorRegistry()
-    registry.register(StoreCollector(settings))
+    registry.register(StoreCollector(ctx_of(settings)))
     exposition = generate_latest(registry).decode()
     assert 'assay_lockdowns_active{level="1",scope="release",target="billing@2.0"} 1.0' in (
         exposition
@@ -119,15 +120,21 @@ def test_a_nul_character_is_refused_and_nothing_is_stored(team: Team) -> None:
     """The API refuses NUL at its edge (tests/test_security_input.py); the store refuses
     it for every other front end too, on SQLite as on PostgreSQL."""
     settings = load_settings(team.root)
-    before = [p.name for p in list_principals(settings)]
+    before = [p.name for p in list_principals(ctx_of(settings))]
     with pytest.raises(UsageError, match="NUL character"):
-        add_principal(settings, "admin@x", "mallory\x00@x", "person", ["qa"], NOW)
+        add_principal(ctx_of(settings), "admin@x", "mallory\x00@x", "person", ["qa"], NOW)
     with pytest.raises(UsageError, match="NUL character"):
         start_lockdown(
-            settings, "sec@x", level=1, scope=Scope.GLOBAL, target=None, reason="a\x00", now=NOW
+            ctx_of(settings),
+            "sec@x",
+            level=1,
+            scope=Scope.GLOBAL,
+            target=None,
+            reason="a\x00",
+            now=NOW,
         )
-    assert [p.name for p in list_principals(settings)] == before
-    assert list_incidents(settings) == []  # the refused lockdown's incident too
+    assert [p.name for p in list_principals(ctx_of(settings))] == before
+    assert list_incidents(ctx_of(settings)) == []  # the refused lockdown's incident too
 
 
 def test_url_credentials_with_punctuation_in_the_password_are_found(tmp_path: Path) -> None:
@@ -158,7 +165,7 @@ def test_the_store_is_private_to_its_owner(tmp_path: Path) -> None:
     project = tmp_path / "app"
     project.mkdir()
     settings = load_settings(project)
-    add_principal(settings, "root@x", "root@x", "person", ["admin"], NOW)
+    add_principal(ctx_of(settings), "root@x", "root@x", "person", ["admin"], NOW)
     state = project / ".assay"
     assert state.stat().st_mode & 0o777 == 0o700
     assert (state / "assay.db").stat().st_mode & 0o777 == 0o600

@@ -26,7 +26,7 @@ from assay.services.audit import audit_entries
 from assay.services.runs import list_runs
 from assay.services.served import OutsideProject, confine
 from assay.settings import load_settings
-from conftest import EXAMPLE
+from conftest import EXAMPLE, ctx_of
 
 pytestmark = pytest.mark.anyio
 
@@ -84,7 +84,7 @@ def _outside(team: Team, name: str) -> list[tuple[str, str]]:
 def _refusals(team: Team, subject: str) -> list[dict[str, object]]:
     with patched_environment(team.env):
         entries, _ = audit_entries(
-            load_settings(team.root),
+            ctx_of(load_settings(team.root)),
             "auditor@x",
             limit=1000,
             action="operation.refused",
@@ -125,7 +125,7 @@ async def test_certify_outside_the_project_is_refused_and_stores_nothing(
 ) -> None:
     with patched_environment(team.env):
         settings = load_settings(team.root)
-    before = {r.id for r in list_runs(settings, limit=200)}
+    before = {r.id for r in list_runs(ctx_of(settings), limit=200)}
     elsewhere = team.root.parent / "elsewhere"
     pairs = [
         (str(elsewhere / "project"), str(elsewhere / "no-project")),
@@ -141,7 +141,7 @@ async def test_certify_outside_the_project_is_refused_and_stores_nothing(
                 answers.append(_text(answer).replace(repr(given), "PATH"))
             assert answers[0] == answers[1]
             assert "not inside the project this server serves" in answers[0]
-    assert {r.id for r in list_runs(settings, limit=200)} == before
+    assert {r.id for r in list_runs(ctx_of(settings), limit=200)} == before
     assert all(_refusals(team, given) for pair in pairs for given in pair)
 
 
@@ -182,7 +182,7 @@ async def test_paths_inside_the_project_still_work_and_are_audited(team: Team) -
         shutil.rmtree(notes)
     with patched_environment(team.env):
         entries, _ = audit_entries(
-            load_settings(team.root), "auditor@x", limit=1000, subject="shipping-quotes"
+            ctx_of(load_settings(team.root)), "auditor@x", limit=1000, subject="shipping-quotes"
         )
     done = [e["action"] for e in entries if e["actor"] == "qa@x"]
     assert done.count("claims.verified") >= 2 and "dependencies.scanned" in done

@@ -27,6 +27,7 @@ from assay.settings import Settings, load_settings
 from assay.store import repositories as repo
 from assay.store.database import Store
 from assay.store.models import PrincipalRow, ProjectRow, ReleaseRow, RunRow
+from conftest import ctx_of
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 CREATORS = 4
@@ -233,7 +234,9 @@ def test_concurrent_creators_of_one_principal_get_one_row_and_a_clear_refusal(
     try:
         with _all_read_first(Engine, "principals", "name", 2):
             errors = _together(
-                lambda _i: add_principal(settings, "admin", "ci-bot", "agent", ["agent"], NOW),
+                lambda _i: add_principal(
+                    ctx_of(settings), "admin", "ci-bot", "agent", ["agent"], NOW
+                ),
                 parties=2,
             )
         assert len(errors) == 1 and isinstance(errors[0], UsageError), errors
@@ -269,7 +272,9 @@ def test_concurrent_creators_of_one_release_get_one_row_and_a_clear_refusal(
             )
         with _all_read_first(Engine, "releases", "project_id", 2):
             errors = _together(
-                lambda i: create_release(settings, "shop", "1.0", run=None, by=f"ci-{i}", now=NOW),
+                lambda i: create_release(
+                    ctx_of(settings), "shop", "1.0", run=None, by=f"ci-{i}", now=NOW
+                ),
                 parties=2,
             )
         assert len(errors) == 1 and isinstance(errors[0], UsageError), errors

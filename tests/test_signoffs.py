@@ -17,7 +17,7 @@ from assay.errors import Refused
 from assay.services.certificates import issue_certificate
 from assay.services.releases import create_release, release_status, sign_off, update_release
 from assay.settings import load_settings
-from conftest import run_assay
+from conftest import ctx_of, run_assay
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 ROLES = "[signoff]\nroles = {qa = 2, security = 1}\n"
@@ -32,7 +32,7 @@ def released(example_project: Path, store_url: str) -> Path:
     done = run_assay("certify", example_project, "--author", "ci@example.com")
     assert done.code == 1, done.err
     create_release(
-        load_settings(example_project), example_project, "2.3.0", run=None, by="rm", now=NOW
+        ctx_of(load_settings(example_project)), example_project, "2.3.0", run=None, by="rm", now=NOW
     )
     return example_project
 
@@ -48,7 +48,7 @@ def _sign(
     due: date | None = None,
 ) -> None:
     sign_off(
-        load_settings(project),
+        ctx_of(load_settings(project)),
         project,
         "2.3.0",
         role=role,
@@ -61,7 +61,7 @@ def _sign(
 
 
 def _missing(project: Path, at: datetime = NOW) -> list[str]:
-    status = release_status(load_settings(project), project, "2.3.0", at)
+    status = release_status(ctx_of(load_settings(project)), project, "2.3.0", at)
     return [line for line in status.missing if not line.startswith("gate ")]
 
 
@@ -111,7 +111,7 @@ def test_new_evidence_voids_sign_offs(released: Path) -> None:
     readme.write_text(readme.read_text(encoding="utf-8") + "\nMore words.\n", encoding="utf-8")
     assert run_assay("certify", released, "--author", "ci@example.com").code == 1
     settings = load_settings(released)
-    _, changed = update_release(settings, released, "2.3.0", run=None, now=NOW)
+    _, changed = update_release(ctx_of(settings), released, "2.3.0", run=None, now=NOW)
     assert changed
     assert _missing(released) == [
         "qa: 0 of 2 approvals (void after new evidence: qa1@x, qa2@x)",
@@ -134,14 +134,14 @@ def test_a_condition_past_due_blocks_the_certificate(released: Path) -> None:
     _sign(released, "qa", "qa1@x")
     due = NOW.date() + timedelta(days=7)
     _sign(released, "qa", "qa2@x", Decision.CONDITIONAL, condition="retest on ARM", due=due)
-    status = release_status(load_settings(released), released, "2.3.0", NOW)
+    status = release_status(ctx_of(load_settings(released)), released, "2.3.0", NOW)
     (condition,) = [c for r in status.roles for c in r.conditions]
     assert (condition.text, condition.overdue) == ("retest on ARM", False)
     assert _missing(released) == []
     late = NOW + timedelta(days=8)
     assert _missing(released, late) == [f"qa: condition of qa2@x was due {due}: retest on ARM"]
     with pytest.raises(Refused, match="was due"):
-        issue_certificate(load_settings(released), released, "2.3.0", now=late)
+        issue_certificate(ctx_of(load_settings(released)), released, "2.3.0", now=late)
     with pytest.raises(Exception, match="needs the condition and its due date"):
         _sign(released, "qa", "qa3@x", Decision.CONDITIONAL, condition="x")
 
@@ -310,6 +310,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from assay.core.signoff import Decision
 from assay.errors import Refused
+from assay.core.caller import Caller
+from assay.services.context import open_context
 from assay.services.releases import sign_off
 from assay.settings import load_settings
 
@@ -317,7 +319,7 @@ project, role, signer, start = Path(sys.argv[1]), sys.argv[2], sys.argv[3], floa
 while datetime.now(UTC).timestamp() < start:  # both processes act at the same moment
     pass
 try:
-    sign_off(load_settings(project), project, "2.3.0", role=role, actor=signer,
+    sign_off(open_context(load_settings(project), Caller(signer)), project, "2.3.0", role=role, actor=signer,
              decision=Decision.APPROVE, condition=None, due=None, now=datetime.now(UTC))
 except Refused as exc:
     print(exc.message)
@@ -349,13 +351,13 @@ def test_two_processes_signing_at_once_leave_a_consistent_state(released: Path) 
     assert codes == [0, 1], [r.stderr for r in same_signer]
     (refused,) = [r for r in same_signer if r.returncode == 1]
     assert "one signer holds one role per release" in refused.stdout
-    status = release_status(load_settings(released), released, "2.3.0", datetime.now(UTC))
+    status = release_status(ctx_of(load_settings(released)), released, "2.3.0", datetime.now(UTC))
     assert [s.signer for s in status.signoffs] == ["both@x"]
 
     other_role = "security" if status.signoffs[0].role == "qa" else "qa"
     two_signers = _at_once(released, (other_role, "first@x"), (other_role, "second@x"))
     assert [r.returncode for r in two_signers] == [0, 0], [r.stderr for r in two_signers]
-    status = release_status(load_settings(released), released, "2.3.0", datetime.now(UTC))
+    status = release_status(ctx_of(load_settings(released)), released, "2.3.0", datetime.now(UTC))
     assert sorted(s.signer for s in status.signoffs) == ["both@x", "first@x", "second@x"]
 
 

@@ -20,9 +20,9 @@ import pytest
 from assay.core.environment import INSTALLER_TOOLING
 from assay.core.inventory import canonical_name
 from assay.core.vulnmatch import primary_id
-from assay.services.vulndb import open_store, records_for, snapshot_info
+from assay.services.vulndb import records_for, snapshot_info
 from assay.settings import load_settings
-from conftest import SHARED, run_assay, shared_venv
+from conftest import SHARED, ctx_of, run_assay, shared_venv
 
 EXPORT = SHARED / "data" / "osv-pypi-advisories.zip"
 needs_export = pytest.mark.skipif(
@@ -80,9 +80,7 @@ def test_import_records_counts_digest_and_rejects_malformed_records_by_id(
         line.split()[-1] for line in (status.out + again.out).splitlines() if "snapshot" in line
     }
     settings = load_settings(project, store={"url": url})
-    store = open_store(settings)
-    info = snapshot_info(store)
-    store.close()
+    info = snapshot_info(ctx_of(settings).store())
     assert info is not None and any(info.digest in d for d in digests)
 
 
@@ -126,9 +124,7 @@ def test_a_folder_with_bad_records_imports_the_good_ones_and_names_the_bad(tmp_p
     assert (
         "rejected PYSEC-0000-2: fixed version 'not a version' of x is not a PEP 440" in result.out
     )
-    store = open_store(load_settings(tmp_path))
-    records = records_for(store, ["demo-pkg", "other"])
-    store.close()
+    records = records_for(ctx_of(load_settings(tmp_path)).store(), ["demo-pkg", "other"])
     assert [r.id for r in records["demo-pkg"]] == ["PYSEC-0000-1"]
     assert [r.id for r in records["other"]] == ["GHSA-aaaa-bbbb-cccc"]
 
@@ -434,8 +430,8 @@ def test_sync_stops_trying_a_failing_url_once_the_breaker_opens(tmp_path: Path) 
     settings = load_settings(tmp_path)
     dead = f"http://127.0.0.1:{_free_port()}/all.zip"
     with pytest.raises(FeedError, match="could not download"):
-        sync(settings, dead, attempts=2, breaker=breaker)
+        sync(ctx_of(settings), dead, attempts=2, breaker=breaker)
     began = time.monotonic()
     with pytest.raises(FeedError, match="its last 2 downloads failed"):
-        sync(settings, dead, attempts=2, breaker=breaker)
+        sync(ctx_of(settings), dead, attempts=2, breaker=breaker)
     assert time.monotonic() - began < 1

@@ -18,7 +18,7 @@ import signal
 import socket
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import Any
@@ -41,6 +41,9 @@ class ServerOptions:
     workers: int
     uvicorn: dict[str, Any]
     """Further uvicorn.Config settings (log level, access log)."""
+    arguments: dict[str, Any] = field(default_factory=dict)
+    """What the factory is called with in each process (the project, the store URL):
+    handed to the process, not through its environment."""
 
 
 def run(options: ServerOptions) -> None:
@@ -49,9 +52,7 @@ def run(options: ServerOptions) -> None:
     # server included, which would otherwise share it silently) is reported once, before
     # any process starts; port 0 becomes the one port every process then shares.
     probe = _socket(options.host, options.port, share=False)
-    options = ServerOptions(
-        options.app, options.host, probe.getsockname()[1], options.workers, options.uvicorn
-    )
+    options = replace(options, port=probe.getsockname()[1])
     probe.close()
     if options.workers > 1:
         Supervisor(options).run()
@@ -107,9 +108,11 @@ class Supervisor:
 
 def _worker(options: ServerOptions) -> None:
     import uvicorn
+    from uvicorn.importer import import_from_string
 
+    factory = import_from_string(options.app)
     config = uvicorn.Config(
-        options.app, host=options.host, port=options.port, factory=True, **options.uvicorn
+        factory(**options.arguments), host=options.host, port=options.port, **options.uvicorn
     )
     try:
         sock = _socket(options.host, options.port)

@@ -295,8 +295,6 @@ class Settings(BaseSettings):
     )
 
     project_dir: Path = Path()
-    token: str | None = Field(default=None, repr=False)
-    """An API token identifying the acting principal (``ASSAY_TOKEN``)."""
     store: StoreSettings = StoreSettings()
     vulnerabilities: VulnerabilitySettings = VulnerabilitySettings()
     tests: TestSettings = TestSettings()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
 from pathlib import Path
 
 import anyio
@@ -14,16 +13,20 @@ from fastapi import FastAPI
 from mcp.server.subscriptions import InMemorySubscriptionBus
 from mcp.shared.subscriptions import ResourcesListChanged
 
-from assay.api.server import PROJECT_VARIABLE, Mounted, create_app
+from assay.api.server import Mounted, create_app
+from assay.core.caller import Caller
 from assay.mcp.server import build_server
+from assay.services.context import open_context
 from assay.settings import Settings, load_settings
 
-__all__ = ["app_from_environment", "build_app", "run_stdio"]
+__all__ = ["app_for", "build_app", "run_stdio"]
 
 
 def build_app(settings: Settings) -> FastAPI:
+    # One store for the process, shared by the REST API and the MCP endpoint.
+    context = open_context(settings, Caller("assay-server"), long_lived=True)
     bus = InMemorySubscriptionBus()
-    mcp = build_server(settings, bus)
+    mcp = build_server(context, bus)
     # Stateless: every request stands alone, so any `assay serve` process sharing the
     # database can answer it.
     http = mcp.streamable_http_app(streamable_http_path="/", stateless_http=True)
@@ -33,6 +36,7 @@ def build_app(settings: Settings) -> FastAPI:
 
     app = create_app(
         settings,
+        context=context,
         mounted=[Mounted("/mcp", http, mcp.session_manager.run)],
         on_run_stored=run_stored,
     )
@@ -40,10 +44,10 @@ def build_app(settings: Settings) -> FastAPI:
     return app
 
 
-def app_from_environment() -> FastAPI:
-    """The app for the project named by ``ASSAY_PROJECT_DIR`` (its settings, its store),
-    as ``assay serve`` runs it."""
-    app = build_app(load_settings(Path(os.environ.get(PROJECT_VARIABLE, "."))))
+def app_for(project: str, store: str | None = None) -> FastAPI:
+    """The app for ``project`` (its settings; ``store`` instead of its own), as each process
+    of ``assay serve`` builds it."""
+    app = build_app(load_settings(Path(project), store={"url": store} if store else None))
     # What is alive now (modules, the app, its routes and models: some 200,000 objects)
     # lives as long as the process: keep it out of the collector's full passes, which
     # otherwise walk all of it while a request waits (about 120 ms, measured in process).
@@ -57,6 +61,11 @@ def app_from_environment() -> FastAPI:
     return app
 
 
-def run_stdio(settings: Settings) -> None:
-    """The MCP server on standard input and output, acting as ``ASSAY_TOKEN``'s principal."""
-    anyio.run(build_server(settings).run_stdio_async)
+def run_stdio(settings: Settings, token: str | None) -> None:
+    """The MCP server on standard input and output, acting as ``token``'s principal
+    (``ASSAY_TOKEN``)."""
+    context = open_context(settings, Caller("assay-mcp", token))
+    try:
+        anyio.run(build_server(context).run_stdio_async)
+    finally:
+        context.close()

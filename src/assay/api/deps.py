@@ -21,9 +21,11 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from assay.core.access import bearer_token
+from assay.core.caller import Caller as Principal
 from assay.errors import AssayError, PreconditionFailed
 from assay.services import idempotency
 from assay.services.access import identify
+from assay.services.context import Context
 from assay.settings import Settings
 
 __all__ = [
@@ -63,7 +65,7 @@ class RateLimited(AssayError):
 _WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assay-writer")
 
 
-async def in_writer(settings: Settings, work: Callable[[], T]) -> T:
+async def in_writer(ctx: Context, work: Callable[[], T]) -> T:
     """Run a state change: on SQLite on the process's one writer thread, on PostgreSQL on
     the event loop, as the reads are.
 
@@ -74,7 +76,7 @@ async def in_writer(settings: Settings, work: Callable[[], T]) -> T:
     change locks only the rows it touches, for a few round trips, and the hop to a thread
     cost more than it saved: measured by bench/api.py, about a quarter fewer writes a
     second."""
-    if not settings.store_url.startswith("sqlite"):
+    if not ctx.settings.store_url.startswith("sqlite"):
         return work()
     context = contextvars.copy_context()  # the request's identity goes with it
     return await asyncio.get_running_loop().run_in_executor(_WRITER, context.run, work)
@@ -91,13 +93,14 @@ def app_settings(request: Request) -> Settings:
 
 @dataclass(frozen=True)
 class Caller:
-    """The principal behind the bearer token, and settings that carry its token, so that
-    the services authorise each operation as for any other front end."""
+    """The principal behind the bearer token, and the context the services get for it
+    (the app's store, the request's caller), so that they authorise each operation as
+    for any other front end."""
 
     name: str
     kind: str
     roles: tuple[str, ...]
-    settings: Settings
+    ctx: Context
 
 
 class _Buckets:
@@ -143,9 +146,10 @@ async def caller(request: Request) -> Caller:
     (callgrind: 83,000 of 1.48 million instructions); the OpenAPI document still
     declares the scheme (``server``)."""
     settings = app_settings(request)
+    context: Context = request.app.state.context
     token = bearer_token(request.headers.get("authorization"))
     request.state.token_given = token is not None
-    who = identify(settings, token, now())
+    who = identify(context, token, now())
     buckets = _buckets(request)
     if buckets is not None and token:
         wait = buckets.take(hashlib.sha256(token.encode()).hexdigest())
@@ -157,7 +161,7 @@ async def caller(request: Request) -> Caller:
                 retry_after=retry,
             )
     request.state.principal = who.name
-    scoped = settings.model_copy(update={"token": token})
+    scoped = context.acting_as(Principal(who.name, token))
     return Caller(who.name, who.kind, tuple(sorted(who.roles)), scoped)
 
 
@@ -224,7 +228,7 @@ def created(
         return JSONResponse(jsonable_encoder(make()), status_code=status, headers=headers)
     canonical = json.dumps(jsonable_encoder(payload), sort_keys=True).encode()
     digest = idempotency.request_digest(request.method, request.url.path, canonical)
-    replay = idempotency.begin(who.settings, who.name, key, digest, now())
+    replay = idempotency.begin(who.ctx, who.name, key, digest, now())
     if replay is not None:
         return JSONResponse(
             json.loads(replay.body),
@@ -234,7 +238,7 @@ def created(
     try:
         body = jsonable_encoder(make())
     except BaseException:
-        idempotency.forget(who.settings, who.name, key)
+        idempotency.forget(who.ctx, who.name, key)
         raise
-    idempotency.finish(who.settings, who.name, key, status, json.dumps(body))
+    idempotency.finish(who.ctx, who.name, key, status, json.dumps(body))
     return JSONResponse(body, status_code=status, headers=headers)

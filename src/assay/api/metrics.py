@@ -9,19 +9,19 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from assay.errors import AssayError
+from assay.services.context import Context
 from assay.services.store_figures import store_figures
-from assay.settings import Settings
 
 __all__ = ["StoreCollector"]
 
 
 class StoreCollector(Collector):
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, context: Context) -> None:
+        self.context = context
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         try:
-            figures = store_figures(self.settings)
+            figures = store_figures(self.context)
         except AssayError:
             yield GaugeMetricFamily("assay_store_up", "Whether the store answers", value=0)
             return

@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from assay.core.access import bearer_token
 from assay.errors import AssayError
 from assay.services.access import identify
-from assay.settings import Settings
+from assay.services.context import Context
 
 __all__ = ["BodyTooLarge", "Mounted", "Mounts", "RequestObserver"]
 
@@ -173,11 +173,11 @@ class Mounts:
     401 with ``WWW-Authenticate: Bearer`` otherwise, as for /api/v1."""
 
     def __init__(
-        self, app: ASGIApp, *, mounted: Sequence[Mounted], settings: Settings, problem: Problem
+        self, app: ASGIApp, *, mounted: Sequence[Mounted], context: Context, problem: Problem
     ) -> None:
         self.app = app
         self.paths = {m.path: m for m in mounted} | {m.path + "/": m for m in mounted}
-        self.settings = settings
+        self.context = context
         self.problem = problem
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -188,7 +188,7 @@ class Mounts:
         request = Request(scope)
         token = bearer_token(request.headers.get("authorization"))
         try:
-            who = identify(self.settings, token, datetime.now(UTC))
+            who = identify(self.context, token, datetime.now(UTC))
         except AssayError as exc:
             response = self.problem(request, 401, type(exc).__name__, exc.message, exc.hint)
             error = ', error="invalid_token"' if token else ""

@@ -31,7 +31,7 @@ Cursor = Annotated[str | None, Query(max_length=100, description="From the previ
 @router.get("/projects", responses=READ)
 def projects(who: CurrentCaller) -> list[schemas.Project]:
     """Every project with runs in the store."""
-    return [schemas.Project.model_validate(p) for p in list_projects(who.settings)]
+    return [schemas.Project.model_validate(p) for p in list_projects(who.ctx)]
 
 
 @router.get("/runs", responses=READ)
@@ -42,7 +42,7 @@ def runs(
     project: Annotated[str | None, Query(max_length=200)] = None,
 ) -> schemas.RunPage:
     """Runs, newest first, with their evidence."""
-    found = list_runs(who.settings, limit=limit + 1, project=project, after=cursor)
+    found = list_runs(who.ctx, limit=limit + 1, project=project, after=cursor)
     page = found[:limit]
     more = len(found) > limit
     return schemas.RunPage(
@@ -53,13 +53,13 @@ def runs(
 @router.get("/runs/{run}", responses=READ)
 def run(who: CurrentCaller, run: str) -> schemas.Run:
     """One run (by id or a unique prefix) and its evidence."""
-    return _run(get_run(who.settings, run))
+    return _run(get_run(who.ctx, run))
 
 
 @router.get("/runs/{run}/gates", responses=READ)
 def gates(request: Request, who: CurrentCaller, run: str) -> schemas.Gates:
     """The policy in force judged now against the run's evidence."""
-    outcome = judge_stored_run(who.settings, Path(), now().date(), run)
+    outcome = judge_stored_run(who.ctx, Path(), now().date(), run)
     request.app.state.count_gates(outcome)
     return schemas.Gates.of(outcome)
 
@@ -97,7 +97,7 @@ async def upload_run(
 ) -> JSONResponse:
     """A run from CI: evidence files (fields sbom, junit, coverage, benchmarks, report),
     read and judged as certify does; gates without uploaded evidence are unknown."""
-    limit = who.settings.server.max_upload_bytes
+    limit = who.ctx.settings.server.max_upload_bytes
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("multipart/form-data"):
         raise UsageError(
@@ -128,7 +128,7 @@ async def upload_run(
     payload = sorted((f.kind, f.name, hashlib.sha256(f.data).hexdigest()) for f in files)
 
     def make() -> schemas.UploadedRun:
-        uploaded = record_upload(who.settings, who.name, project, files, now(), commit=commit)
+        uploaded = record_upload(who.ctx, who.name, project, files, now(), commit=commit)
         request.app.state.count_gates(uploaded.gates)
         return schemas.UploadedRun(
             run_id=uploaded.run_id,
@@ -168,7 +168,7 @@ class UploadTooLarge(UsageError):
 def evidence(who: CurrentCaller, ident: str) -> Response:
     """One piece of evidence by id or SHA-256 (or a unique prefix), verified against its
     digest; the body is the evidence document itself."""
-    record, data = show_evidence(who.settings, ident)
+    record, data = show_evidence(who.ctx, ident)
     return Response(
         data,
         media_type=record.media_type,

@@ -29,7 +29,7 @@ def entries(
 ) -> schemas.AuditPage:
     """Entries in order, filtered by action prefix, actor and subject."""
     found, following = audit_entries(
-        who.settings,
+        who.ctx,
         who.name,
         after=cursor,
         limit=limit,
@@ -49,21 +49,20 @@ def checkpoints(
 ) -> list[schemas.Checkpoint]:
     """The newest signed tree heads (C2SP signed notes), newest first."""
     return [
-        schemas.Checkpoint.model_validate(c)
-        for c in audit_checkpoints(who.settings, who.name, limit)
+        schemas.Checkpoint.model_validate(c) for c in audit_checkpoints(who.ctx, who.name, limit)
     ]
 
 
 @router.get("/audit/entries/{seq}/proof", responses=READ)
 def inclusion(who: CurrentCaller, seq: Int64) -> schemas.AuditProof:
     """An RFC 6962 inclusion proof of the entry in the newest signed checkpoint."""
-    return schemas.AuditProof.model_validate(proof(who.settings, seq, who.name))
+    return schemas.AuditProof.model_validate(proof(who.ctx, seq, who.name))
 
 
 @router.get("/audit/verify", responses=READ)
 def verify(who: CurrentCaller) -> schemas.AuditVerification:
     """Recompute every leaf and checkpoint; names the first bad entry."""
-    report = verify_log(who.settings, who.name)
+    report = verify_log(who.ctx, who.name)
     return schemas.AuditVerification(
         ok=report.ok,
         entries=report.entries,

@@ -36,7 +36,7 @@ router = APIRouter()
 @router.get("/lockdowns", responses=READ, tags=["lockdowns"])
 def lockdowns(who: CurrentCaller) -> list[schemas.Lockdown]:
     """The lockdowns in force."""
-    return [schemas.Lockdown.of(info) for info in active_lockdowns(who.settings)]
+    return [schemas.Lockdown.of(info) for info in active_lockdowns(who.ctx)]
 
 
 @router.post(
@@ -54,7 +54,7 @@ def start(
 
     def make() -> schemas.Lockdown:
         info = start_lockdown(
-            who.settings,
+            who.ctx,
             who.name,
             level=body.level,
             scope=Scope(body.scope),
@@ -69,12 +69,12 @@ def start(
 
 @router.post("/lockdowns/{ident}/lift", responses=WRITE, tags=["lockdowns"])
 def lift(who: CurrentCaller, ident: str, body: schemas.LockdownLift) -> schemas.Lockdown:
-    return schemas.Lockdown.of(lift_lockdown(who.settings, who.name, ident, body.reason, now()))
+    return schemas.Lockdown.of(lift_lockdown(who.ctx, who.name, ident, body.reason, now()))
 
 
 @router.get("/incidents", responses=READ, tags=["incidents"])
 def incidents(who: CurrentCaller) -> list[schemas.Incident]:
-    return [schemas.Incident.model_validate(i) for i in list_incidents(who.settings)]
+    return [schemas.Incident.model_validate(i) for i in list_incidents(who.ctx)]
 
 
 @router.post(
@@ -89,7 +89,7 @@ def open_(
 ) -> JSONResponse:
     def make() -> schemas.Incident:
         ident = open_incident(
-            who.settings,
+            who.ctx,
             who.name,
             type=body.type,
             severity=body.severity,
@@ -104,12 +104,12 @@ def open_(
 @router.post("/incidents/{ident}/updates", responses=WRITE, tags=["incidents"])
 def update(who: CurrentCaller, ident: str, body: schemas.IncidentUpdate) -> schemas.Incident:
     """Add a status and note to the incident's timeline."""
-    update_incident(who.settings, who.name, ident, status=body.status, note=body.note, now=now())
+    update_incident(who.ctx, who.name, ident, status=body.status, note=body.note, now=now())
     return _incident(who, ident)
 
 
 def _incident(who: CurrentCaller, ident: str) -> schemas.Incident:
-    found = next(i for i in list_incidents(who.settings) if i["id"] == ident)
+    found = next(i for i in list_incidents(who.ctx) if i["id"] == ident)
     return schemas.Incident.model_validate(found)
 
 
@@ -117,33 +117,33 @@ def _incident(who: CurrentCaller, ident: str) -> schemas.Incident:
 def principals(who: CurrentCaller) -> list[schemas.Principal]:
     return [
         schemas.Principal(name=p.name, kind=p.kind, roles=p.roles.split(","), status=p.status)
-        for p in list_principals(who.settings)
+        for p in list_principals(who.ctx)
     ]
 
 
 @router.post("/principals", status_code=201, responses=WRITE, tags=["principals"])
 def add(who: CurrentCaller, body: schemas.PrincipalCreate) -> schemas.Principal:
     """Add a person or an agent with roles (admin)."""
-    add_principal(who.settings, who.name, body.name, body.kind, body.roles, now())
+    add_principal(who.ctx, who.name, body.name, body.kind, body.roles, now())
     return next(p for p in principals(who) if p.name == body.name)
 
 
 @router.post("/principals/{name}/suspend", responses=WRITE, tags=["principals"])
 def suspend(who: CurrentCaller, name: str) -> schemas.Principal:
-    suspend_principal(who.settings, who.name, name, now())
+    suspend_principal(who.ctx, who.name, name, now())
     return next(p for p in principals(who) if p.name == name)
 
 
 @router.get("/tokens", responses=READ, tags=["principals"])
 def tokens(who: CurrentCaller) -> list[schemas.Token]:
     """Every token (never the secret itself)."""
-    return [schemas.Token.model_validate(t) for t in list_tokens(who.settings, who.name, now())]
+    return [schemas.Token.model_validate(t) for t in list_tokens(who.ctx, who.name, now())]
 
 
 @router.post("/tokens", status_code=201, responses=WRITE, tags=["principals"])
 def issue(who: CurrentCaller, body: schemas.TokenCreate) -> schemas.IssuedToken:
     """Issue a token for a principal (admin); the secret is in this answer only."""
-    issued = issue_token(who.settings, who.name, body.principal, body.scopes, body.days, now())
+    issued = issue_token(who.ctx, who.name, body.principal, body.scopes, body.days, now())
     return schemas.IssuedToken(
         id=issued.id,
         token=issued.token,
@@ -157,11 +157,11 @@ def issue(who: CurrentCaller, body: schemas.TokenCreate) -> schemas.IssuedToken:
 def approve(who: CurrentCaller, ident: str) -> schemas.Token:
     """A second admin's approval of a pending sign-off token (not its issuer's, not its
     principal's)."""
-    approve_token(who.settings, who.name, ident, now())
-    listed = list_tokens(who.settings, who.name, now())
+    approve_token(who.ctx, who.name, ident, now())
+    listed = list_tokens(who.ctx, who.name, now())
     return schemas.Token.model_validate(next(t for t in listed if t["id"] == ident))
 
 
 @router.post("/tokens/{ident}/revoke", status_code=204, responses=WRITE, tags=["principals"])
 def revoke(who: CurrentCaller, ident: str) -> None:
-    revoke_token(who.settings, who.name, ident, now())
+    revoke_token(who.ctx, who.name, ident, now())

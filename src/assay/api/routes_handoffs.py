@@ -63,7 +63,7 @@ def create(
     )
 
     def make() -> schemas.Handoff:
-        return schemas.Handoff.of(create_handoff(who.settings, who.name, spec, now()))
+        return schemas.Handoff.of(create_handoff(who.ctx, who.name, spec, now()))
 
     response = created(who, key, request, body, make)
     response.headers["ETag"] = '"1"'
@@ -82,7 +82,7 @@ def listing(
     principal also sees hand-offs offered to its roles)."""
     name = who.name if assignee == "me" else assignee
     found, following = list_handoffs(
-        who.settings, now(), state=state, assignee=name, after=cursor, limit=limit
+        who.ctx, now(), state=state, assignee=name, after=cursor, limit=limit
     )
     return schemas.HandoffPage(items=[schemas.Handoff.of(v) for v in found], next_cursor=following)
 
@@ -90,14 +90,14 @@ def listing(
 @router.get("/handoffs/summary", responses=READ)
 def summary(who: CurrentCaller) -> schemas.HandoffSummary:
     """Counts by state, open hand-offs, and those past their due date."""
-    return schemas.HandoffSummary.model_validate(handoff_summary(who.settings, now()))
+    return schemas.HandoffSummary.model_validate(handoff_summary(who.ctx, now()))
 
 
 @router.get("/handoffs/{ident}", responses=READ, response_model=schemas.Handoff)
 async def get(who: CurrentCaller, ident: str) -> Response:
     """One hand-off; its ETag is the version to send with If-Match. (A single indexed
     read, made on the event loop: see ``deps.caller``.)"""
-    return _answer(get_handoff(who.settings, ident, now()))
+    return _answer(get_handoff(who.ctx, ident, now()))
 
 
 async def _move(
@@ -115,9 +115,9 @@ async def _move(
             raise PreconditionFailed(f"If-Match {match} is not a version of a hand-off")
         version = int(expected)
     view = await in_writer(
-        who.settings,
+        who.ctx,
         lambda: transition(
-            who.settings,
+            who.ctx,
             who.name,
             ident,
             action,

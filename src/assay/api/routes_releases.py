@@ -28,7 +28,7 @@ router = APIRouter(tags=["releases"])
 
 
 def _status(request: Request, who: CurrentCaller, project: str, name: str) -> JSONResponse:
-    status = release_status(who.settings, project, name, now())
+    status = release_status(who.ctx, project, name, now())
     request.app.state.count_gates(status.gates)
     body = schemas.Release.of(status)
     return JSONResponse(body.model_dump(mode="json"), headers={"ETag": f'"{body.etag}"'})
@@ -50,8 +50,8 @@ def create(
     """A release of the project bound to a run's evidence (default: the newest run)."""
 
     def make() -> schemas.Release:
-        create_release(who.settings, project, body.name, run=body.run, by=who.name, now=now())
-        return schemas.Release.of(release_status(who.settings, project, body.name, now()))
+        create_release(who.ctx, project, body.name, run=body.run, by=who.name, now=now())
+        return schemas.Release.of(release_status(who.ctx, project, body.name, now()))
 
     return created(who, key, request, [project, body], make)
 
@@ -76,7 +76,7 @@ def rebind(
 ) -> JSONResponse:
     """Bind the release to newer evidence; sign-offs of the old evidence become void."""
     update_release(
-        who.settings, project, name, run=body.run, now=now(), by=who.name, expect=if_match(match)
+        who.ctx, project, name, run=body.run, now=now(), by=who.name, expect=if_match(match)
     )
     return _status(request, who, project, name)
 
@@ -103,7 +103,7 @@ def signoff(
         "conditional": Decision.CONDITIONAL,
     }
     sign_off(
-        who.settings,
+        who.ctx,
         project,
         name,
         role=body.role,
@@ -131,8 +131,8 @@ def issue(
     """Sign a readiness certificate, or refuse, listing everything still missing."""
 
     def make() -> schemas.IssuedCertificate:
-        issued = issue_certificate(who.settings, project, name, now=now(), actor=who.name)
-        _, envelope = get_certificate(who.settings, issued.id)  # as stored, not re-read
+        issued = issue_certificate(who.ctx, project, name, now=now(), actor=who.name)
+        _, envelope = get_certificate(who.ctx, issued.id)  # as stored, not re-read
         return schemas.IssuedCertificate(
             id=issued.id,
             statement_sha256=issued.statement_sha256,
@@ -145,26 +145,26 @@ def issue(
 
 @router.get("/certificates", responses=READ, tags=["certificates"])
 def certificates(who: CurrentCaller) -> list[schemas.Certificate]:
-    return [schemas.Certificate.of(c) for c in list_certificates(who.settings)]
+    return [schemas.Certificate.of(c) for c in list_certificates(who.ctx)]
 
 
 @router.get("/certificates/revocations", responses=READ, tags=["certificates"])
 def revocations(who: CurrentCaller) -> dict[str, Any]:
     """The signed revocation list (a DSSE envelope), for offline verification."""
-    return revocation_list(who.settings, now=now())
+    return revocation_list(who.ctx, now=now())
 
 
 @router.get("/certificates/{ident}", responses=READ, tags=["certificates"])
 def certificate(who: CurrentCaller, ident: str) -> schemas.Certificate:
     """One certificate by id or statement digest (or a unique prefix)."""
-    info, _ = get_certificate(who.settings, ident)
+    info, _ = get_certificate(who.ctx, ident)
     return schemas.Certificate.of(info)
 
 
 @router.post("/certificates/{ident}/revoke", responses=WRITE, tags=["certificates"])
 def revoke(who: CurrentCaller, ident: str, body: schemas.Revoke) -> schemas.Certificate:
     return schemas.Certificate.of(
-        revoke_certificate(who.settings, ident, body.reason, now=now(), actor=who.name)
+        revoke_certificate(who.ctx, ident, body.reason, now=now(), actor=who.name)
     )
 
 
@@ -174,7 +174,7 @@ def verify(
     envelope: dict[str, Any] = Body(description="A DSSE envelope (a certificate)."),
 ) -> schemas.Verification:
     """Verify a signed document with the server's trusted keys and its revocations."""
-    outcome = verify_posted(who.settings, envelope, now())
+    outcome = verify_posted(who.ctx, envelope, now())
     if outcome.verified is not None:
         v = outcome.verified
         return schemas.Verification(

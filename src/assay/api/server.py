@@ -33,6 +33,7 @@ from assay.api.logs import request_logger
 from assay.api.metrics import StoreCollector
 from assay.api.middleware import BodyTooLarge, Mounted, Mounts, RequestObserver
 from assay.api.redact import redact_paths
+from assay.core.caller import Caller
 from assay.errors import (
     AssayError,
     Conflict,
@@ -42,28 +43,34 @@ from assay.errors import (
     Refused,
 )
 from assay.services.access import LockedDown, Unauthenticated
+from assay.services.context import Context, open_context
 from assay.services.gates import GatesOutcome
 from assay.settings import Settings
-from assay.store.database import Store, share_stores
 from assay.store.migrations import SCHEMA_HEAD
 
-__all__ = ["PROBLEM_BASE", "PROJECT_VARIABLE", "Mounted", "create_app"]
+__all__ = ["PROBLEM_BASE", "Mounted", "create_app"]
 
 PROBLEM_BASE = "https://assay.dev/problems/"
-PROJECT_VARIABLE = "ASSAY_PROJECT_DIR"
 
 
 def create_app(
     settings: Settings,
     mounted: Sequence[Mounted] = (),
     on_run_stored: Callable[[], Awaitable[None]] | None = None,
+    context: Context | None = None,
 ) -> FastAPI:
     """The team server; ``mounted`` adds ASGI apps (the MCP endpoint) behind the same
     bearer-token check, request ids, metrics and logs."""
 
+    # One store for the life of the app (opened here, closed when the app stops); each
+    # request's services get it with the request's caller.
+    if context is None:
+        context = open_context(settings, Caller("assay-server"), long_lived=True)
+
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
+            stack.callback(context.close)
             for mount in mounted:
                 await stack.enter_async_context(mount.lifespan())
             yield
@@ -76,17 +83,15 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.context = context
     app.state.on_run_stored = on_run_stored
-    share_stores()
     log = request_logger()
     try:  # create and migrate the store; /ready says why when this fails
-        Store.open(
-            settings.store_url, settings.evidence_dir, make_folder=settings.default_store
-        ).close()
+        context.store()
     except AssayError as exc:
         log.warning("store unavailable at start: %s", exc.message)
     registry = CollectorRegistry()
-    registry.register(StoreCollector(settings))
+    registry.register(StoreCollector(context))
     gate_outcomes = Counter(
         "assay_gate_outcomes_total",
         "Gates judged by this server (uploads, gate evaluations, release status)",
@@ -101,7 +106,7 @@ def create_app(
     app.state.count_gates = count_gates
     app.add_middleware(InputGuard, problem=problem)  # inside the size limits, before /mcp
     if mounted:
-        app.add_middleware(Mounts, mounted=mounted, settings=settings, problem=problem)
+        app.add_middleware(Mounts, mounted=mounted, context=context, problem=problem)
     app.add_middleware(
         RequestObserver,
         registry=registry,
@@ -119,13 +124,7 @@ def create_app(
     def ready() -> JSONResponse:
         """Readiness: the store answers and its schema is current."""
         try:
-            store = Store.open(
-                settings.store_url, settings.evidence_dir, create=False, migrate=False
-            )
-            try:
-                revision = store.schema_revision()
-            finally:
-                store.close()
+            revision = context.store(create=False).schema_revision()
         except AssayError as exc:
             return JSONResponse({"status": "not ready", "reason": exc.message}, status_code=503)
         if revision != SCHEMA_HEAD:

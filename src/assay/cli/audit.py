@@ -22,10 +22,10 @@ StoreOpt = Annotated[
 ]
 
 
-def _settings(project: Path, store: str | None):  # type: ignore[no-untyped-def]
-    from assay.settings import load_settings
+def _context(project: Path, store: str | None):  # type: ignore[no-untyped-def]
+    from assay.cli.context import command_context
 
-    return load_settings(project, store={"url": store} if store else None)
+    return command_context(project, store)
 
 
 def _actor(project: Path) -> str:
@@ -57,7 +57,7 @@ def audit_verify(
     """
     from assay.services.audit import verify_log
 
-    report = verify_log(_settings(project, store), _actor(project), checkpoint)
+    report = verify_log(_context(project, store), _actor(project), checkpoint)
     if report.ok:
         print(f"audit log intact: {report.entries} entries, {report.checkpoints} checkpoints")
         print(f"root {report.root}")
@@ -83,7 +83,7 @@ def audit_proof(
     """Print an inclusion proof (RFC 6962) of one entry in the newest signed checkpoint."""
     from assay.services.audit import proof
 
-    document = proof(_settings(project, store), seq, _actor(project))
+    document = proof(_context(project, store), seq, _actor(project))
     sys.stdout.write(json.dumps(document, indent=2) + "\n")
 
 
@@ -103,7 +103,7 @@ def audit_checkpoint(
     """
     from assay.services.audit import export_checkpoint
 
-    document = export_checkpoint(_settings(project, store), _actor(project))
+    document = export_checkpoint(_context(project, store), _actor(project))
     text = json.dumps(document, indent=2, sort_keys=True) + "\n"
     if output is None:
         sys.stdout.write(text)
@@ -129,5 +129,5 @@ def audit_export(
 
     if output_format != "jsonl":
         raise UsageError(f"unknown format {output_format!r}", hint="use --format jsonl")
-    for line in export_jsonl(_settings(project, store), _actor(project)):
+    for line in export_jsonl(_context(project, store), _actor(project)):
         sys.stdout.write(line + "\n")

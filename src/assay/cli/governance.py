@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from assay.settings import Settings
+    from assay.services.context import Context
 
 principal_app = typer.Typer(
     help="People and agents, with roles and a status.", no_args_is_help=True
@@ -28,11 +28,11 @@ incident_app = typer.Typer(help="Incidents and their timelines.", no_args_is_hel
 ProjectOpt = Annotated[Path, typer.Option("--project", "-C", help="Project folder.")]
 
 
-def _context(project: Path) -> tuple[Settings, str, datetime]:
-    from assay.collectors.git import current_user
-    from assay.settings import load_settings
+def _context(project: Path) -> tuple[Context, str, datetime]:
+    from assay.cli.context import command_context
 
-    return load_settings(project), current_user(project), datetime.now(UTC)
+    ctx = command_context(project)
+    return ctx, ctx.caller.name, datetime.now(UTC)
 
 
 @principal_app.command("add")
@@ -45,8 +45,8 @@ def principal_add(
     """Add a principal. The first one should be an admin: from then on, only principals act."""
     from assay.services.access import add_principal
 
-    settings, actor, now = _context(project)
-    add_principal(settings, actor, name, "agent" if agent else "person", role, now)
+    ctx, actor, now = _context(project)
+    add_principal(ctx, actor, name, "agent" if agent else "person", role, now)
     print(f"added {'agent' if agent else 'person'} {name} with roles {', '.join(sorted(role))}")
 
 
@@ -55,8 +55,8 @@ def principal_list(project: ProjectOpt = Path()) -> None:
     """Principals with their kind, roles and status."""
     from assay.services.access import list_principals
 
-    settings, _, _ = _context(project)
-    rows = list_principals(settings)
+    ctx, _, _ = _context(project)
+    rows = list_principals(ctx)
     if not rows:
         print("no principals yet: the local user acts with every role")
     for row in rows:
@@ -70,8 +70,8 @@ def principal_suspend(
     """Suspend a principal: it can do nothing until restored."""
     from assay.services.access import suspend_principal
 
-    settings, actor, now = _context(project)
-    suspend_principal(settings, actor, name, now)
+    ctx, actor, now = _context(project)
+    suspend_principal(ctx, actor, name, now)
     print(f"suspended {name}")
 
 
@@ -92,8 +92,8 @@ def token_issue(
     """
     from assay.services.access import issue_token
 
-    settings, actor, now = _context(project)
-    issued = issue_token(settings, actor, principal, scope or ["*"], days, now)
+    ctx, actor, now = _context(project)
+    issued = issue_token(ctx, actor, principal, scope or ["*"], days, now)
     print(issued.token)
     print(
         f"token {issued.id} for {principal}, expires {issued.expires_at:%Y-%m-%d}; "
@@ -116,8 +116,8 @@ def token_approve(
     """Approve a pending sign-off token: a second admin, not the one who issued it."""
     from assay.services.access import approve_token
 
-    settings, actor, now = _context(project)
-    holder = approve_token(settings, actor, token_id, now)
+    ctx, actor, now = _context(project)
+    holder = approve_token(ctx, actor, token_id, now)
     print(f"approved token {token_id} for {holder}")
 
 
@@ -126,8 +126,8 @@ def token_list(project: ProjectOpt = Path()) -> None:
     """Tokens (never their values): owner, scopes, expiry, whether revoked."""
     from assay.services.access import list_tokens
 
-    settings, actor, now = _context(project)
-    for row in list_tokens(settings, actor, now):
+    ctx, actor, now = _context(project)
+    for row in list_tokens(ctx, actor, now):
         state = (
             "revoked"
             if row["revoked"]
@@ -146,8 +146,8 @@ def token_revoke(
     """Revoke a token at once."""
     from assay.services.access import revoke_token
 
-    settings, actor, now = _context(project)
-    revoke_token(settings, actor, token_id, now)
+    ctx, actor, now = _context(project)
+    revoke_token(ctx, actor, token_id, now)
     print(f"revoked token {token_id}")
 
 
@@ -174,9 +174,9 @@ def lockdown_start(
         chosen = Scope(scope)
     except ValueError as exc:
         raise UsageError(f"unknown scope {scope!r}", hint="global, project or release") from exc
-    settings, actor, now = _context(project)
+    ctx, actor, now = _context(project)
     info = start_lockdown(
-        settings, actor, level=level, scope=chosen, target=target, reason=reason, now=now
+        ctx, actor, level=level, scope=chosen, target=target, reason=reason, now=now
     )
     print(f"level {info.level} lockdown {info.id} of {info.target or 'everything'}")
     print(f"incident {info.incident}")
@@ -189,8 +189,8 @@ def lockdown_status(project: ProjectOpt = Path()) -> None:
     """Lockdowns in force."""
     from assay.services.lockdown import active_lockdowns
 
-    settings, _, _ = _context(project)
-    rows = active_lockdowns(settings)
+    ctx, _, _ = _context(project)
+    rows = active_lockdowns(ctx)
     if not rows:
         print("no lockdown in force")
     for row in rows:
@@ -209,8 +209,8 @@ def lockdown_lift(
     """Lift a lockdown (admin or security): suspended agents get their status back."""
     from assay.services.lockdown import lift_lockdown
 
-    settings, actor, now = _context(project)
-    info = lift_lockdown(settings, actor, lockdown, reason, now)
+    ctx, actor, now = _context(project)
+    info = lift_lockdown(ctx, actor, lockdown, reason, now)
     print(f"lifted lockdown {info.id} (incident {info.incident})")
 
 
@@ -224,8 +224,8 @@ def incident_open(
     """Open an incident (id INC-YYYYMMDD-NNN)."""
     from assay.services.lockdown import open_incident
 
-    settings, actor, now = _context(project)
-    print(open_incident(settings, actor, type=kind, severity=severity, title=title, now=now))
+    ctx, actor, now = _context(project)
+    print(open_incident(ctx, actor, type=kind, severity=severity, title=title, now=now))
 
 
 @incident_app.command("update")
@@ -238,8 +238,8 @@ def incident_update(
     """Add to an incident's timeline."""
     from assay.services.lockdown import update_incident
 
-    settings, actor, now = _context(project)
-    update_incident(settings, actor, incident, status=status, note=note, now=now)
+    ctx, actor, now = _context(project)
+    update_incident(ctx, actor, incident, status=status, note=note, now=now)
     print(f"{incident}: {status}")
 
 
@@ -252,8 +252,8 @@ def incident_resolve(
     """Resolve an incident."""
     from assay.services.lockdown import update_incident
 
-    settings, actor, now = _context(project)
-    update_incident(settings, actor, incident, status="resolved", note=note, now=now)
+    ctx, actor, now = _context(project)
+    update_incident(ctx, actor, incident, status="resolved", note=note, now=now)
     print(f"{incident}: resolved")
 
 
@@ -265,8 +265,8 @@ def incident_list(
     """Incidents with their timelines."""
     from assay.services.lockdown import list_incidents
 
-    settings, _, _ = _context(project)
-    rows = list_incidents(settings)
+    ctx, _, _ = _context(project)
+    rows = list_incidents(ctx)
     if json_output:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return

@@ -148,18 +148,19 @@ def certify(
     1 when any gate fails or is unknown, 2 on bad input, 3 when the machine is the
     problem (store locked or read-only, database unreachable).
     """
+    from assay.cli.context import command_context
     from assay.cli.output import RichProgress, print_certify_result
     from assay.services.certify import certify as certify_project
-    from assay.settings import VulnerabilitySource, load_settings
+    from assay.settings import VulnerabilitySource
 
-    settings = load_settings(path, store={"url": store} if store else None)
+    ctx = command_context(path, store)
     source = None
     if online is not None:
         source = VulnerabilitySource.ONLINE if online else VulnerabilitySource.OFFLINE
     with RichProgress() as progress:
         result = certify_project(
             path,
-            settings,
+            ctx,
             python=python,
             environment=environment,
             progress=progress,
@@ -203,6 +204,7 @@ def claims(
     (both values shown) or unverifiable (with the evidence that would settle it). Exit 1
     when any claim is contradicted.
     """
+    from assay.cli.context import command_context
     from assay.cli.output import print_claims
     from assay.core.claims import Verdict
     from assay.services.claims import (
@@ -211,10 +213,9 @@ def claims(
         find_reports,
         measurements_for,
     )
-    from assay.settings import load_settings
 
-    settings = load_settings(project, store={"url": store} if store else None)
-    paths = list(reports or find_reports(project, settings))
+    ctx = command_context(project, store)
+    paths = list(reports or find_reports(project, ctx.settings))
     if not paths:
         from assay.errors import UsageError
 
@@ -222,7 +223,7 @@ def claims(
             f"no completion report in {project}",
             hint="pass a report: assay claims REPORT.md, or declare [claims] reports",
         )
-    check = check_claims(paths, measurements_for(project, settings), project)
+    check = check_claims(paths, measurements_for(project, ctx.settings), project)
     if output_format is ClaimsFormat.JSON or output:
         document = claims_document(check)
         if output:
@@ -258,16 +259,13 @@ def serve(
     Requests need an API token (assay token issue); each request is logged as one JSON
     line on standard error.
     """
-    import os
 
     from assay.serving import ServerOptions, run
 
-    os.environ["ASSAY_PROJECT_DIR"] = str(project.resolve())
-    if store:
-        os.environ["ASSAY_STORE_URL"] = store
     # The app logs each request as one JSON line, with its request id: no access log.
     quiet = {"log_level": "warning", "access_log": False}
-    run(ServerOptions("assay.team_server:app_from_environment", host, port, workers, quiet))
+    arguments = {"project": str(project.resolve()), "store": store}
+    run(ServerOptions("assay.team_server:app_for", host, port, workers, quiet, arguments))
 
 
 @app.command()
@@ -278,12 +276,12 @@ def mcp(project: ProjectOpt = Path(), store: StoreOpt = None) -> None:
     """
     import os
 
+    from assay.cli.context import TOKEN_VARIABLE, store_override
     from assay.settings import load_settings
     from assay.team_server import run_stdio
 
-    if store:
-        os.environ["ASSAY_STORE_URL"] = store
-    run_stdio(load_settings(project))
+    settings = load_settings(project, store=store_override(store))
+    run_stdio(settings, os.environ.get(TOKEN_VARIABLE) or None)
 
 
 @app.command()
@@ -320,20 +318,20 @@ def sixsigma(
     Cp/Cpk/Pp/Ppk (withheld when the process is out of control or the sample is small).
     Charts (SVG, PNG) and a Markdown and HTML report go to --output.
     """
+    from assay.cli.context import command_context
     from assay.cli.output import print_sixsigma
     from assay.core.sixsigma import RuleSet
     from assay.services.sixsigma import sixsigma_document, sixsigma_report
-    from assay.settings import load_settings
 
-    settings = load_settings(path, store={"url": store} if store else None)
+    ctx = command_context(path, store)
     rules = RuleSet.NELSON if nelson else RuleSet.WESTERN_ELECTRIC
-    report = sixsigma_report(settings, path, runs=runs, metric=metric, rules=rules)
+    report = sixsigma_report(ctx, path, runs=runs, metric=metric, rules=rules)
     if output_format is ClaimsFormat.JSON:
         sys.stdout.write(sixsigma_document(report))
         return
     from assay.formats.sixsigma import write_charts, write_report
 
-    folder = output or settings.state_dir / "sixsigma"
+    folder = output or ctx.settings.state_dir / "sixsigma"
     charts = write_charts(report, folder)
     markdown, html = write_report(report, folder)
     print_sixsigma(report)
@@ -359,12 +357,12 @@ def gates(
     """
     from datetime import UTC, datetime
 
+    from assay.cli.context import command_context
     from assay.cli.output import print_gates
     from assay.services.gates import gates_document, judge_stored_run
-    from assay.settings import load_settings
 
-    settings = load_settings(path, store={"url": store} if store else None)
-    outcome = judge_stored_run(settings, path, datetime.now(UTC).date(), run)
+    ctx = command_context(path, store)
+    outcome = judge_stored_run(ctx, path, datetime.now(UTC).date(), run)
     if json_output:
         sys.stdout.write(gates_document(outcome))
     else:
@@ -383,12 +381,12 @@ def runs(
     """List the most recent certify runs, newest first (a * marks a baseline run)."""
     if context.invoked_subcommand:
         return
+    from assay.cli.context import command_context
     from assay.cli.output import print_runs
     from assay.services.runs import list_runs
-    from assay.settings import load_settings
 
-    settings = load_settings(project, store={"url": store} if store else None)
-    print_runs(list_runs(settings, limit=limit))
+    ctx = command_context(project, store)
+    print_runs(list_runs(ctx, limit=limit))
 
 
 @runs_app.command("baseline")
@@ -403,13 +401,13 @@ def runs_baseline(
     certify and `assay check performance` compare benchmarks with the newest marked run,
     or, when none is marked, with the newest run judged ready.
     """
+    from assay.cli.context import command_context
     from assay.services.performance import mark_baseline
-    from assay.settings import load_settings
 
-    settings = load_settings(project, store={"url": store} if store else None)
+    ctx = command_context(project, store)
     from assay.collectors.git import current_user
 
-    run_id, name = mark_baseline(settings, run, marked=not clear, actor=current_user(project))
+    run_id, name = mark_baseline(ctx, run, marked=not clear, actor=current_user(project))
     state = "no longer a baseline" if clear else "is now the performance baseline"
     print(f"run {run_id} of {name} {state}")
 
@@ -424,12 +422,12 @@ def evidence_show(
     store: StoreOpt = None,
 ) -> None:
     """Show one piece of evidence: what it is, where it came from, and its content."""
+    from assay.cli.context import command_context
     from assay.cli.output import print_evidence
     from assay.services.runs import show_evidence
-    from assay.settings import load_settings
 
-    settings = load_settings(project, store={"url": store} if store else None)
-    record, data = show_evidence(settings, ident)
+    ctx = command_context(project, store)
+    record, data = show_evidence(ctx, ident)
     if raw:
         sys.stdout.buffer.write(data)
         return
@@ -466,18 +464,19 @@ def scan(
     API. Exit 0 with no finding in force, 1 with findings, 3 when no vulnerability data
     could be consulted: that result is "unknown", never "no vulnerabilities".
     """
+    from assay.cli.context import command_context
     from assay.cli.plain import print_scan_warnings, write_atomically
     from assay.services.scan import scan as scan_project
-    from assay.settings import VulnerabilitySource, load_settings
+    from assay.settings import VulnerabilitySource
 
     if offline and online:
         raise typer.BadParameter("--offline and --online exclude each other")
     project = path if path.is_dir() else path.parent
-    settings = load_settings(project, store={"url": store} if store else None)
+    ctx = command_context(project, store)
     source = (
         VulnerabilitySource.OFFLINE if offline else VulnerabilitySource.ONLINE if online else None
     )
-    outcome = scan_project(path, settings, python=python, environment=environment, source=source)
+    outcome = scan_project(path, ctx, python=python, environment=environment, source=source)
     result = outcome.result
     if fmt is ScanFormat.TABLE:
         from assay.cli.output import print_scan
@@ -711,14 +710,14 @@ def check_performance_command(
     and at least 5%. Prints each change and the overall overhead; exit 1 when any
     benchmark regressed.
     """
+    from assay.cli.context import command_context
     from assay.services.performance import check_performance, performance_document
-    from assay.settings import load_settings
 
     project = path
     if path.is_file():
         project, results = Path(), results or path
-    settings = load_settings(project, store={"url": store} if store else None)
-    check = check_performance(project, settings, current=results, baseline=baseline)
+    ctx = command_context(project, store)
+    check = check_performance(project, ctx, current=results, baseline=baseline)
     sys.stdout.write(performance_document(check))
     if check.comparison.regressions:
         raise typer.Exit(1)
@@ -737,34 +736,30 @@ def vulndb_import(
     Malformed records are left out and listed by id; the rest is imported in one
     transaction, so a failed import leaves the previous data in force.
     """
+    from assay.cli.context import command_context
     from assay.cli.output import print_import
     from assay.services.vulndb import import_export
-    from assay.settings import load_settings
 
-    settings = load_settings(project, store={"url": store} if store else None)
+    ctx = command_context(project, store)
     from assay.collectors.git import current_user
 
-    print_import(import_export(settings, source, actor=current_user(project)))
+    print_import(import_export(ctx, source, actor=current_user(project)))
 
 
 @vulndb_app.command("status")
 def vulndb_status(project: ProjectOpt = Path(), store: StoreOpt = None) -> None:
     """Show the database in force: snapshot digest, record count, newest record, age."""
+    from assay.cli.context import command_context
     from assay.cli.output import print_snapshot
     from assay.errors import NotFoundError
-    from assay.services.vulndb import open_store, snapshot_info
-    from assay.settings import load_settings
+    from assay.services.vulndb import snapshot_info
 
-    settings = load_settings(project, store={"url": store} if store else None)
+    ctx = command_context(project, store)
     try:
-        opened = open_store(settings, create=False)
+        info = snapshot_info(ctx.store(create=False))
     except NotFoundError:
         print_snapshot(None)
         raise typer.Exit(1) from None
-    try:
-        info = snapshot_info(opened)
-    finally:
-        opened.close()
     print_snapshot(info)
     if info is None:
         raise typer.Exit(1)
@@ -779,12 +774,12 @@ def vulndb_sync(
     store: StoreOpt = None,
 ) -> None:
     """Download OSV's PyPI export and import it; offline, keep the current data and say so."""
+    from assay.cli.context import command_context
     from assay.cli.output import print_import
     from assay.services.vulndb_sync import sync
-    from assay.settings import load_settings
 
-    settings = load_settings(project, store={"url": store} if store else None)
-    print_import(sync(settings, url or settings.vulnerabilities.export_url))
+    ctx = command_context(project, store)
+    print_import(sync(ctx, url or ctx.settings.vulnerabilities.export_url))
 
 
 @vulndb_app.command("serve")
@@ -799,39 +794,29 @@ def vulndb_serve(
     Existing OSV clients work offline against it, for example:
     pip-audit --osv-url http://127.0.0.1:8765/v1/query
     """
-    import os
-
-    import uvicorn
-
+    from assay.cli.context import command_context
     from assay.errors import NotFoundError
-    from assay.services.vulndb import open_store, snapshot_info
-    from assay.settings import load_settings
+    from assay.services.vulndb import snapshot_info
+    from assay.serving import ServerOptions, run
 
-    settings = load_settings(project, store={"url": store} if store else None)
-    opened = open_store(settings, create=False)
-    try:
-        info = snapshot_info(opened)
-    finally:
-        opened.close()
+    ctx = command_context(project, store)
+    info = snapshot_info(ctx.store(create=False))
+    ctx.close()
     if info is None:
         raise NotFoundError(
             "the vulnerability database is empty", hint="import data first: assay vulndb import"
         )
-    os.environ["ASSAY_PROJECT_DIR"] = str(project.resolve())
-    if store:
-        os.environ["ASSAY_STORE_URL"] = store
     print(
         f"serving {info.record_count} OSV records (snapshot {info.digest[:12]}) "
         f"on http://{host}:{port}/v1/",
         file=sys.stderr,
         flush=True,
     )
-    uvicorn.run(
-        "assay.api.osv_server:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        log_level="warning",
+    arguments = {"project": str(project.resolve()), "store": store}
+    run(
+        ServerOptions(
+            "assay.api.osv_server:app_for", host, port, 1, {"log_level": "warning"}, arguments
+        )
     )
 
 

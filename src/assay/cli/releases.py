@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from assay.settings import Settings
+    from assay.services.context import Context
 
 release_app = typer.Typer(help="Releases: bind a run's evidence, see what is missing.")
 certificate_app = typer.Typer(help="Readiness certificates: issue, list, revoke.")
@@ -33,14 +33,10 @@ KeyOpt = Annotated[
 ]
 
 
-def _settings(project: Path, store: str | None, key: str | None = None) -> Settings:
-    from assay.settings import load_settings
+def _context(project: Path, store: str | None, key: str | None = None) -> Context:
+    from assay.cli.context import command_context
 
-    return load_settings(
-        project,
-        store={"url": store} if store else None,
-        signing={"key": key} if key else None,
-    )
+    return command_context(project, store, signing={"key": key} if key else None)
 
 
 def _now() -> datetime:
@@ -66,7 +62,7 @@ def release_create(
     from assay.services.releases import create_release
 
     info = create_release(
-        _settings(project, store),
+        _context(project, store),
         project,
         name,
         run=run,
@@ -88,9 +84,9 @@ def release_update(
     from assay.collectors.git import current_user
     from assay.services.releases import update_release
 
-    settings = _settings(project, store)
+    ctx = _context(project, store)
     info, changed = update_release(
-        settings, project, name, run=run, now=_now(), by=current_user(project)
+        ctx, project, name, run=run, now=_now(), by=current_user(project)
     )
     print(f"release {info.name} bound to run {info.run_id}")
     if changed:
@@ -111,7 +107,7 @@ def release_status_command(
     from assay.cli.output import print_release_status
     from assay.services.releases import release_status
 
-    status = release_status(_settings(project, store), project, name, _now())
+    status = release_status(_context(project, store), project, name, _now())
     if json_output:
         body = {
             "release": status.release.__dict__,
@@ -196,7 +192,7 @@ def signoff(
         )
     due_date: date | None = due.date() if due else None
     entry = sign_off(
-        _settings(project, store),
+        _context(project, store),
         project,
         release,
         role=role,
@@ -230,7 +226,7 @@ def certificate_issue(
     from assay.services.certificates import issue_certificate
 
     issued = issue_certificate(
-        _settings(project, store, key),
+        _context(project, store, key),
         project,
         release,
         now=_now(),
@@ -249,7 +245,7 @@ def certificate_list(project: ProjectOpt = Path(), store: StoreOpt = None) -> No
     """Certificates of the store, oldest first."""
     from assay.services.certificates import list_certificates
 
-    rows = list_certificates(_settings(project, store))
+    rows = list_certificates(_context(project, store))
     if not rows:
         print("no certificates yet: assay certificate issue RELEASE")
     for row in rows:
@@ -274,10 +270,8 @@ def certificate_revoke(
     from assay.collectors.git import current_user
     from assay.services.certificates import revoke_certificate
 
-    settings = _settings(project, store)
-    info = revoke_certificate(
-        settings, certificate, reason, now=_now(), actor=current_user(project)
-    )
+    ctx = _context(project, store)
+    info = revoke_certificate(ctx, certificate, reason, now=_now(), actor=current_user(project))
     print(f"revoked certificate {info.id} of {info.release}: {reason}")
     print("publish the list for offline verifiers: assay certificate revocations -o FILE")
 
@@ -292,6 +286,6 @@ def certificate_revocations(
     """Write the signed list of revoked certificates, for `assay verify --revocations`."""
     from assay.services.certificates import revocation_list
 
-    envelope = revocation_list(_settings(project, store, key), now=_now(), ask=_ask)
+    envelope = revocation_list(_context(project, store, key), now=_now(), ask=_ask)
     output.write_text(json.dumps(envelope, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {output}")

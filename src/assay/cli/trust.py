@@ -125,10 +125,12 @@ def verify(
     Exit 0 when it verifies; 1 with the reason when it does not: unknown key, bad
     signature, digest mismatch, expired, revoked, malformed.
     """
+    from assay.cli.context import command_context
     from assay.services.verify import verify_file
 
+    ctx = command_context(project) if project else None
     outcome = verify_file(
-        document, key or [], artifacts=artifacts, revocations=revocations, project=project
+        document, key or [], artifacts=artifacts, revocations=revocations, ctx=ctx
     )
     if outcome.failure is not None:
         print(f"verification failed: {outcome.failure}", file=sys.stderr)

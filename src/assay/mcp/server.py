@@ -29,12 +29,14 @@ from mcp.types import ToolAnnotations
 
 from assay import __version__
 from assay.core.access import Scope, bearer_token
+from assay.core.caller import Caller as Principal
 from assay.core.handoff import Action
 from assay.core.signoff import Decision
 from assay.errors import AssayError
 from assay.services.access import LockedDown, identify
 from assay.services.audit import audit_entries
 from assay.services.certificates import get_certificate
+from assay.services.context import Context as ServiceContext
 from assay.services.gates import judge_stored_run, load_policy
 from assay.services.handoffs import (
     HandoffSpec,
@@ -49,7 +51,6 @@ from assay.services.releases import release_status, sign_off
 from assay.services.runs import get_run, list_runs, show_evidence
 from assay.services.served import certify_path, scan_path, served_roots, verify_report
 from assay.services.verify import verify_posted
-from assay.settings import Settings
 
 __all__ = ["build_server"]
 
@@ -63,7 +64,7 @@ DESTRUCTIVE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idemp
 @dataclass(frozen=True)
 class Caller:
     name: str
-    settings: Settings
+    ctx: ServiceContext
 
 
 def _now() -> datetime:
@@ -71,14 +72,16 @@ def _now() -> datetime:
 
 
 def build_server(
-    settings: Settings,
+    base: ServiceContext,
     bus: InMemorySubscriptionBus | None = None,
     roots: Sequence[Path] | None = None,
 ) -> MCPServer:
     """The server; ``bus`` carries change events to ``subscriptions/listen`` streams (the
     team server shares it with the REST API, so uploaded runs are announced too). The tools
-    that take paths work only inside ``roots`` (default: the settings' project folder)."""
-    served = served_roots(settings, roots)
+    that take paths work only inside ``roots`` (default: the settings' project folder).
+    ``base`` is the front end's context: its store, and over stdio the caller of
+    ``ASSAY_TOKEN``; over HTTP each request acts as the principal of its bearer token."""
+    served = served_roots(base, roots)
     server = MCPServer(
         "assay",
         subscriptions=bus,
@@ -94,15 +97,15 @@ def build_server(
     )
 
     def caller(ctx: Context) -> Caller:
-        token = settings.token
+        token = base.caller.token
         headers = ctx.headers
         if headers is not None:
             token = bearer_token(headers.get("authorization"))
         try:
-            who = identify(settings, token, _now())
+            who = identify(base, token, _now())
         except AssayError as exc:
             raise ToolError(_reason(exc)) from exc
-        return Caller(who.name, settings.model_copy(update={"token": token}))
+        return Caller(who.name, base.acting_as(Principal(who.name, token)))
 
     def run(work: Callable[[], T]) -> T:
         try:
@@ -128,7 +131,7 @@ def build_server(
 
         def work() -> dict[str, Any]:
             result = certify_path(
-                who.settings, who.name, path, _now(), roots=served, progress=Progress()
+                who.ctx, who.name, path, _now(), roots=served, progress=Progress()
             )
             report = result.report
             return {
@@ -152,7 +155,7 @@ def build_server(
         """Match the locked dependencies of the project folder at ``path`` (inside the
         project the server serves) against the vulnerability database."""
         who = caller(ctx)
-        outcome = run(lambda: scan_path(who.settings, who.name, path, _now(), roots=served))
+        outcome = run(lambda: scan_path(who.ctx, who.name, path, _now(), roots=served))
         return {
             "status": outcome.result.status.value,
             "source": outcome.result.source,
@@ -175,7 +178,7 @@ def build_server(
         report and the project folder must be inside the project the server serves."""
         who = caller(ctx)
         answer = run(
-            lambda: verify_report(who.settings, who.name, report, project, _now(), roots=served)
+            lambda: verify_report(who.ctx, who.name, report, project, _now(), roots=served)
         )
         return {"summary": answer.summary, "claims": answer.claims}
 
@@ -183,7 +186,7 @@ def build_server(
     def evaluate_gates(run_id: str, ctx: Context) -> dict[str, Any]:
         """The policy in force judged now against a stored run's evidence."""
         caller(ctx)
-        outcome = run(lambda: judge_stored_run(settings, Path(), _now().date(), run_id))
+        outcome = run(lambda: judge_stored_run(base, Path(), _now().date(), run_id))
         return {
             "run_id": outcome.run_id,
             "verdict": outcome.verdict.value,
@@ -197,7 +200,7 @@ def build_server(
     def get_release_status(project: str, release: str, ctx: Context) -> dict[str, Any]:
         """Gates, role sign-offs and everything still missing before a certificate."""
         caller(ctx)
-        status = run(lambda: release_status(settings, project, release, _now()))
+        status = run(lambda: release_status(base, project, release, _now()))
         return {
             "ready": status.ready,
             "missing": status.missing,
@@ -218,7 +221,7 @@ def build_server(
         chosen = Decision.APPROVE if decision == "approve" else Decision.REJECT
         entry = run(
             lambda: sign_off(
-                who.settings,
+                who.ctx,
                 project,
                 release,
                 role=role,
@@ -259,7 +262,7 @@ def build_server(
             criteria=criteria or [],
             reviewers=tuple(reviewers or ()),
         )
-        return _handoff(run(lambda: create_handoff(who.settings, who.name, spec, _now())))
+        return _handoff(run(lambda: create_handoff(who.ctx, who.name, spec, _now())))
 
     def move(
         ctx: Context, ident: str, action: Action, note: str = "", **submitted: Any
@@ -269,7 +272,7 @@ def build_server(
         return _handoff(
             run(
                 lambda: transition(
-                    who.settings, who.name, ident, action, _now(), submission=submission, note=note
+                    who.ctx, who.name, ident, action, _now(), submission=submission, note=note
                 )
             )
         )
@@ -305,7 +308,7 @@ def build_server(
         """Hand-offs assigned to you or to your roles, oldest first."""
         who = caller(ctx)
         found, _ = run(
-            lambda: list_handoffs(settings, _now(), state=state, assignee=who.name, limit=200)
+            lambda: list_handoffs(base, _now(), state=state, assignee=who.name, limit=200)
         )
         return {"handoffs": [_handoff(v) for v in found]}
 
@@ -317,7 +320,7 @@ def build_server(
         who = caller(ctx)
         ident = run(
             lambda: open_incident(
-                who.settings, who.name, type="agent", severity=severity, title=title, now=_now()
+                who.ctx, who.name, type="agent", severity=severity, title=title, now=_now()
             )
         )
         return {"incident": ident}
@@ -335,7 +338,7 @@ def build_server(
         who = caller(ctx)
         info = run(
             lambda: start_lockdown(
-                who.settings,
+                who.ctx,
                 who.name,
                 level=level,
                 scope=Scope(scope),
@@ -351,7 +354,7 @@ def build_server(
         """Verify a signed certificate (a DSSE envelope) with the server's trusted keys
         and its revocations."""
         caller(ctx)
-        outcome = run(lambda: verify_posted(settings, envelope, _now()))
+        outcome = run(lambda: verify_posted(base, envelope, _now()))
         if outcome.verified is None:
             assert outcome.failure is not None
             return {"valid": False, "reason": str(outcome.failure.reason)}
@@ -369,7 +372,7 @@ def build_server(
         who = caller(ctx)
         entries, _ = run(
             lambda: audit_entries(
-                who.settings,
+                who.ctx,
                 who.name,
                 limit=min(max(limit, 1), 1000),
                 action=action,
@@ -379,12 +382,12 @@ def build_server(
         )
         return {"entries": entries}
 
-    _resources(server, settings)
+    _resources(server, base)
     _prompts(server)
     return server
 
 
-def _resources(server: MCPServer, settings: Settings) -> None:
+def _resources(server: MCPServer, base: ServiceContext) -> None:
     def read(work: Callable[[], T]) -> T:
         try:
             return work()
@@ -394,7 +397,7 @@ def _resources(server: MCPServer, settings: Settings) -> None:
     @server.resource("assay://runs", mime_type="application/json")
     def runs() -> str:
         """The newest runs and their verdicts."""
-        listed = read(lambda: list_runs(settings, limit=50))
+        listed = read(lambda: list_runs(base, limit=50))
         return json.dumps(
             [{"id": r.id, "project": r.project, "verdict": r.verdict} for r in listed]
         )
@@ -402,36 +405,36 @@ def _resources(server: MCPServer, settings: Settings) -> None:
     @server.resource("assay://runs/{run_id}", mime_type="application/json")
     def run_resource(run_id: str) -> str:
         """One run and its evidence by kind and digest."""
-        found = read(lambda: get_run(settings, run_id))
+        found = read(lambda: get_run(base, run_id))
         evidence = {e.kind: e.sha256 for e in found.evidence}
         return json.dumps({"id": found.id, "project": found.project, "evidence": evidence})
 
     @server.resource("assay://runs/{run_id}/evidence/{kind}")
     def evidence_resource(run_id: str, kind: str) -> str:
         """An evidence document of a run (sbom.cyclonedx, tests, coverage, claims...)."""
-        found = read(lambda: get_run(settings, run_id))
+        found = read(lambda: get_run(base, run_id))
         match = next((e for e in found.evidence if e.kind == kind), None)
         if match is None:
             raise ResourceError(f"run {run_id} holds no {kind} evidence")
-        _, data = read(lambda: show_evidence(settings, match.sha256))
+        _, data = read(lambda: show_evidence(base, match.sha256))
         return data.decode("utf-8")
 
     @server.resource("assay://handoffs/{handoff_id}", mime_type="application/json")
     def handoff_resource(handoff_id: str) -> str:
         """A hand-off with its criteria and the results of its last submission."""
-        return json.dumps(_handoff(read(lambda: get_handoff(settings, handoff_id, _now()))))
+        return json.dumps(_handoff(read(lambda: get_handoff(base, handoff_id, _now()))))
 
     @server.resource("assay://certificates/{certificate_id}", mime_type="application/json")
     def certificate_resource(certificate_id: str) -> str:
         """A readiness certificate: its release, validity, revocation and signed envelope."""
-        info, envelope = read(lambda: get_certificate(settings, certificate_id))
+        info, envelope = read(lambda: get_certificate(base, certificate_id))
         body = asdict(info) | {"envelope": envelope}
         return json.dumps(body, default=_plain)
 
     @server.resource("assay://policy", mime_type="application/json")
     def policy() -> str:
         """The gate policy in force: each gate, what passes it, and the policy digest."""
-        loaded = read(lambda: load_policy(settings))
+        loaded = read(lambda: load_policy(base))
         return json.dumps(
             {
                 "digest": loaded.digest(),

@@ -34,11 +34,9 @@ from assay.core.access import (
     signs_off,
 )
 from assay.errors import AssayError, NotFoundError, Refused, UsageError
-from assay.services._store import store_session
-from assay.services.audit import AuditEvent, audit_log
-from assay.settings import Settings
+from assay.services.audit_log import AuditEvent, audit_log
+from assay.services.context import Context
 from assay.store import repositories as repo
-from assay.store.database import Store
 from assay.store.identities import IdentityCache, SqliteIdentities
 from assay.store.models import LockdownRow, PrincipalRow, TokenRow
 
@@ -103,7 +101,7 @@ class IssuedToken:
 
 
 def authorize(
-    settings: Settings,
+    ctx: Context,
     actor: str,
     operation: Operation,
     target: Target,
@@ -116,19 +114,15 @@ def authorize(
     ``owner`` (a principal minting its own token), it needs no role for the operation;
     lockdowns and a token's scopes still apply."""
     try:
-        store = Store.open(settings.store_url, settings.evidence_dir, create=False)
+        store = ctx.store(create=False)
     except NotFoundError:  # no store yet: no principals and no lockdowns either
         return Actor(actor, frozenset(Role), "local")
     try:
         return store.read(
-            lambda connection: check(
-                connection, settings, actor, operation, target, now, owner=owner
-            )
+            lambda connection: check(connection, ctx, actor, operation, target, now, owner=owner)
         )
     except Refusal as refusal:
-        raise record_refusal(settings, refusal, now) from None
-    finally:
-        store.close()
+        raise record_refusal(ctx, refusal, now) from None
 
 
 class Refusal(Exception):
@@ -157,7 +151,7 @@ class Refusal(Exception):
 
 def check(
     connection: Connection,
-    settings: Settings,
+    ctx: Context,
     actor: str,
     operation: Operation,
     target: Target,
@@ -168,7 +162,7 @@ def check(
     """``authorize`` on a connection the caller holds (a write that reads its subject in
     its own transaction checks there, without a second connection). Raises Refusal."""
     try:
-        who = _resolve(connection, actor, settings.token, operation, now)
+        who = _resolve(connection, actor, ctx.caller.token, operation, now)
     except PermissionRefused as exc:  # a token's scopes, an unknown or suspended principal
         why = exc.message.removeprefix("refused: ")
         raise Refusal(exc, actor, operation, target, why) from None
@@ -195,7 +189,7 @@ def check(
     return who
 
 
-def record_refusal(settings: Settings, refusal: Refusal, now: datetime) -> AssayError:
+def record_refusal(ctx: Context, refusal: Refusal, now: datetime) -> AssayError:
     """Record ``refusal`` in the audit log; returns the error to raise."""
     target = refusal.target
     subject = refusal.subject or (
@@ -203,35 +197,28 @@ def record_refusal(settings: Settings, refusal: Refusal, now: datetime) -> Assay
     )
     payload = {"operation": refusal.operation, "why": refusal.why}
     event = AuditEvent(refusal.actor, "operation.refused", subject, payload)
-    with store_session(settings, exclusive=True, create=False) as session:
-        audit_log(settings).record(session, [event], now)
+    with ctx.transaction(exclusive=True, create=False) as session:
+        audit_log(ctx.settings).record(session, [event], now)
     return refusal.error
 
 
-def identify(settings: Settings, token: str | None, now: datetime) -> Actor:
+def identify(ctx: Context, token: str | None, now: datetime) -> Actor:
     """The active principal an API token belongs to; Unauthenticated when there is no
     token or it is unknown, expired or revoked, or its principal is not active."""
     if not token:
         raise Unauthenticated("no API token was given", hint="send Authorization: Bearer TOKEN")
-    store = Store.open(settings.store_url, settings.evidence_dir, create=False)
-    try:
-        cache = store.identities()
-        who = store.read(lambda connection: _resolve(connection, "", token, None, now, cache))
-    finally:
-        store.close()
-    return who
+    store = ctx.store(create=False)
+    cache = store.identities()
+    return store.read(lambda connection: _resolve(connection, "", token, None, now, cache))
 
 
-def forget_identities(settings: Settings) -> None:
+def forget_identities(ctx: Context) -> None:
     """After a change to tokens or principals: this process keeps no token row it read
     before (the others hear of it from the database; see ``store.identities``)."""
-    store = Store.open(settings.store_url, settings.evidence_dir, create=False)
-    try:
-        cache = store.identities()
-        if cache is not None:
-            cache.forget()
-    finally:
-        store.close()
+    store = ctx.store(create=False)
+    cache = store.identities()
+    if cache is not None:
+        cache.forget()
 
 
 _IDENTIFIED: ContextVar[tuple[str, float, Any] | None] = ContextVar(
@@ -325,11 +312,11 @@ def _hash(token: str) -> str:
 
 
 def add_principal(
-    settings: Settings, actor: str, name: str, kind: str, roles: list[str], now: datetime
+    ctx: Context, actor: str, name: str, kind: str, roles: list[str], now: datetime
 ) -> None:
     if kind not in ("person", "agent"):
         raise UsageError(f"unknown kind {kind!r}", hint="person or agent")
-    custom = set(settings.signoff.roles) - BUILT_IN_ROLES
+    custom = set(ctx.settings.signoff.roles) - BUILT_IN_ROLES
     unknown = sorted(set(roles) - BUILT_IN_ROLES - custom)
     if unknown:
         raise UsageError(
@@ -340,8 +327,8 @@ def add_principal(
     parsed = sorted(set(roles))
     if not parsed:
         raise UsageError("a principal needs at least one role", hint="--role qa")
-    authorize(settings, actor, Operation.ADD_PRINCIPAL, Target(), now)
-    with store_session(settings, exclusive=True) as session:
+    authorize(ctx, actor, Operation.ADD_PRINCIPAL, Target(), now)
+    with ctx.transaction(exclusive=True) as session:
         if session.scalar(select(PrincipalRow).where(PrincipalRow.name == name)):
             raise UsageError(f"principal {name} already exists")
         joined = ",".join(parsed)
@@ -362,34 +349,34 @@ def add_principal(
         if added is None:
             raise UsageError(f"principal {name} already exists")
         event = AuditEvent(actor, "principal.added", name, {"kind": kind, "roles": joined})
-        audit_log(settings).record(session, [event], now)
+        audit_log(ctx.settings).record(session, [event], now)
 
 
-def list_principals(settings: Settings) -> list[PrincipalRow]:
-    with store_session(settings) as session:
+def list_principals(ctx: Context) -> list[PrincipalRow]:
+    with ctx.transaction() as session:
         rows = list(session.scalars(select(PrincipalRow).order_by(PrincipalRow.name)))
         session.expunge_all()
         return rows
 
 
-def suspend_principal(settings: Settings, actor: str, name: str, now: datetime) -> None:
-    authorize(settings, actor, Operation.SUSPEND_PRINCIPAL, Target(), now)
-    _set_status(settings, actor, name, "suspended", now)
+def suspend_principal(ctx: Context, actor: str, name: str, now: datetime) -> None:
+    authorize(ctx, actor, Operation.SUSPEND_PRINCIPAL, Target(), now)
+    _set_status(ctx, actor, name, "suspended", now)
 
 
-def _set_status(settings: Settings, actor: str, name: str, status: str, now: datetime) -> None:
-    with store_session(settings, exclusive=True) as session:
+def _set_status(ctx: Context, actor: str, name: str, status: str, now: datetime) -> None:
+    with ctx.transaction(exclusive=True) as session:
         row = session.scalar(select(PrincipalRow).where(PrincipalRow.name == name))
         if row is None:
             raise NotFoundError(f"no principal {name}", hint="list them: assay principal list")
         row.status = status
         event = AuditEvent(actor, f"principal.{status}", name, {})
-        audit_log(settings).record(session, [event], now)
-    forget_identities(settings)
+        audit_log(ctx.settings).record(session, [event], now)
+    forget_identities(ctx)
 
 
 def issue_token(
-    settings: Settings,
+    ctx: Context,
     actor: str,
     principal: str,
     scopes: list[str],
@@ -409,9 +396,9 @@ def issue_token(
         )
     if days <= 0:
         raise UsageError("a token must live at least a day", hint="--days 30")
-    who = authorize(settings, actor, Operation.ISSUE_TOKEN, Target(), now, owner=principal)
+    who = authorize(ctx, actor, Operation.ISSUE_TOKEN, Target(), now, owner=principal)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    with store_session(settings, exclusive=True) as session:
+    with ctx.transaction(exclusive=True) as session:
         owner = session.scalar(select(PrincipalRow).where(PrincipalRow.name == principal))
         if owner is None:
             raise NotFoundError(f"no principal {principal}", hint="add it first")
@@ -439,17 +426,17 @@ def issue_token(
             "pending": pending,
         }
         event = AuditEvent(who.name, "token.issued", principal, payload)
-        audit_log(settings).record(session, [event], now)
+        audit_log(ctx.settings).record(session, [event], now)
         return IssuedToken(row.id, token, principal, row.expires_at, pending)
 
 
-def approve_token(settings: Settings, actor: str, token_id: str, now: datetime) -> str:
+def approve_token(ctx: Context, actor: str, token_id: str, now: datetime) -> str:
     """A second admin's approval of a pending sign-off token; returns its principal. The
     admin who issued the token and the principal it acts as may not approve it."""
     target = Target()
-    who = authorize(settings, actor, Operation.ISSUE_TOKEN, target, now)
+    who = authorize(ctx, actor, Operation.ISSUE_TOKEN, target, now)
     try:
-        with store_session(settings, exclusive=True) as session:
+        with ctx.transaction(exclusive=True) as session:
             row = session.get(TokenRow, token_id)
             if row is None:
                 raise NotFoundError(f"no token {token_id}", hint="list them: assay token list")
@@ -465,17 +452,17 @@ def approve_token(settings: Settings, actor: str, token_id: str, now: datetime) 
             row.pending = False
             row.approved_by = who.name
             event = AuditEvent(who.name, "token.approved", holder, {"token": token_id})
-            audit_log(settings).record(session, [event], now)
+            audit_log(ctx.settings).record(session, [event], now)
     except Refusal as refusal:
-        raise record_refusal(settings, refusal, now) from None
-    forget_identities(settings)
+        raise record_refusal(ctx, refusal, now) from None
+    forget_identities(ctx)
     return holder
 
 
-def list_tokens(settings: Settings, actor: str, now: datetime) -> list[dict[str, object]]:
+def list_tokens(ctx: Context, actor: str, now: datetime) -> list[dict[str, object]]:
     """Every token, never its secret; for those who may issue tokens."""
-    authorize(settings, actor, Operation.ISSUE_TOKEN, Target(), now)
-    with store_session(settings) as session:
+    authorize(ctx, actor, Operation.ISSUE_TOKEN, Target(), now)
+    with ctx.transaction() as session:
         return [
             {
                 "id": row.id,
@@ -491,16 +478,16 @@ def list_tokens(settings: Settings, actor: str, now: datetime) -> list[dict[str,
         ]
 
 
-def revoke_token(settings: Settings, actor: str, token_id: str, now: datetime) -> None:
-    authorize(settings, actor, Operation.REVOKE_TOKEN, Target(), now)
-    with store_session(settings, exclusive=True) as session:
+def revoke_token(ctx: Context, actor: str, token_id: str, now: datetime) -> None:
+    authorize(ctx, actor, Operation.REVOKE_TOKEN, Target(), now)
+    with ctx.transaction(exclusive=True) as session:
         row = session.get(TokenRow, token_id)
         if row is None:
             raise NotFoundError(f"no token {token_id}", hint="list them: assay token list")
         row.revoked_at = row.revoked_at or now
         event = AuditEvent(actor, "token.revoked", row.principal.name, {"token": token_id})
-        audit_log(settings).record(session, [event], now)
-    forget_identities(settings)
+        audit_log(ctx.settings).record(session, [event], now)
+    forget_identities(ctx)
 
 
 def suspend_agents(session: Session, now: datetime) -> list[dict[str, str]]:

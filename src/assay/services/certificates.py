@@ -20,15 +20,14 @@ from assay.errors import NotFoundError, Refused, UsageError
 from assay.formats import certificate as certificate_format
 from assay.formats.report import gate_dict
 from assay.services.access import authorize
-from assay.services.audit import AuditEvent, audit_log
+from assay.services.audit_log import AuditEvent, audit_log
+from assay.services.context import Context
 from assay.services.releases import ReleaseStatus, release_status
 from assay.services.signing import Passphrase, signing_key
 from assay.services.verify import CERTIFICATE_PREDICATE, REVOCATIONS_PREDICATE, statement_digest
-from assay.settings import Settings
 from assay.signing.dsse import sign_statement, statement
 from assay.signing.keys import key_id
 from assay.store import repositories as repo
-from assay.store.database import Store
 from assay.store.models import CertificateRow, ReleaseRow
 
 __all__ = [
@@ -66,7 +65,7 @@ class CertificateInfo:
 
 
 def issue_certificate(
-    settings: Settings,
+    ctx: Context,
     project: Path | str,
     release: str,
     *,
@@ -77,44 +76,41 @@ def issue_certificate(
 ) -> IssuedCertificate:
     """Sign a certificate for the release, or refuse, listing everything still missing."""
     target = Target(project_label(project), release)
-    authorize(settings, actor, Operation.ISSUE_CERTIFICATE, target, now)
-    status = release_status(settings, project, release, now)
+    authorize(ctx, actor, Operation.ISSUE_CERTIFICATE, target, now)
+    status = release_status(ctx, project, release, now)
     if not status.ready:
         raise Refused(
             f"release {release} cannot be certified yet:\n  - " + "\n  - ".join(status.missing),
             hint=f"see: assay release status {release}",
         )
-    key = signing_key(settings, ask)
-    body = certificate_statement(status, now, settings)
+    key = signing_key(ctx.settings, ask)
+    body = certificate_statement(status, now, ctx)
     envelope = sign_statement(body, key)
     digest = statement_digest(envelope)
     predicate = body["predicate"]
     valid_until = datetime.fromisoformat(predicate["valid_until"])
-    store = Store.open(settings.store_url, settings.evidence_dir, create=False)
-    try:
-        with store.transaction(exclusive=True) as session:
-            row = CertificateRow(
-                id=repo.new_id(),
-                release_id=status.release.id,
-                statement_sha256=digest,
-                envelope=json.dumps(envelope, sort_keys=True),
-                key_id=key_id(key.public_key()),
-                issued_at=now,
-                valid_until=valid_until,
-            )
-            session.add(row)
-            certificate_id = row.id
-            subject = f"{status.release.project}@{status.release.name}"
-            payload = {
-                "certificate": row.id,
-                "statement_sha256": digest,
-                "valid_until": str(valid_until),
-            }
-            event = AuditEvent(actor, "certificate.issued", subject, payload)
-            audit_log(settings).record(session, [event], now)
-    finally:
-        store.close()
-    folder = output or settings.state_dir / "certificates" / certificate_id
+    store = ctx.store(create=False)
+    with store.transaction(exclusive=True) as session:
+        row = CertificateRow(
+            id=repo.new_id(),
+            release_id=status.release.id,
+            statement_sha256=digest,
+            envelope=json.dumps(envelope, sort_keys=True),
+            key_id=key_id(key.public_key()),
+            issued_at=now,
+            valid_until=valid_until,
+        )
+        session.add(row)
+        certificate_id = row.id
+        subject = f"{status.release.project}@{status.release.name}"
+        payload = {
+            "certificate": row.id,
+            "statement_sha256": digest,
+            "valid_until": str(valid_until),
+        }
+        event = AuditEvent(actor, "certificate.issued", subject, payload)
+        audit_log(ctx.settings).record(session, [event], now)
+    folder = output or ctx.settings.state_dir / "certificates" / certificate_id
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"{status.release.project}-{status.release.name}"
     envelope_path = folder / f"{stem}.certificate.intoto.json"
@@ -128,14 +124,12 @@ def issue_certificate(
     )
 
 
-def certificate_statement(
-    status: ReleaseStatus, now: datetime, settings: Settings
-) -> dict[str, Any]:
+def certificate_statement(status: ReleaseStatus, now: datetime, ctx: Context) -> dict[str, Any]:
     """The unsigned in-toto statement of a certificate for a ready release."""
     release = status.release
     issued = now.astimezone(UTC).replace(microsecond=0)
-    valid_until = issued + relativedelta(months=settings.certificate.validity_months)
-    next_review = issued + relativedelta(months=settings.certificate.review_months)
+    valid_until = issued + relativedelta(months=ctx.settings.certificate.validity_months)
+    next_review = issued + relativedelta(months=ctx.settings.certificate.review_months)
     conditions = [c for role in status.roles for c in role.conditions]
     predicate = {
         "verifier": {"id": VERIFIER_ID, "version": {"assay": __version__}},
@@ -182,58 +176,49 @@ def certificate_statement(
 
 
 def revoke_certificate(
-    settings: Settings, ident: str, reason: str, *, now: datetime, actor: str = "unknown"
+    ctx: Context, ident: str, reason: str, *, now: datetime, actor: str = "unknown"
 ) -> CertificateInfo:
     if not reason.strip():
         raise UsageError("a revocation needs a reason", hint='--reason "why"')
-    authorize(settings, actor, Operation.REVOKE_CERTIFICATE, Target(), now)
-    store = Store.open(settings.store_url, settings.evidence_dir, create=False)
-    try:
-        with store.transaction(exclusive=True) as session:
-            row = _certificate(session, ident)
-            if row.revoked_at is not None:
-                raise UsageError(
-                    f"certificate {row.id} was already revoked on {row.revoked_at.isoformat()}"
-                )
-            row.revoked_at, row.revoke_reason = now, reason
-            session.flush()
-            info = _info(row)
-            payload = {"reason": reason, "statement_sha256": row.statement_sha256}
-            event = AuditEvent(actor, "certificate.revoked", row.id, payload)
-            audit_log(settings).record(session, [event], now)
-            return info
-    finally:
-        store.close()
+    authorize(ctx, actor, Operation.REVOKE_CERTIFICATE, Target(), now)
+    store = ctx.store(create=False)
+    with store.transaction(exclusive=True) as session:
+        row = _certificate(session, ident)
+        if row.revoked_at is not None:
+            raise UsageError(
+                f"certificate {row.id} was already revoked on {row.revoked_at.isoformat()}"
+            )
+        row.revoked_at, row.revoke_reason = now, reason
+        session.flush()
+        info = _info(row)
+        payload = {"reason": reason, "statement_sha256": row.statement_sha256}
+        event = AuditEvent(actor, "certificate.revoked", row.id, payload)
+        audit_log(ctx.settings).record(session, [event], now)
+        return info
 
 
-def get_certificate(settings: Settings, ident: str) -> tuple[CertificateInfo, dict[str, Any]]:
+def get_certificate(ctx: Context, ident: str) -> tuple[CertificateInfo, dict[str, Any]]:
     """One certificate (by id or statement digest, or a unique prefix) and its signed
     envelope."""
-    store = Store.open(settings.store_url, settings.evidence_dir, create=False)
-    try:
-        with store.transaction() as session:
-            row = _certificate(session, ident)
-            envelope: dict[str, Any] = json.loads(row.envelope)
-            return _info(row), envelope
-    finally:
-        store.close()
+    store = ctx.store(create=False)
+    with store.transaction() as session:
+        row = _certificate(session, ident)
+        envelope: dict[str, Any] = json.loads(row.envelope)
+        return _info(row), envelope
 
 
-def list_certificates(settings: Settings) -> list[CertificateInfo]:
-    store = Store.open(settings.store_url, settings.evidence_dir, create=False)
-    try:
-        with store.transaction() as session:
-            rows = session.scalars(select(CertificateRow).order_by(CertificateRow.issued_at)).all()
-            return [_info(row) for row in rows]
-    finally:
-        store.close()
+def list_certificates(ctx: Context) -> list[CertificateInfo]:
+    store = ctx.store(create=False)
+    with store.transaction() as session:
+        rows = session.scalars(select(CertificateRow).order_by(CertificateRow.issued_at)).all()
+        return [_info(row) for row in rows]
 
 
 def revocation_list(
-    settings: Settings, *, now: datetime, ask: Passphrase | None = None
+    ctx: Context, *, now: datetime, ask: Passphrase | None = None
 ) -> dict[str, Any]:
     """A signed list of the store's revoked certificates, for offline verification."""
-    revoked = [c for c in list_certificates(settings) if c.revoked_at is not None]
+    revoked = [c for c in list_certificates(ctx) if c.revoked_at is not None]
     subjects = [
         {"name": f"certificate:{c.id}", "digest": {"sha256": c.statement_sha256}} for c in revoked
     ]
@@ -249,7 +234,7 @@ def revocation_list(
         },
     }
     return sign_statement(
-        statement(subjects, REVOCATIONS_PREDICATE, predicate), signing_key(settings, ask)
+        statement(subjects, REVOCATIONS_PREDICATE, predicate), signing_key(ctx.settings, ask)
     )
 
 

@@ -19,10 +19,11 @@ from assay.core.report import RunReport, StepReport
 from assay.errors import UsageError
 from assay.formats import report as report_format
 from assay.services.access import authorize
+from assay.services.context import Context
 from assay.services.gates import judge_items, load_policy
 from assay.services.recording import RunToStore, record_run
 from assay.services.steps import StepContext, available_steps
-from assay.settings import Settings, VulnerabilitySource
+from assay.settings import VulnerabilitySource
 from assay.store.database import ensure_writable
 
 __all__ = ["CertifyResult", "Progress", "certify"]
@@ -45,7 +46,7 @@ class CertifyResult:
 
 def certify(
     project: Path,
-    settings: Settings,
+    ctx: Context,
     *,
     python: str | None = None,
     environment: bool = False,
@@ -67,14 +68,16 @@ def certify(
             f"no such project folder: {project}",
             hint="pass the folder that holds the project (its pyproject.toml or lock file)",
         )
-    load_policy(settings)  # a policy mistake is reported before any work is done
+    load_policy(ctx)  # a policy mistake is reported before any work is done
     actor = author or current_user(project)
-    authorize(settings, actor, Operation.CERTIFY, Target(project_name(project)), clock())
-    ensure_writable(settings.store_url, settings.evidence_dir, make_folder=settings.default_store)
+    authorize(ctx, actor, Operation.CERTIFY, Target(project_name(project)), clock())
+    ensure_writable(
+        ctx.settings.store_url, ctx.settings.evidence_dir, make_folder=ctx.settings.default_store
+    )
     started = clock()
     context = StepContext(
         project,
-        settings,
+        ctx,
         python=python,
         environment=environment,
         vulnerability_source=vulnerability_source,
@@ -96,7 +99,7 @@ def certify(
         inputs += outcome.inputs
         steps.append(StepReport(step.name, step.title, seconds, outcome.notes, outcome.skipped))
 
-    judged = judge_items(settings, evidence, clock().date())
+    judged = judge_items(ctx, evidence, clock().date())
     gates, outcome_verdict = judged.gates, judged.verdict
     git = git_state(project)
     inputs_digest = hashlib.sha256("\n".join(sorted(inputs)).encode()).hexdigest()
@@ -114,7 +117,7 @@ def certify(
         evidence=evidence,
         judged=judged,
     )
-    run_id, records = record_run(settings, to_store, finished)
+    run_id, records = record_run(ctx, to_store, finished)
 
     report = RunReport(
         run_id=run_id,
@@ -133,7 +136,7 @@ def certify(
         policy_digest=judged.policy_digest,
         disabled_gates=judged.disabled,
     )
-    folder = settings.reports_dir / run_id
+    folder = ctx.settings.reports_dir / run_id
     folder.mkdir(parents=True, exist_ok=True)
     markdown_path = folder / "report.md"
     json_path = folder / "report.json"

@@ -25,9 +25,8 @@ from assay.core.policy import (
     with_params,
 )
 from assay.errors import NotFoundError, PolicyError
-from assay.settings import Settings
+from assay.services.context import Context
 from assay.store import repositories as repo
-from assay.store.database import Store
 
 __all__ = [
     "GatesOutcome",
@@ -48,9 +47,9 @@ class GatesOutcome:
     disabled: tuple[tuple[str, str], ...]
 
 
-def load_policy(settings: Settings) -> Policy:
+def load_policy(ctx: Context) -> Policy:
     """The default policy with the changes of ``[gates]`` applied."""
-    config = settings.gates
+    config = ctx.settings.gates
     gates = list(DEFAULT_POLICY.gates)
     disabled: list[tuple[str, str]] = []
     for gate_id, table in sorted((config.model_extra or {}).items()):
@@ -110,20 +109,20 @@ def _custom(index: int, table: dict[str, Any], taken: set[str]) -> Gate:
     return Gate(GateSpec(gate_id, title, passes_when, needs_of(condition)), condition)
 
 
-def judge_items(settings: Settings, items: Iterable[EvidenceItem], today: date) -> GatesOutcome:
+def judge_items(ctx: Context, items: Iterable[EvidenceItem], today: date) -> GatesOutcome:
     """Judge evidence collected by certify, before it is stored."""
     views = [
         EvidenceView(i.kind.value, hashlib.sha256(i.data).hexdigest(), i.summary) for i in items
     ]
-    return _outcome(load_policy(settings), views, today, None)
+    return _outcome(load_policy(ctx), views, today, None)
 
 
 def judge_records(
-    settings: Settings, records: Iterable[EvidenceRecord], today: date, run_id: str | None
+    ctx: Context, records: Iterable[EvidenceRecord], today: date, run_id: str | None
 ) -> GatesOutcome:
     """Judge stored evidence: a record with a ``problem`` (altered after it was stored)
     makes every check that reads it unknown, so a gate never keeps an old pass."""
-    return _outcome(load_policy(settings), _views(records), today, run_id)
+    return _outcome(load_policy(ctx), _views(records), today, run_id)
 
 
 def _views(records: Iterable[EvidenceRecord]) -> list[EvidenceView]:
@@ -131,27 +130,24 @@ def _views(records: Iterable[EvidenceRecord]) -> list[EvidenceView]:
 
 
 def judge_stored_run(
-    settings: Settings, project: Path, today: date, run: str | None = None
+    ctx: Context, project: Path, today: date, run: str | None = None
 ) -> GatesOutcome:
     """The policy judged against a stored run: ``run``, or the project's newest."""
-    policy = load_policy(settings)  # a bad policy is reported before the store is opened
-    store = Store.open(settings.store_url, settings.evidence_dir, create=False)
-    try:
-        with store.transaction() as session:
-            if run:
-                row = repo.find_run(session, run)
-            else:
-                rows = repo.list_runs(session, 1, project_name(project))
-                if not rows:
-                    raise NotFoundError(
-                        f"no runs of {project_name(project)} yet", hint="run: assay certify PATH"
-                    )
-                row = rows[0]
-            # Each piece is checked against its seal and its blob against its digest.
-            records = [repo.to_record(e, store.locker) for e in row.evidence]
-            run_id = row.id
-    finally:
-        store.close()
+    policy = load_policy(ctx)  # a bad policy is reported before the store is opened
+    store = ctx.store(create=False)
+    with store.transaction() as session:
+        if run:
+            row = repo.find_run(session, run)
+        else:
+            rows = repo.list_runs(session, 1, project_name(project))
+            if not rows:
+                raise NotFoundError(
+                    f"no runs of {project_name(project)} yet", hint="run: assay certify PATH"
+                )
+            row = rows[0]
+        # Each piece is checked against its seal and its blob against its digest.
+        records = [repo.to_record(e, store.locker) for e in row.evidence]
+        run_id = row.id
     return _outcome(policy, _views(records), today, run_id)
 
 

@@ -35,7 +35,6 @@ from assay.core.handoff import (
     parse_criteria,
 )
 from assay.errors import Conflict, NotFoundError, PreconditionFailed, Refused, UsageError
-from assay.services._store import store_session
 from assay.services.access import (
     Actor,
     PermissionRefused,
@@ -44,11 +43,10 @@ from assay.services.access import (
     check,
     record_refusal,
 )
-from assay.services.audit import AuditEvent, audit_log
+from assay.services.audit_log import AuditEvent, audit_log
+from assay.services.context import Context
 from assay.services.gates import judge_records
-from assay.settings import Settings
 from assay.store import repositories as repo
-from assay.store.database import Store
 from assay.store.keyed import KeyedRead
 from assay.store.models import EvidenceRow, HandoffRow, PrincipalRow, ProjectRow, RunRow
 
@@ -131,7 +129,7 @@ class HandoffView:
     overdue: bool
 
 
-def create_handoff(settings: Settings, actor: str, spec: HandoffSpec, now: datetime) -> HandoffView:
+def create_handoff(ctx: Context, actor: str, spec: HandoffSpec, now: datetime) -> HandoffView:
     title = spec.title.strip()
     if not title or len(title) > 300:
         raise UsageError("a hand-off needs a title of 1 to 300 characters")
@@ -164,8 +162,8 @@ def create_handoff(settings: Settings, actor: str, spec: HandoffSpec, now: datet
         )
     if spec.due is not None and spec.due <= now:
         raise UsageError(f"the due date {spec.due.isoformat()} has already passed")
-    authorize(settings, actor, Operation.CREATE_HANDOFF, Target(project), now)
-    with store_session(settings, exclusive=True) as session:
+    authorize(ctx, actor, Operation.CREATE_HANDOFF, Target(project), now)
+    with ctx.transaction(exclusive=True) as session:
         _known_principals(session, reviewers)
         row = HandoffRow(
             id=repo.new_id(),
@@ -195,7 +193,7 @@ def create_handoff(settings: Settings, actor: str, spec: HandoffSpec, now: datet
             "due": spec.due.isoformat() if spec.due else None,
         }
         event = AuditEvent(actor, "handoff.offered", row.id, payload)
-        audit_log(settings).record(session, [event], now)
+        audit_log(ctx.settings).record(session, [event], now)
         return _view(row, now)
 
 
@@ -238,8 +236,8 @@ def _known_principals(session: Session, names: Sequence[str]) -> None:
         )
 
 
-def get_handoff(settings: Settings, ident: str, now: datetime) -> HandoffView:
-    return _view(_read(settings, ident), now)
+def get_handoff(ctx: Context, ident: str, now: datetime) -> HandoffView:
+    return _view(_read(ctx, ident), now)
 
 
 _BY_ID = select(HandoffRow.__table__).where(HandoffRow.id == bindparam("id"))
@@ -248,19 +246,16 @@ _READ = KeyedRead(_BY_ID)
 on the driver's cursor (see ``store.keyed``)."""
 
 
-def _read(settings: Settings, ident: str) -> Any:
-    store = Store.open(settings.store_url, settings.evidence_dir, create=False)
-    try:
-        row = store.read(lambda connection: _READ.first(connection, id=ident))
-    finally:
-        store.close()
+def _read(ctx: Context, ident: str) -> Any:
+    store = ctx.store(create=False)
+    row = store.read(lambda connection: _READ.first(connection, id=ident))
     if row is None:
         raise NotFoundError(f"no hand-off {ident}", hint="list them: GET /api/v1/handoffs")
     return row
 
 
 def list_handoffs(
-    settings: Settings,
+    ctx: Context,
     now: datetime,
     *,
     state: str | None = None,
@@ -274,8 +269,8 @@ def list_handoffs(
         raise UsageError(
             f"unknown state {state!r}", hint=f"states: {', '.join(s.value for s in State)}"
         )
-    expire_offers(settings, now)
-    with store_session(settings, create=False) as session:
+    expire_offers(ctx, now)
+    with ctx.transaction(create=False) as session:
         query = select(HandoffRow).order_by(HandoffRow.created_at, HandoffRow.id)
         if state:
             query = query.where(HandoffRow.state == state)
@@ -304,10 +299,10 @@ def list_handoffs(
         return [_view(r, now) for r in rows], rows[-1].id if more and rows else None
 
 
-def handoff_summary(settings: Settings, now: datetime) -> dict[str, Any]:
+def handoff_summary(ctx: Context, now: datetime) -> dict[str, Any]:
     """Counts by state and the open hand-offs past their due date."""
-    expire_offers(settings, now)
-    with store_session(settings, create=False) as session:
+    expire_offers(ctx, now)
+    with ctx.transaction(create=False) as session:
         counts = dict(
             session.execute(select(HandoffRow.state, func.count()).group_by(HandoffRow.state)).all()
         )
@@ -333,21 +328,18 @@ def handoff_summary(settings: Settings, now: datetime) -> dict[str, Any]:
         }
 
 
-def expire_offers(settings: Settings, now: datetime) -> int:
+def expire_offers(ctx: Context, now: datetime) -> int:
     """Offers nobody accepted by their due date expire (audited); returns how many."""
     overdue = (
         select(HandoffRow)
         .where(HandoffRow.state == State.OFFERED.value)
         .where(HandoffRow.due.is_not(None), HandoffRow.due < now)
     )
-    store = Store.open(settings.store_url, settings.evidence_dir, create=False)
+    store = ctx.store(create=False)
     first = overdue.with_only_columns(HandoffRow.id).limit(1)
-    try:  # the usual case, nothing to expire, needs no write lock
-        if store.read(lambda connection: connection.execute(first).first()) is None:
-            return 0
-    finally:
-        store.close()
-    with store_session(settings, exclusive=True, create=False) as session:
+    if store.read(lambda connection: connection.execute(first).first()) is None:
+        return 0
+    with ctx.transaction(exclusive=True, create=False) as session:
         rows = session.scalars(overdue.with_for_update()).all()
         events = []
         for row in rows:
@@ -355,7 +347,7 @@ def expire_offers(settings: Settings, now: datetime) -> int:
             payload = {"from": State.OFFERED.value, "to": State.EXPIRED.value, "due": str(row.due)}
             events.append(AuditEvent(SYSTEM_ACTOR, "handoff.expired", row.id, payload))
         if events:
-            audit_log(settings).record(session, events, now)
+            audit_log(ctx.settings).record(session, events, now)
         return len(events)
 
 
@@ -371,7 +363,7 @@ _OPERATION = {
 
 
 def transition(
-    settings: Settings,
+    ctx: Context,
     actor: str,
     ident: str,
     action: Action,
@@ -384,13 +376,13 @@ def transition(
     """Move the hand-off by ``action``; refused with the reason when the state, the actor
     or (for approval) the acceptance checks do not allow it."""
     try:
-        return _transition(settings, actor, ident, action, now, expect, submission, note)
+        return _transition(ctx, actor, ident, action, now, expect, submission, note)
     except _OverdueOffer:
-        expire_offers(settings, now)  # then it is expired, and says so
-        return _transition(settings, actor, ident, action, now, expect, submission, note)
+        expire_offers(ctx, now)  # then it is expired, and says so
+        return _transition(ctx, actor, ident, action, now, expect, submission, note)
     except Refusal as refusal:
         refusal.subject = refusal.subject or ident  # the hand-off's trail shows it
-        raise record_refusal(settings, refusal, now) from None
+        raise record_refusal(ctx, refusal, now) from None
 
 
 class _OverdueOffer(Exception):
@@ -403,7 +395,7 @@ _UPDATE = update(cast(Table, HandoffRow.__table__)).where(HandoffRow.id == bindp
 
 
 def _transition(
-    settings: Settings,
+    ctx: Context,
     actor: str,
     ident: str,
     action: Action,
@@ -416,14 +408,14 @@ def _transition(
     the hand-off, check the actor's permission on the same connection, update the
     hand-off, append the audit entry, commit. Core statements, not the ORM's unit of
     work: this is the hot write path (bench/api.py)."""
-    with store_session(settings, exclusive=True, create=False) as session:
+    with ctx.transaction(exclusive=True, create=False) as session:
         row = _LOCKED.first(session.connection(), id=ident)
         if row is None:
             raise NotFoundError(f"no hand-off {ident}", hint="list them: GET /api/v1/handoffs")
         if _overdue_offer(row, now):
             raise _OverdueOffer
         operation = _OPERATION[action]
-        who = check(session.connection(), settings, actor, operation, Target(row.project), now)
+        who = check(session.connection(), ctx, actor, operation, Target(row.project), now)
         if expect is not None and expect != row.version:
             raise PreconditionFailed(
                 f"hand-off {row.id} is at version {row.version}, not {expect}",
@@ -448,7 +440,7 @@ def _transition(
         if action is Action.ACCEPT:
             changes["accepted_by"] = who.name
         elif action is Action.SUBMIT:
-            result = _submit(session, settings, row, submission or Submission(), now, who)
+            result = _submit(session, ctx, row, submission or Submission(), now, who)
             changes["submitted_by"], changes["submitted_run"] = who.name, result.get("run")
             changes["submission"] = _dumps(result)
             payload["checks"] = {c["check"]: c["passed"] for c in result["checks"]}
@@ -460,7 +452,7 @@ def _transition(
         changes.update(state=target.value, version=row.version + 1, updated_at=now)
         session.execute(_UPDATE, {"key": row.id, **changes})
         event = AuditEvent(who.name, f"handoff.{target.value}", row.id, payload)
-        audit_log(settings).record(session, [event], now)
+        audit_log(ctx.settings).record(session, [event], now)
         return _view(SimpleNamespace(**{**row._asdict(), **changes}), now)
 
 
@@ -545,7 +537,7 @@ def _check_approvable(session: Session, row: Any) -> None:
 
 def _submit(
     session: Session,
-    settings: Settings,
+    ctx: Context,
     row: Any,
     submission: Submission,
     now: datetime,
@@ -601,7 +593,7 @@ def _submit(
             hint='{"run": "RUN-ID"} or {"evidence": ["SHA256", ...]}',
         )
     records = [repo.to_record(e) for e in chosen.values()]
-    gates = judge_records(settings, records, now.date(), run_id)
+    gates = judge_records(ctx, records, now.date(), run_id)
     statuses = {g.gate.id: g.status.value for g in gates.gates}
     summaries = {e.kind: dict(e.summary or {}) for e in chosen.values()}
     criteria = parse_criteria(json.loads(row.criteria))

@@ -11,8 +11,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 
 from assay.errors import Conflict, UsageError
-from assay.services._store import store_session
-from assay.settings import Settings
+from assay.services.context import Context
 from assay.store.models import IdempotencyRow
 
 __all__ = ["Replay", "begin", "finish", "forget", "request_digest"]
@@ -30,16 +29,14 @@ def request_digest(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(b"\n".join([method.encode(), path.encode(), body])).hexdigest()
 
 
-def begin(
-    settings: Settings, principal: str, key: str, digest: str, now: datetime
-) -> Replay | None:
+def begin(ctx: Context, principal: str, key: str, digest: str, now: datetime) -> Replay | None:
     """The stored answer when ``key`` was used for this very request; None (and the key
     reserved) when it is new; Conflict when it was used for another request or its first
     request is still being answered."""
     if not 1 <= len(key) <= 200:
         raise UsageError("an Idempotency-Key has 1 to 200 characters", hint="send a UUID")
     try:
-        with store_session(settings, create=False) as session:
+        with ctx.transaction(create=False) as session:
             row = session.get(IdempotencyRow, (principal, key))
             if row is None:
                 session.add(
@@ -71,16 +68,16 @@ def begin(
         ) from exc
 
 
-def finish(settings: Settings, principal: str, key: str, status: int, body: str) -> None:
-    with store_session(settings, create=False) as session:
+def finish(ctx: Context, principal: str, key: str, status: int, body: str) -> None:
+    with ctx.transaction(create=False) as session:
         row = session.get(IdempotencyRow, (principal, key))
         if row is not None:
             row.status, row.body = status, body
 
 
-def forget(settings: Settings, principal: str, key: str) -> None:
+def forget(ctx: Context, principal: str, key: str) -> None:
     """Release a key whose request failed, so that it can be retried."""
-    with store_session(settings, create=False) as session:
+    with ctx.transaction(create=False) as session:
         row = session.get(IdempotencyRow, (principal, key))
         if row is not None and row.status == _PENDING:
             session.delete(row)

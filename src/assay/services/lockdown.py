@@ -17,15 +17,14 @@ from sqlalchemy.orm import Session
 
 from assay.core.access import Operation, Scope, Target
 from assay.errors import NotFoundError, UsageError
-from assay.services._store import store_session
 from assay.services.access import (
     authorize,
     forget_identities,
     restore_agents,
     suspend_agents,
 )
-from assay.services.audit import AuditEvent, audit_log
-from assay.settings import Settings
+from assay.services.audit_log import AuditEvent, audit_log
+from assay.services.context import Context
 from assay.store import repositories as repo
 from assay.store.models import IncidentEventRow, IncidentRow, LockdownRow, ProjectRow
 
@@ -60,7 +59,7 @@ class LockdownInfo:
 
 
 def start_lockdown(
-    settings: Settings,
+    ctx: Context,
     actor: str,
     *,
     level: int,
@@ -78,8 +77,8 @@ def start_lockdown(
         )
     if not reason.strip():
         raise UsageError("a lockdown needs a reason", hint='--reason "why"')
-    authorize(settings, actor, Operation.START_LOCKDOWN, Target(), now)
-    with store_session(settings, exclusive=True) as session:
+    authorize(ctx, actor, Operation.START_LOCKDOWN, Target(), now)
+    with ctx.transaction(exclusive=True) as session:
         if target is not None:
             _check_target(session, scope, target)
         title = f"level {level} lockdown of {target or 'everything'}: {reason}"
@@ -102,19 +101,19 @@ def start_lockdown(
             AuditEvent(actor, "incident.opened", incident.id, {"title": title}),
             AuditEvent(actor, "lockdown.started", target or "global", payload),
         ]
-        audit_log(settings).record(session, events, now)
+        audit_log(ctx.settings).record(session, events, now)
         info = _info(row)
-    forget_identities(settings)  # agents suspended
+    forget_identities(ctx)  # agents suspended
     return info
 
 
 def lift_lockdown(
-    settings: Settings, actor: str, lockdown: str, reason: str, now: datetime
+    ctx: Context, actor: str, lockdown: str, reason: str, now: datetime
 ) -> LockdownInfo:
     if not reason.strip():
         raise UsageError("lifting a lockdown needs a reason", hint='--reason "why"')
-    authorize(settings, actor, Operation.LIFT_LOCKDOWN, Target(), now)
-    with store_session(settings, exclusive=True) as session:
+    authorize(ctx, actor, Operation.LIFT_LOCKDOWN, Target(), now)
+    with ctx.transaction(exclusive=True) as session:
         row = _active(session, lockdown)
         row.lifted_by, row.lifted_at, row.lift_reason = actor, now, reason
         restore_agents(session, row.suspended)
@@ -122,20 +121,20 @@ def lift_lockdown(
             session, row.incident_id, actor, "investigating", f"lockdown lifted: {reason}", now
         )
         event = AuditEvent(actor, "lockdown.lifted", row.target or "global", {"reason": reason})
-        audit_log(settings).record(session, [event], now)
+        audit_log(ctx.settings).record(session, [event], now)
         info = _info(row)
-    forget_identities(settings)  # agents restored
+    forget_identities(ctx)  # agents restored
     return info
 
 
-def active_lockdowns(settings: Settings) -> list[LockdownInfo]:
-    with store_session(settings) as session:
+def active_lockdowns(ctx: Context) -> list[LockdownInfo]:
+    with ctx.transaction() as session:
         query = select(LockdownRow).where(LockdownRow.lifted_at.is_(None))
         return [_info(row) for row in session.scalars(query.order_by(LockdownRow.started_at))]
 
 
 def open_incident(
-    settings: Settings,
+    ctx: Context,
     actor: str,
     *,
     type: str,
@@ -147,28 +146,28 @@ def open_incident(
         raise UsageError(f"unknown severity {severity!r}", hint=", ".join(SEVERITIES))
     if not title.strip():
         raise UsageError("an incident needs a title", hint='--title "what happened"')
-    authorize(settings, actor, Operation.OPEN_INCIDENT, Target(), now)
-    with store_session(settings, exclusive=True) as session:
+    authorize(ctx, actor, Operation.OPEN_INCIDENT, Target(), now)
+    with ctx.transaction(exclusive=True) as session:
         incident = _new_incident(session, type, severity, title, actor, now)
         event = AuditEvent(actor, "incident.opened", incident.id, {"title": title})
-        audit_log(settings).record(session, [event], now)
+        audit_log(ctx.settings).record(session, [event], now)
         return incident.id
 
 
 def update_incident(
-    settings: Settings, actor: str, ident: str, *, status: str, note: str, now: datetime
+    ctx: Context, actor: str, ident: str, *, status: str, note: str, now: datetime
 ) -> None:
     if status not in INCIDENT_STATUSES:
         raise UsageError(f"unknown status {status!r}", hint=", ".join(INCIDENT_STATUSES))
-    authorize(settings, actor, Operation.UPDATE_INCIDENT, Target(), now)
-    with store_session(settings, exclusive=True) as session:
+    authorize(ctx, actor, Operation.UPDATE_INCIDENT, Target(), now)
+    with ctx.transaction(exclusive=True) as session:
         _timeline(session, ident, actor, status, note, now)
         event = AuditEvent(actor, f"incident.{status}", ident, {"note": note})
-        audit_log(settings).record(session, [event], now)
+        audit_log(ctx.settings).record(session, [event], now)
 
 
-def list_incidents(settings: Settings) -> list[dict[str, object]]:
-    with store_session(settings) as session:
+def list_incidents(ctx: Context) -> list[dict[str, object]]:
+    with ctx.transaction() as session:
         return [
             {
                 "id": row.id,

@@ -20,8 +20,8 @@ from assay.core.perf import PerformanceComparison, compare
 from assay.core.results import Benchmark
 from assay.errors import NotFoundError, UsageError
 from assay.services.access import authorize
-from assay.services.audit import AuditEvent, audit_log
-from assay.settings import Settings
+from assay.services.audit_log import AuditEvent, audit_log
+from assay.services.context import Context
 from assay.store import repositories as repo
 from assay.store.database import Store
 from assay.store.models import RunRow
@@ -64,7 +64,7 @@ class PerformanceCheck:
 
 
 def check_performance(
-    project: Path, settings: Settings, *, current: Path | None = None, baseline: str | None = None
+    project: Path, ctx: Context, *, current: Path | None = None, baseline: str | None = None
 ) -> PerformanceCheck:
     """Compare the project's benchmark results (``current``, or the files found in the
     project) with the baseline (``baseline``: a file or run id; none: the stored one)."""
@@ -75,7 +75,7 @@ def check_performance(
             hint="run the benchmarks with --benchmark-json=FILE and pass the file with --results",
         )
     benchmarks = tuple(b for path in files for b in readers.read_benchmarks(path))
-    chosen = resolve_baseline(settings, project, baseline)
+    chosen = resolve_baseline(ctx, project, baseline)
     if chosen is None:
         raise NotFoundError(
             f"no baseline for {project_name(project)}: no run is marked as baseline or was "
@@ -86,62 +86,53 @@ def check_performance(
     return PerformanceCheck(compare(benchmarks, chosen.benchmarks), chosen, sources)
 
 
-def resolve_baseline(settings: Settings, project: Path, spec: str | None) -> Baseline | None:
+def resolve_baseline(ctx: Context, project: Path, spec: str | None) -> Baseline | None:
     """The baseline ``spec`` names (a results file or a run id), or the stored baseline."""
     if spec is None:
-        return stored_baseline(settings, project_name(project))
+        return stored_baseline(ctx, project_name(project))
     path = Path(spec)
     if path.is_file():
         return Baseline(str(path), None, readers.read_benchmarks(path))
     if path.suffix or "/" in spec:
         raise UsageError(f"no such baseline file: {spec}", hint="pass a results file or a run id")
-    store = Store.open(settings.store_url, settings.evidence_dir, create=False)
-    try:
-        with store.transaction() as session:
-            run = repo.find_run(session, spec)
-            return _baseline_of(store, run, "named run")
-    finally:
-        store.close()
+    store = ctx.store(create=False)
+    with store.transaction() as session:
+        run = repo.find_run(session, spec)
+        return _baseline_of(store, run, "named run")
 
 
-def stored_baseline(settings: Settings, project: str) -> Baseline | None:
+def stored_baseline(ctx: Context, project: str) -> Baseline | None:
     """The project's marked baseline run, else its newest ready run (with benchmarks)."""
     try:
-        store = Store.open(settings.store_url, settings.evidence_dir, create=False)
+        store = ctx.store(create=False)
     except NotFoundError:
         return None
-    try:
-        with store.transaction() as session:
-            found = repo.baseline_candidates(session, project, EvidenceKind.BENCHMARKS.value)
-            if not found:
-                return None
-            why = "marked as baseline" if found[0].baseline else "newest ready run"
-            return _baseline_of(store, found[0], why)
-    finally:
-        store.close()
+    with store.transaction() as session:
+        found = repo.baseline_candidates(session, project, EvidenceKind.BENCHMARKS.value)
+        if not found:
+            return None
+        why = "marked as baseline" if found[0].baseline else "newest ready run"
+        return _baseline_of(store, found[0], why)
 
 
 def mark_baseline(
-    settings: Settings, run_ident: str, *, marked: bool = True, actor: str = "unknown"
+    ctx: Context, run_ident: str, *, marked: bool = True, actor: str = "unknown"
 ) -> tuple[str, str]:
     """Mark (or unmark) a run as its project's performance baseline: (run id, project)."""
-    authorize(settings, actor, Operation.MARK_BASELINE, Target(), datetime.now(UTC))
-    store = Store.open(settings.store_url, settings.evidence_dir, create=False)
-    try:
-        with store.transaction() as session:
-            run = repo.find_run(session, run_ident)
-            if marked and not any(e.kind == EvidenceKind.BENCHMARKS.value for e in run.evidence):
-                raise UsageError(
-                    f"run {run.id} holds no benchmark results, so it cannot be a baseline",
-                    hint="certify with benchmark results (pytest --benchmark-json) first",
-                )
-            run.baseline = marked
-            action = "run.baseline_marked" if marked else "run.baseline_cleared"
-            event = AuditEvent(actor, action, run.id, {"project": run.project.name})
-            audit_log(settings).record(session, [event], datetime.now(UTC))
-            return run.id, run.project.name
-    finally:
-        store.close()
+    authorize(ctx, actor, Operation.MARK_BASELINE, Target(), datetime.now(UTC))
+    store = ctx.store(create=False)
+    with store.transaction() as session:
+        run = repo.find_run(session, run_ident)
+        if marked and not any(e.kind == EvidenceKind.BENCHMARKS.value for e in run.evidence):
+            raise UsageError(
+                f"run {run.id} holds no benchmark results, so it cannot be a baseline",
+                hint="certify with benchmark results (pytest --benchmark-json) first",
+            )
+        run.baseline = marked
+        action = "run.baseline_marked" if marked else "run.baseline_cleared"
+        event = AuditEvent(actor, action, run.id, {"project": run.project.name})
+        audit_log(ctx.settings).record(session, [event], datetime.now(UTC))
+        return run.id, run.project.name
 
 
 def performance_document(check: PerformanceCheck) -> str:

@@ -11,11 +11,10 @@ from datetime import datetime
 from assay import __version__
 from assay.core.evidence import EvidenceItem, EvidenceRecord, stored_payload
 from assay.core.ids import RunId
-from assay.services.audit import AuditEvent, audit_log
+from assay.services.audit_log import AuditEvent, audit_log
+from assay.services.context import Context
 from assay.services.gates import GatesOutcome
-from assay.settings import Settings
 from assay.store import repositories as repo
-from assay.store.database import Store
 from assay.store.models import RunRow
 
 __all__ = ["RunToStore", "record_run"]
@@ -35,61 +34,56 @@ class RunToStore:
 
 
 def record_run(
-    settings: Settings, run: RunToStore, finished: datetime
+    ctx: Context, run: RunToStore, finished: datetime
 ) -> tuple[RunId, tuple[EvidenceRecord, ...]]:
-    store = Store.open(
-        settings.store_url, settings.evidence_dir, make_folder=settings.default_store
-    )
-    try:
-        with store.transaction() as session:
-            project_row = repo.ensure_project(session, run.project, run.root, run.started)
-            row = repo.add_run(
-                session,
-                RunRow(
-                    id=repo.new_id(),
-                    project_id=project_row.id,
-                    commit=run.commit,
-                    dirty=run.dirty,
-                    started_at=run.started,
-                    finished_at=finished,
-                    status="completed",
-                    verdict=run.judged.verdict.value,
-                    assay_version=__version__,
-                    inputs_digest=run.inputs_digest,
-                    author=run.actor,
-                ),
+    store = ctx.store()
+    with store.transaction() as session:
+        project_row = repo.ensure_project(session, run.project, run.root, run.started)
+        row = repo.add_run(
+            session,
+            RunRow(
+                id=repo.new_id(),
+                project_id=project_row.id,
+                commit=run.commit,
+                dirty=run.dirty,
+                started_at=run.started,
+                finished_at=finished,
+                status="completed",
+                verdict=run.judged.verdict.value,
+                assay_version=__version__,
+                inputs_digest=run.inputs_digest,
+                author=run.actor,
+            ),
+        )
+        rows = [
+            repo.add_evidence(session, row, item, store.locker.put(item.data), finished)
+            for item in run.evidence
+        ]
+        session.flush()
+        records = tuple(repo.to_record(r) for r in rows)
+        # The entry holds the evidence row's seal (kind, summary, blob digest): audit
+        # verify recomputes it from the row, so an edited or deleted row is named.
+        events = [
+            AuditEvent(
+                run.actor,
+                "evidence.stored",
+                r.sha256,
+                stored_payload(r.id, r.run_id, r.kind, r.sha256, r.seal or ""),
             )
-            rows = [
-                repo.add_evidence(session, row, item, store.locker.put(item.data), finished)
-                for item in run.evidence
-            ]
-            session.flush()
-            records = tuple(repo.to_record(r) for r in rows)
-            # The entry holds the evidence row's seal (kind, summary, blob digest): audit
-            # verify recomputes it from the row, so an edited or deleted row is named.
-            events = [
-                AuditEvent(
-                    run.actor,
-                    "evidence.stored",
-                    r.sha256,
-                    stored_payload(r.id, r.run_id, r.kind, r.sha256, r.seal or ""),
-                )
-                for r in rows
-            ]
-            events.append(
-                AuditEvent(
-                    run.actor,
-                    "run.certified",
-                    row.id,
-                    {
-                        "verdict": run.judged.verdict.value,
-                        "inputs_digest": run.inputs_digest,
-                        "policy": run.judged.policy_digest,
-                        "gates": {g.gate.id: g.status.value for g in run.judged.gates},
-                    },
-                )
+            for r in rows
+        ]
+        events.append(
+            AuditEvent(
+                run.actor,
+                "run.certified",
+                row.id,
+                {
+                    "verdict": run.judged.verdict.value,
+                    "inputs_digest": run.inputs_digest,
+                    "policy": run.judged.policy_digest,
+                    "gates": {g.gate.id: g.status.value for g in run.judged.gates},
+                },
             )
-            audit_log(settings).record(session, events, finished)
-            return RunId(row.id), records
-    finally:
-        store.close()
+        )
+        audit_log(ctx.settings).record(session, events, finished)
+        return RunId(row.id), records

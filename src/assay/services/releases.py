@@ -23,9 +23,9 @@ from assay.core.signoff import (
 )
 from assay.errors import NotFoundError, PreconditionFailed, Refused, UsageError
 from assay.services.access import PermissionRefused, Refusal, authorize, record_refusal
-from assay.services.audit import AuditEvent, audit_log
+from assay.services.audit_log import AuditEvent, audit_log
+from assay.services.context import Context
 from assay.services.gates import GatesOutcome, judge_records
-from assay.settings import Settings
 from assay.store import repositories as repo
 from assay.store.database import Store
 from assay.store.models import ProjectRow, ReleaseRow, RunRow, SignoffRow
@@ -85,56 +85,53 @@ def evidence_digest(items: Sequence[tuple[str, str]]) -> str:
 
 
 def create_release(
-    settings: Settings, project: Path | str, name: str, *, run: str | None, by: str, now: datetime
+    ctx: Context, project: Path | str, name: str, *, run: str | None, by: str, now: datetime
 ) -> ReleaseInfo:
     """Bind a new release of the project to a run (default: the project's newest)."""
     _check_name(name)
-    authorize(settings, by, Operation.CREATE_RELEASE, Target(project_label(project), name), now)
-    store = _open(settings)
-    try:
-        with store.transaction(exclusive=True) as session:
-            run_row = _run(session, project, run)
-            project_row = run_row.project
-            if _find(session, project_row, name, lock=False) is not None:
-                raise UsageError(
-                    f"release {name} of {project_row.name} already exists",
-                    hint=f"bind it to newer evidence with: assay release update {name}",
-                )
-            # PostgreSQL runs two creators side by side: both may find no release above;
-            # the one whose insert is ignored is told so, not failed by the unique key.
-            created = session.scalar(
-                repo.insert_or_ignore(session, ReleaseRow, "project_id", "name")
-                .values(
-                    id=repo.new_id(),
-                    project_id=project_row.id,
-                    name=name,
-                    run_id=run_row.id,
-                    evidence_digest=_digest_of(run_row),
-                    created_at=now,
-                    created_by=by,
-                    updated_at=now,
-                )
-                .returning(ReleaseRow.id)
+    authorize(ctx, by, Operation.CREATE_RELEASE, Target(project_label(project), name), now)
+    store = _open(ctx)
+    with store.transaction(exclusive=True) as session:
+        run_row = _run(session, project, run)
+        project_row = run_row.project
+        if _find(session, project_row, name, lock=False) is not None:
+            raise UsageError(
+                f"release {name} of {project_row.name} already exists",
+                hint=f"bind it to newer evidence with: assay release update {name}",
             )
-            if created is None:
-                raise UsageError(
-                    f"release {name} of {project_row.name} already exists",
-                    hint=f"bind it to newer evidence with: assay release update {name}",
-                )
-            row = session.get_one(ReleaseRow, created)
-            row.run = run_row
-            row.project = project_row
-            info = _info(row)
-            payload = {"run": info.run_id, "evidence_digest": info.evidence_digest}
-            event = AuditEvent(by, "release.created", f"{info.project}@{name}", payload)
-            audit_log(settings).record(session, [event], now)
-            return info
-    finally:
-        store.close()
+        # PostgreSQL runs two creators side by side: both may find no release above;
+        # the one whose insert is ignored is told so, not failed by the unique key.
+        created = session.scalar(
+            repo.insert_or_ignore(session, ReleaseRow, "project_id", "name")
+            .values(
+                id=repo.new_id(),
+                project_id=project_row.id,
+                name=name,
+                run_id=run_row.id,
+                evidence_digest=_digest_of(run_row),
+                created_at=now,
+                created_by=by,
+                updated_at=now,
+            )
+            .returning(ReleaseRow.id)
+        )
+        if created is None:
+            raise UsageError(
+                f"release {name} of {project_row.name} already exists",
+                hint=f"bind it to newer evidence with: assay release update {name}",
+            )
+        row = session.get_one(ReleaseRow, created)
+        row.run = run_row
+        row.project = project_row
+        info = _info(row)
+        payload = {"run": info.run_id, "evidence_digest": info.evidence_digest}
+        event = AuditEvent(by, "release.created", f"{info.project}@{name}", payload)
+        audit_log(ctx.settings).record(session, [event], now)
+        return info
 
 
 def update_release(
-    settings: Settings,
+    ctx: Context,
     project: Path | str,
     name: str,
     *,
@@ -145,47 +142,39 @@ def update_release(
 ) -> tuple[ReleaseInfo, bool]:
     """Bind the release to newer evidence; sign-offs of the old evidence become void.
     Returns the release and whether its evidence changed."""
-    authorize(settings, by, Operation.UPDATE_RELEASE, Target(project_label(project), name), now)
-    store = _open(settings)
-    try:
-        with store.transaction(exclusive=True) as session:
-            release = _release(session, project, name, lock=True)
-            _expect(release, expect)
-            run_row = _run(session, project, run)
-            digest = _digest_of(run_row)
-            changed = digest != release.evidence_digest
-            release.run_id, release.run, release.evidence_digest = run_row.id, run_row, digest
-            release.updated_at = now
-            session.flush()
-            info = _info(release)
-            payload = {"run": info.run_id, "evidence_digest": digest, "changed": changed}
-            event = AuditEvent(by, "release.updated", f"{info.project}@{name}", payload)
-            audit_log(settings).record(session, [event], now)
-            return info, changed
-    finally:
-        store.close()
+    authorize(ctx, by, Operation.UPDATE_RELEASE, Target(project_label(project), name), now)
+    store = _open(ctx)
+    with store.transaction(exclusive=True) as session:
+        release = _release(session, project, name, lock=True)
+        _expect(release, expect)
+        run_row = _run(session, project, run)
+        digest = _digest_of(run_row)
+        changed = digest != release.evidence_digest
+        release.run_id, release.run, release.evidence_digest = run_row.id, run_row, digest
+        release.updated_at = now
+        session.flush()
+        info = _info(release)
+        payload = {"run": info.run_id, "evidence_digest": digest, "changed": changed}
+        event = AuditEvent(by, "release.updated", f"{info.project}@{name}", payload)
+        audit_log(ctx.settings).record(session, [event], now)
+        return info, changed
 
 
-def release_status(
-    settings: Settings, project: Path | str, name: str, now: datetime
-) -> ReleaseStatus:
+def release_status(ctx: Context, project: Path | str, name: str, now: datetime) -> ReleaseStatus:
     """Gates (judged now, with the current policy and waivers) and sign-offs of a release."""
-    store = _open(settings)
-    try:
-        with store.transaction() as session:
-            release = _release(session, project, name, lock=False)
-            records = [repo.to_record(e, store.locker) for e in release.run.evidence]
-            signoffs = tuple(_signoff(s) for s in release.signoffs)
-            info = _info(release)
-    finally:
-        store.close()
-    gates = judge_records(settings, records, now.date(), info.run_id)
-    roles = role_states(settings.signoff.roles, signoffs, info.evidence_digest, now)
+    store = _open(ctx)
+    with store.transaction() as session:
+        release = _release(session, project, name, lock=False)
+        records = [repo.to_record(e, store.locker) for e in release.run.evidence]
+        signoffs = tuple(_signoff(s) for s in release.signoffs)
+        info = _info(release)
+    gates = judge_records(ctx, records, now.date(), info.run_id)
+    roles = role_states(ctx.settings.signoff.roles, signoffs, info.evidence_digest, now)
     return ReleaseStatus(info, gates, roles, signoffs)
 
 
 def sign_off(
-    settings: Settings,
+    ctx: Context,
     project: Path | str,
     name: str,
     *,
@@ -202,7 +191,7 @@ def sign_off(
     concurrent sign-offs see each other: separation of duties holds however many signers
     act at once. ``signer``, when given, must name the acting principal (`--as` states who
     signs; it never signs for someone else)."""
-    roles = settings.signoff.roles
+    roles = ctx.settings.signoff.roles
     if role not in roles:
         raise UsageError(
             f"{role!r} is not a sign-off role of this project",
@@ -219,7 +208,7 @@ def sign_off(
         if due < now.date():
             raise UsageError(f"the due date {due.isoformat()} has already passed")
     target = Target(project_label(project), name)
-    who = authorize(settings, actor, Operation.SIGN_OFF, target, now)
+    who = authorize(ctx, actor, Operation.SIGN_OFF, target, now)
     if signer is not None and signer.casefold() != who.name.casefold():
         lacking = f"{who.name} may not sign as {signer}: a sign-off is the acting principal's"
         error = PermissionRefused(
@@ -227,7 +216,7 @@ def sign_off(
             hint=f"{signer} signs with their own identity (ASSAY_PRINCIPAL or ASSAY_TOKEN)",
         )
         made = Refusal(error, who.name, Operation.SIGN_OFF, target, lacking)
-        raise record_refusal(settings, made, now)
+        raise record_refusal(ctx, made, now)
     signer = who.name
     if who.kind != "local" and role not in who.roles:
         lacking = f"{signer} does not hold the role {role}"
@@ -235,8 +224,8 @@ def sign_off(
             f"refused: {lacking}", hint="ask an admin to add the role to the principal"
         )
         made = Refusal(error, signer, Operation.SIGN_OFF, target, lacking)
-        raise record_refusal(settings, made, now)
-    store = _open(settings)
+        raise record_refusal(ctx, made, now)
+    store = _open(ctx)
     try:
         with store.transaction(exclusive=True) as session:
             release = _release(session, project, name, lock=True)
@@ -256,7 +245,7 @@ def sign_off(
                 due=due if decision is Decision.CONDITIONAL else None,
                 evidence_digest=release.evidence_digest,
                 signed_at=now,
-                expires_at=now + timedelta(days=settings.signoff.validity_days),
+                expires_at=now + timedelta(days=ctx.settings.signoff.validity_days),
             )
             session.add(row)
             session.flush()
@@ -269,14 +258,12 @@ def sign_off(
                 "evidence_digest": entry.evidence_digest,
             }
             subject = f"{release.project.name}@{name}"
-            audit_log(settings).record(
+            audit_log(ctx.settings).record(
                 session, [AuditEvent(signer, "signoff.recorded", subject, payload)], now
             )
             return entry
     except Refusal as refusal_made:  # recorded once the sign-off's transaction ended
-        raise record_refusal(settings, refusal_made, now) from None
-    finally:
-        store.close()
+        raise record_refusal(ctx, refusal_made, now) from None
 
 
 def _check_name(name: str) -> None:
@@ -284,8 +271,8 @@ def _check_name(name: str) -> None:
         raise UsageError(f"invalid release name {name!r}", hint="for example: 2.3.0")
 
 
-def _open(settings: Settings) -> Store:
-    return Store.open(settings.store_url, settings.evidence_dir, create=False)
+def _open(ctx: Context) -> Store:
+    return ctx.store(create=False)
 
 
 def _run(session: Session, project: Path | str, run: str | None) -> RunRow:

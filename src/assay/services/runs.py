@@ -9,10 +9,8 @@ from sqlalchemy import func, select
 
 from assay.core.evidence import EvidenceRecord
 from assay.errors import NotFoundError
-from assay.services._store import store_session
-from assay.settings import Settings
+from assay.services.context import Context
 from assay.store import repositories as repo
-from assay.store.database import Store
 from assay.store.models import ProjectRow, RunRow
 
 __all__ = ["RunListing", "get_run", "list_projects", "list_runs", "show_evidence"]
@@ -32,40 +30,34 @@ class RunListing:
 
 
 def list_runs(
-    settings: Settings, *, limit: int = 20, project: str | None = None, after: str | None = None
+    ctx: Context, *, limit: int = 20, project: str | None = None, after: str | None = None
 ) -> list[RunListing]:
     """The most recent runs, newest first (none when there is no store yet)."""
     try:
-        store = Store.open(settings.store_url, settings.evidence_dir, create=False)
+        store = ctx.store(create=False)
     except NotFoundError:
         return []
-    try:
-        with store.transaction() as session:
-            return [_listing(row) for row in repo.list_runs(session, limit, project, after)]
-    finally:
-        store.close()
+    with store.transaction() as session:
+        return [_listing(row) for row in repo.list_runs(session, limit, project, after)]
 
 
-def get_run(settings: Settings, ident: str) -> RunListing:
+def get_run(ctx: Context, ident: str) -> RunListing:
     """One run by id or unique prefix."""
-    with store_session(settings, create=False) as session:
+    with ctx.transaction(create=False) as session:
         return _listing(repo.find_run(session, ident))
 
 
-def show_evidence(settings: Settings, ident: str) -> tuple[EvidenceRecord, bytes]:
+def show_evidence(ctx: Context, ident: str) -> tuple[EvidenceRecord, bytes]:
     """One piece of evidence (by id, digest or unique prefix) and its verified bytes."""
-    store = Store.open(settings.store_url, settings.evidence_dir, create=False)
-    try:
-        with store.transaction() as session:
-            record = repo.to_record(repo.find_evidence(session, ident))
-        return record, store.locker.get(record.sha256)
-    finally:
-        store.close()
+    store = ctx.store(create=False)
+    with store.transaction() as session:
+        record = repo.to_record(repo.find_evidence(session, ident))
+    return record, store.locker.get(record.sha256)
 
 
-def list_projects(settings: Settings) -> list[dict[str, object]]:
+def list_projects(ctx: Context) -> list[dict[str, object]]:
     """Every project with runs in the store: its run count and newest run."""
-    with store_session(settings, create=False) as session:
+    with ctx.transaction(create=False) as session:
         counts = dict(
             session.execute(
                 select(RunRow.project_id, func.count()).group_by(RunRow.project_id)

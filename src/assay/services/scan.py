@@ -17,9 +17,10 @@ from assay.core.scan import (
     scan_inventory,
 )
 from assay.errors import EnvironmentProblem, NotFoundError
+from assay.services.context import Context
 from assay.services.sbom import inventory_for
-from assay.services.vulndb import open_store, records_for, snapshot_info
-from assay.settings import Settings, VulnerabilitySource
+from assay.services.vulndb import records_for, snapshot_info
+from assay.settings import VulnerabilitySource
 
 __all__ = ["ScanOutcome", "scan", "scan_with"]
 
@@ -32,7 +33,7 @@ class ScanOutcome:
 
 def scan(
     target: Path,
-    settings: Settings,
+    ctx: Context,
     *,
     python: str | None = None,
     environment: bool = False,
@@ -41,11 +42,11 @@ def scan(
 ) -> ScanOutcome:
     """Inventory ``target`` and match it; the suppressions of assay.toml apply."""
     inventory = inventory_for(target, python=python, environment=environment)
-    return ScanOutcome(inventory, scan_with(settings, inventory, source=source, today=today))
+    return ScanOutcome(inventory, scan_with(ctx, inventory, source=source, today=today))
 
 
 def scan_with(
-    settings: Settings,
+    ctx: Context,
     inventory: Inventory,
     *,
     source: VulnerabilitySource | None = None,
@@ -56,13 +57,13 @@ def scan_with(
     With neither available the result is ``unknown`` with the reasons, never an empty
     list of findings.
     """
-    mode = source or settings.vulnerabilities.source
+    mode = source or ctx.settings.vulnerabilities.source
     reasons: list[str] = []
     result: ScanResult | None = None
     if mode is not VulnerabilitySource.ONLINE:
-        result = _offline(settings, inventory, reasons)
+        result = _offline(ctx, inventory, reasons)
     if result is None and mode is not VulnerabilitySource.OFFLINE:
-        result = _online(settings, inventory, reasons)
+        result = _online(ctx, inventory, reasons)
     if result is None:
         result = ScanResult(
             status=ScanStatus.UNKNOWN,
@@ -72,25 +73,22 @@ def scan_with(
             not_scanned=tuple(c.name for c in inventory.components),
         )
     suppressions = [
-        Suppression(e.id, e.reason, e.owner, e.expires) for e in settings.vulnerabilities.ignore
+        Suppression(e.id, e.reason, e.owner, e.expires) for e in ctx.settings.vulnerabilities.ignore
     ]
     return apply_suppressions(result, suppressions, today or datetime.now(UTC).date())
 
 
-def _offline(settings: Settings, inventory: Inventory, reasons: list[str]) -> ScanResult | None:
+def _offline(ctx: Context, inventory: Inventory, reasons: list[str]) -> ScanResult | None:
     try:
-        store = open_store(settings, create=False)
+        store = ctx.store(create=False)
     except NotFoundError:
         reasons.append("no vulnerability database imported (assay vulndb import or sync)")
         return None
-    try:
-        info = snapshot_info(store)
-        if info is None:
-            reasons.append("no vulnerability database imported (assay vulndb import or sync)")
-            return None
-        records = records_for(store, (c.name for c in inventory.components if c.version))
-    finally:
-        store.close()
+    info = snapshot_info(store)
+    if info is None:
+        reasons.append("no vulnerability database imported (assay vulndb import or sync)")
+        return None
+    records = records_for(store, (c.name for c in inventory.components if c.version))
     return scan_inventory(
         inventory,
         records,
@@ -100,14 +98,14 @@ def _offline(settings: Settings, inventory: Inventory, reasons: list[str]) -> Sc
     )
 
 
-def _online(settings: Settings, inventory: Inventory, reasons: list[str]) -> ScanResult | None:
+def _online(ctx: Context, inventory: Inventory, reasons: list[str]) -> ScanResult | None:
     from assay.feeds.osv_api import OsvApiClient
 
     pairs = sorted({(c.name, c.version) for c in inventory.components if c.version})
     # One retry: a scan should say quickly that the API is out of reach, not back off for
     # seconds; `assay vulndb sync` is the patient path.
     client = OsvApiClient(
-        settings.vulnerabilities.osv_url, cache_dir=settings.cache_dir / "osv", retries=1
+        ctx.settings.vulnerabilities.osv_url, cache_dir=ctx.settings.cache_dir / "osv", retries=1
     )
     try:
         answers = client.query_many(pairs)
@@ -128,6 +126,6 @@ def _online(settings: Settings, inventory: Inventory, reasons: list[str]) -> Sca
     return scan_inventory(
         inventory,
         records,
-        source=f"OSV API {settings.vulnerabilities.osv_url}",
+        source=f"OSV API {ctx.settings.vulnerabilities.osv_url}",
         snapshot=digest.hexdigest(),
     )

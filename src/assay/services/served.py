@@ -22,11 +22,10 @@ from typing import TYPE_CHECKING, Any
 from assay.collectors.pyproject import project_name
 from assay.core.access import Operation, Target
 from assay.errors import NotFoundError, Refused
-from assay.services._store import store_session
 from assay.services.access import Refusal, authorize, record_refusal
-from assay.services.audit import AuditEvent, audit_log
+from assay.services.audit_log import AuditEvent, audit_log
 from assay.services.claims import check_claims, claims_document, measurements_for
-from assay.settings import Settings
+from assay.services.context import Context
 
 if TYPE_CHECKING:  # certify and scan import every step and feed: only when used
     from assay.services.certify import CertifyResult, Progress
@@ -48,10 +47,10 @@ class OutsideProject(Refused):
     (or into Assay's state folder). The REST API answers it with 403."""
 
 
-def served_roots(settings: Settings, roots: Sequence[Path] | None = None) -> tuple[Path, ...]:
+def served_roots(ctx: Context, roots: Sequence[Path] | None = None) -> tuple[Path, ...]:
     """The project roots a server serves: ``roots`` when given, else the settings'
     project folder."""
-    return tuple(roots) if roots else (settings.project_dir,)
+    return tuple(roots) if roots else (ctx.settings.project_dir,)
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -71,7 +70,7 @@ def _resolved(given: str, roots: Sequence[Path], state: Path) -> Path | None:
 
 
 def confine(
-    settings: Settings,
+    ctx: Context,
     actor: str,
     given: str,
     operation: Operation,
@@ -80,7 +79,7 @@ def confine(
 ) -> Path:
     """The real path of ``given`` inside the served project roots; else OutsideProject,
     recorded in the audit log as a refusal of ``operation`` by ``actor``."""
-    path = _resolved(given, served_roots(settings, roots), settings.state_dir)
+    path = _resolved(given, served_roots(ctx, roots), ctx.settings.state_dir)
     if path is not None:
         return path
     shown = given if len(given) <= 200 else given[:200] + "..."
@@ -91,13 +90,13 @@ def confine(
     )
     refusal = Refusal(error, actor, operation, Target(), why, subject=shown)
     try:
-        raise record_refusal(settings, refusal, now)
+        raise record_refusal(ctx, refusal, now)
     except NotFoundError:  # no store yet: nothing to record it in
         raise error from None
 
 
 def certify_path(
-    settings: Settings,
+    ctx: Context,
     actor: str,
     given: str,
     now: datetime,
@@ -109,12 +108,12 @@ def certify_path(
     records the run)."""
     from assay.services.certify import certify
 
-    path = confine(settings, actor, given, Operation.CERTIFY, now, roots)
-    return certify(path, settings, progress=progress, author=actor)
+    path = confine(ctx, actor, given, Operation.CERTIFY, now, roots)
+    return certify(path, ctx, progress=progress, author=actor)
 
 
 def scan_path(
-    settings: Settings,
+    ctx: Context,
     actor: str,
     given: str,
     now: datetime,
@@ -126,13 +125,13 @@ def scan_path(
     server, as certify does)."""
     from assay.services.scan import scan
 
-    path = confine(settings, actor, given, Operation.CERTIFY, now, roots)
+    path = confine(ctx, actor, given, Operation.CERTIFY, now, roots)
     project = project_name(path) if path.is_dir() else path.name
-    authorize(settings, actor, Operation.CERTIFY, Target(project), now)
-    outcome = scan(path, settings, today=now.date())
+    authorize(ctx, actor, Operation.CERTIFY, Target(project), now)
+    outcome = scan(path, ctx, today=now.date())
     result = outcome.result
     payload = {"path": str(path), "status": result.status.value, "findings": len(result.findings)}
-    _record(settings, AuditEvent(actor, "dependencies.scanned", project, payload), now)
+    _record(ctx, AuditEvent(actor, "dependencies.scanned", project, payload), now)
     return outcome
 
 
@@ -143,7 +142,7 @@ class ClaimsAnswer:
 
 
 def verify_report(
-    settings: Settings,
+    ctx: Context,
     actor: str,
     report: str,
     project: str,
@@ -154,18 +153,18 @@ def verify_report(
     """Judge every claim of the served report ``report`` against the served project
     folder ``project`` (its newest stored run, its tree); needs the certify permission
     (it may run the project's test collection)."""
-    root = confine(settings, actor, project, Operation.CERTIFY, now, roots)
-    path = confine(settings, actor, report, Operation.CERTIFY, now, roots)
+    root = confine(ctx, actor, project, Operation.CERTIFY, now, roots)
+    path = confine(ctx, actor, report, Operation.CERTIFY, now, roots)
     name = project_name(root) if root.is_dir() else root.name
-    authorize(settings, actor, Operation.CERTIFY, Target(name), now)
-    check = check_claims([path], measurements_for(root, settings), root)
+    authorize(ctx, actor, Operation.CERTIFY, Target(name), now)
+    check = check_claims([path], measurements_for(root, ctx.settings), root)
     document: dict[str, Any] = json.loads(claims_document(check))
     answer = ClaimsAnswer(check.summary(), document.get("claims", []))
     payload = {"report": str(path), "project": str(root), "summary": answer.summary}
-    _record(settings, AuditEvent(actor, "claims.verified", name, payload), now)
+    _record(ctx, AuditEvent(actor, "claims.verified", name, payload), now)
     return answer
 
 
-def _record(settings: Settings, event: AuditEvent, now: datetime) -> None:
-    with store_session(settings, exclusive=True) as session:
-        audit_log(settings).record(session, [event], now)
+def _record(ctx: Context, event: AuditEvent, now: datetime) -> None:
+    with ctx.transaction(exclusive=True) as session:
+        audit_log(ctx.settings).record(session, [event], now)

@@ -23,8 +23,7 @@ from assay.core.sixsigma import (
     u_chart,
 )
 from assay.errors import NotFoundError, UsageError
-from assay.services._store import store_session
-from assay.settings import Settings
+from assay.services.context import Context
 from assay.store import repositories as repo
 
 __all__ = [
@@ -64,10 +63,10 @@ class SixSigmaReport:
     notes: tuple[str, ...]
 
 
-def ctqs_of(settings: Settings) -> tuple[Ctq, ...]:
+def ctqs_of(ctx: Context) -> tuple[Ctq, ...]:
     """The default characteristics, with ``[sixsigma.ctq]`` replacing or adding by name."""
     chosen = {ctq.name: ctq for ctq in DEFAULT_CTQS}
-    for name, entry in settings.sixsigma.ctq.items():
+    for name, entry in ctx.settings.sixsigma.ctq.items():
         kind, _, figure = entry.opportunities.rpartition(".")
         defects = []
         for key, weight in entry.defects.items():
@@ -92,12 +91,12 @@ def ctqs_of(settings: Settings) -> tuple[Ctq, ...]:
     return tuple(chosen.values())
 
 
-def quality_of(settings: Settings, summaries: Mapping[str, Mapping[str, Any]]) -> RunQuality:
-    return run_quality(summaries, ctqs_of(settings), settings.sixsigma.shift)
+def quality_of(ctx: Context, summaries: Mapping[str, Mapping[str, Any]]) -> RunQuality:
+    return run_quality(summaries, ctqs_of(ctx), ctx.settings.sixsigma.shift)
 
 
 def sixsigma_report(
-    settings: Settings,
+    ctx: Context,
     project: Path,
     *,
     runs: int = 30,
@@ -105,10 +104,10 @@ def sixsigma_report(
     rules: RuleSet = RuleSet.WESTERN_ELECTRIC,
 ) -> SixSigmaReport:
     name = project_name(project)
-    points = _history(settings, name, runs)
+    points = _history(ctx, name, runs)
     if not points:
         raise NotFoundError(f"no runs of {name} yet", hint="run: assay certify PATH")
-    notes: list[str] = [f"sigma levels include a {settings.sixsigma.shift:g} shift"]
+    notes: list[str] = [f"sigma levels include a {ctx.settings.sixsigma.shift:g} shift"]
     defect_signals = _defect_chart(points, rules, notes)
     values: list[float] = []
     run_ids: list[str] = []
@@ -123,14 +122,14 @@ def sixsigma_report(
         else:
             limits, moving = individuals_limits(values)
             signals = tuple(run_rules(values, limits, rules))
-            spec = settings.sixsigma.spec.get(metric)
+            spec = ctx.settings.sixsigma.spec.get(metric)
             if spec is not None:
                 cap = capability(values, spec.lower, spec.upper, in_control=not signals)
             else:
                 notes.append(f"{metric}: no [sixsigma.spec] limits, so no capability indices")
     return SixSigmaReport(
         project=name,
-        shift=settings.sixsigma.shift,
+        shift=ctx.settings.sixsigma.shift,
         points=points,
         defect_signals=defect_signals,
         metric=metric,
@@ -144,15 +143,13 @@ def sixsigma_report(
     )
 
 
-def _history(settings: Settings, name: str, runs: int) -> tuple[RunPoint, ...]:
+def _history(ctx: Context, name: str, runs: int) -> tuple[RunPoint, ...]:
     """The project's newest ``runs`` runs, oldest first."""
     points = []
-    with store_session(settings, create=False) as session:
+    with ctx.transaction(create=False) as session:
         for row in reversed(repo.list_runs(session, runs, name)):
             summaries = {e.kind: dict(e.summary or {}) for e in row.evidence}
-            points.append(
-                RunPoint(row.id, row.started_at, quality_of(settings, summaries), summaries)
-            )
+            points.append(RunPoint(row.id, row.started_at, quality_of(ctx, summaries), summaries))
     return tuple(points)
 
 

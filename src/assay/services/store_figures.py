@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from assay.core.handoff import TERMINAL
-from assay.services._store import store_session
-from assay.settings import Settings
+from assay.services.context import Context
 from assay.store.models import EvidenceRow, HandoffRow, LockdownRow, RunRow
 
 __all__ = ["StoreFigures", "store_figures"]
@@ -29,8 +28,8 @@ class StoreFigures:
     """Active lockdowns: scope, target, level."""
 
 
-def store_figures(settings: Settings) -> StoreFigures:
-    with store_session(settings, create=False) as session:
+def store_figures(ctx: Context) -> StoreFigures:
+    with ctx.transaction(create=False) as session:
         evidence = session.execute(
             select(
                 EvidenceRow.kind, func.count(), func.coalesce(func.sum(EvidenceRow.size), 0)

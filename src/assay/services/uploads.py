@@ -28,10 +28,10 @@ from assay.formats import cyclonedx_json
 from assay.services.access import authorize
 from assay.services.claims import MEDIA_TYPE as CLAIMS_MEDIA_TYPE
 from assay.services.claims import check_claims, claims_document, measurements_for
+from assay.services.context import Context
 from assay.services.gates import GatesOutcome, judge_items, load_policy
 from assay.services.recording import RunToStore, record_run
 from assay.services.steps.tests import results_evidence
-from assay.settings import Settings
 
 __all__ = ["UPLOAD_KINDS", "UploadedFile", "UploadedRun", "record_upload"]
 
@@ -58,7 +58,7 @@ class UploadedRun:
 
 
 def record_upload(
-    settings: Settings,
+    ctx: Context,
     actor: str,
     project: str,
     files: Sequence[UploadedFile],
@@ -81,13 +81,13 @@ def record_upload(
         )
     if commit is not None and not re.fullmatch(r"[0-9a-f]{7,64}", commit):
         raise UsageError(f"commit {commit!r} is not a hexadecimal git commit id")
-    load_policy(settings)
-    authorize(settings, actor, Operation.CERTIFY, Target(project), now)
+    load_policy(ctx)
+    authorize(ctx, actor, Operation.CERTIFY, Target(project), now)
     with tempfile.TemporaryDirectory(prefix="assay-upload-") as folder:
         root = Path(folder)
         paths = _write(root, files)
-        evidence = _evidence(settings, root, paths)
-    judged = judge_items(settings, evidence, now.date())
+        evidence = _evidence(ctx, root, paths)
+    judged = judge_items(ctx, evidence, now.date())
     inputs = sorted(f"{f.kind}:{f.name}:{hashlib.sha256(f.data).hexdigest()}" for f in files)
     to_store = RunToStore(
         project=project,
@@ -100,7 +100,7 @@ def record_upload(
         evidence=evidence,
         judged=judged,
     )
-    run_id, records = record_run(settings, to_store, now)
+    run_id, records = record_run(ctx, to_store, now)
     return UploadedRun(run_id, project, records, judged)
 
 
@@ -123,7 +123,7 @@ def _write(root: Path, files: Sequence[UploadedFile]) -> dict[str, list[Path]]:
     return paths
 
 
-def _evidence(settings: Settings, root: Path, paths: dict[str, list[Path]]) -> list[EvidenceItem]:
+def _evidence(ctx: Context, root: Path, paths: dict[str, list[Path]]) -> list[EvidenceItem]:
     junit = [readers.read_junit(p) for p in paths["junit"]]
     coverage = [readers.read_coverage(p) for p in paths["coverage"]]
     benchmarks = [b for p in paths["benchmarks"] for b in readers.read_benchmarks(p)]
@@ -131,7 +131,7 @@ def _evidence(settings: Settings, root: Path, paths: dict[str, list[Path]]) -> l
     evidence += results_evidence(junit, coverage, benchmarks)
     if paths["report"]:
         summaries = {item.kind.value: item.summary for item in evidence}
-        measurements = measurements_for(root, settings, summaries=summaries, source="upload")
+        measurements = measurements_for(root, ctx.settings, summaries=summaries, source="upload")
         check = check_claims(paths["report"], measurements, root)
         evidence.append(
             EvidenceItem(

@@ -18,6 +18,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from assay.errors import NotFoundError, UsageError
+from assay.services.context import Context
 from assay.signing.dsse import FailureReason, VerificationFailure, open_envelope
 
 __all__ = [
@@ -199,23 +200,21 @@ def verify_file(
     *,
     artifacts: Path | None = None,
     revocations: Path | None = None,
-    project: Path | None = None,
+    ctx: Context | None = None,
     now: datetime | None = None,
 ) -> VerifyOutcome:
-    """Verify a document file with the given public keys (and, with ``project``, the
+    """Verify a document file with the given public keys (and, with ``ctx``, the
     project's trusted keys and its store's revocations)."""
-    from assay.settings import load_settings
     from assay.signing.keys import key_id, load_public_key
 
     keys = {}
     for path in key_files:
         key = load_public_key(path)
         keys[key_id(key)] = key
-    settings = load_settings(project) if project else None
-    if settings is not None:
+    if ctx is not None:
         from assay.services.signing import trusted_keys
 
-        keys.update(trusted_keys(settings))
+        keys.update(trusted_keys(ctx.settings))
     if not keys:
         raise UsageError(
             "no trusted public key to verify with",
@@ -232,8 +231,8 @@ def verify_file(
                     failure.reason, f"revocation list {revocations}: {failure.detail}"
                 ) from failure
             revoked.update(revocations_of(listing))
-        if settings is not None:
-            revoked.update(_stored_revocations(settings))
+        if ctx is not None:
+            revoked.update(_stored_revocations(ctx))
         verified = verify_envelope(
             read_envelope(document),
             keys,
@@ -246,41 +245,37 @@ def verify_file(
     return VerifyOutcome(verified, None)
 
 
-def _stored_revocations(settings: Any) -> dict[str, Revoked]:
+def _stored_revocations(ctx: Context) -> dict[str, Revoked]:
     from assay.store import repositories as repo
-    from assay.store.database import Store
 
     try:
-        store = Store.open(settings.store_url, settings.evidence_dir, create=False)
+        store = ctx.store(create=False)
     except NotFoundError:
         return {}
-    try:
-        with store.transaction() as session:
-            return {
-                row.statement_sha256: Revoked(
-                    row.statement_sha256,
-                    row.revoke_reason or "",
-                    row.revoked_at.isoformat() if row.revoked_at else "",
-                )
-                for row in repo.revoked_certificates(session)
-            }
-    finally:
-        store.close()
+    with store.transaction() as session:
+        return {
+            row.statement_sha256: Revoked(
+                row.statement_sha256,
+                row.revoke_reason or "",
+                row.revoked_at.isoformat() if row.revoked_at else "",
+            )
+            for row in repo.revoked_certificates(session)
+        }
 
 
-def verify_posted(settings: Any, envelope: Any, now: datetime) -> VerifyOutcome:
+def verify_posted(ctx: Context, envelope: Any, now: datetime) -> VerifyOutcome:
     """Verify an envelope sent to the team server, with the store's trusted keys and its
     revocations (no artifacts: a certificate names none; provenance needs ``assay verify``)."""
     from assay.services.signing import trusted_keys
 
-    keys = trusted_keys(settings)
+    keys = trusted_keys(ctx.settings)
     if not keys:
         raise UsageError(
             "the server has no trusted public key to verify with",
             hint="generate one (assay keys generate) or list [signing] trusted_keys",
         )
     try:
-        verified = verify_envelope(envelope, keys, now=now, revoked=_stored_revocations(settings))
+        verified = verify_envelope(envelope, keys, now=now, revoked=_stored_revocations(ctx))
     except VerificationFailure as failure:
         return VerifyOutcome(None, failure)
     return VerifyOutcome(verified, None)

@@ -19,8 +19,8 @@ from assay.core.inventory import canonical_name
 from assay.core.osv import MalformedRecord, Vulnerability, normalise_times, parse_record
 from assay.core.vulnmatch import affects
 from assay.services.access import authorize
-from assay.services.audit import AuditEvent, audit_log
-from assay.settings import Settings
+from assay.services.audit_log import AuditEvent, audit_log
+from assay.services.context import Context
 from assay.store import repositories as repo
 from assay.store.database import Store
 from assay.store.models import OsvIdRow, OsvPackageRow, OsvRecordRow, OsvSnapshotRow
@@ -30,7 +30,6 @@ __all__ = [
     "SnapshotInfo",
     "StoreOsvSource",
     "import_export",
-    "open_store",
     "parse_export",
     "records_for",
     "snapshot_info",
@@ -59,24 +58,15 @@ class ImportReport:
     seconds: float
 
 
-def open_store(settings: Settings, *, create: bool = True) -> Store:
-    return Store.open(
-        settings.store_url,
-        settings.evidence_dir,
-        create=create,
-        make_folder=settings.default_store,
-    )
-
-
 def import_export(
-    settings: Settings, path: Path, *, now: datetime | None = None, actor: str = "unknown"
+    ctx: Context, path: Path, *, now: datetime | None = None, actor: str = "unknown"
 ) -> ImportReport:
     """Replace the vulnerability data with the records of an OSV export.
 
     Malformed records are left out and reported by id; the rest are imported in one
     transaction, so a failure leaves the previous data in force.
     """
-    authorize(settings, actor, Operation.IMPORT_VULNERABILITIES, Target(), now or datetime.now(UTC))
+    authorize(ctx, actor, Operation.IMPORT_VULNERABILITIES, Target(), now or datetime.now(UTC))
     began = time.perf_counter()
     accepted, rejected = parse_export(path)
     digest = hashlib.sha256("\n".join(t for t, _ in sorted(accepted.values())).encode()).hexdigest()
@@ -89,47 +79,44 @@ def import_export(
         rejected_count=len(rejected),
         newest_modified=newest,
     )
-    store = open_store(settings)
-    try:
-        with store.transaction() as session:
-            for table in (OsvIdRow, OsvPackageRow, OsvRecordRow):
-                session.execute(delete(table))
-            records = [
-                {"id": r.id, "modified": r.modified, "withdrawn": bool(r.withdrawn), "data": t}
-                for t, r in accepted.values()
-            ]
-            packages = {
-                (a.name, r.id): "\n".join(sorted(a.canonical_versions))
-                for _, r in accepted.values()
-                for a in r.affected
-            }
-            idents = {(i, r.id) for _, r in accepted.values() for i in r.ids}
-            _bulk(session, OsvRecordRow, records)
-            _bulk(
-                session,
-                OsvPackageRow,
-                [
-                    {"package": p, "record_id": i, "canonical_versions": c}
-                    for (p, i), c in packages.items()
-                ],
+    store = ctx.store()
+    with store.transaction() as session:
+        for table in (OsvIdRow, OsvPackageRow, OsvRecordRow):
+            session.execute(delete(table))
+        records = [
+            {"id": r.id, "modified": r.modified, "withdrawn": bool(r.withdrawn), "data": t}
+            for t, r in accepted.values()
+        ]
+        packages = {
+            (a.name, r.id): "\n".join(sorted(a.canonical_versions))
+            for _, r in accepted.values()
+            for a in r.affected
+        }
+        idents = {(i, r.id) for _, r in accepted.values() for i in r.ids}
+        _bulk(session, OsvRecordRow, records)
+        _bulk(
+            session,
+            OsvPackageRow,
+            [
+                {"package": p, "record_id": i, "canonical_versions": c}
+                for (p, i), c in packages.items()
+            ],
+        )
+        _bulk(session, OsvIdRow, [{"ident": a, "record_id": i} for a, i in idents])
+        session.add(
+            OsvSnapshotRow(
+                id=repo.new_id(),
+                digest=info.digest,
+                source=info.source,
+                imported_at=info.imported_at,
+                record_count=info.record_count,
+                rejected_count=info.rejected_count,
+                newest_modified=info.newest_modified,
             )
-            _bulk(session, OsvIdRow, [{"ident": a, "record_id": i} for a, i in idents])
-            session.add(
-                OsvSnapshotRow(
-                    id=repo.new_id(),
-                    digest=info.digest,
-                    source=info.source,
-                    imported_at=info.imported_at,
-                    record_count=info.record_count,
-                    rejected_count=info.rejected_count,
-                    newest_modified=info.newest_modified,
-                )
-            )
-            payload = {"digest": info.digest, "records": info.record_count}
-            event = AuditEvent(actor, "vulndb.imported", info.source, payload)
-            audit_log(settings).record(session, [event], info.imported_at)
-    finally:
-        store.close()
+        )
+        payload = {"digest": info.digest, "records": info.record_count}
+        event = AuditEvent(actor, "vulndb.imported", info.source, payload)
+        audit_log(ctx.settings).record(session, [event], info.imported_at)
     return ImportReport(info, tuple(sorted(rejected)), time.perf_counter() - began)
 
 

@@ -18,8 +18,8 @@ from tenacity import (
 from assay.errors import AssayError
 from assay.feeds.interface import FeedError
 from assay.feeds.osv_api import default_breaker
-from assay.services.vulndb import ImportReport, import_export, open_store, snapshot_info
-from assay.settings import Settings
+from assay.services.context import Context
+from assay.services.vulndb import ImportReport, import_export, snapshot_info
 
 __all__ = ["sync"]
 
@@ -34,7 +34,7 @@ class _Retryable(Exception):
 
 
 def sync(
-    settings: Settings,
+    ctx: Context,
     url: str,
     *,
     transport: httpx.BaseTransport | None = None,
@@ -57,18 +57,18 @@ def sync(
         except CircuitBreakerError as exc:
             raise FeedError(
                 f"not downloading {url}: its last {breaker.fail_counter} downloads failed; "
-                f"{_current(settings)}",
+                f"{_current(ctx)}",
                 hint=f"wait {breaker.reset_timeout:g} s, or import a copy with: "
                 "assay vulndb import FILE",
             ) from exc
         except (RetryError, httpx.HTTPError) as exc:
             raise FeedError(
                 f"could not download the vulnerability export from {url}: "
-                f"{_cause(exc)}; {_current(settings)}",
+                f"{_cause(exc)}; {_current(ctx)}",
                 hint="check the network or the URL ([vulnerabilities] export_url), or import "
                 "a copy of the export with: assay vulndb import FILE",
             ) from exc
-        return import_export(settings, target)
+        return import_export(ctx, target)
 
 
 def _download(url: str, target: Path, transport: httpx.BaseTransport | None) -> None:
@@ -96,15 +96,12 @@ def _cause(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _current(settings: Settings) -> str:
+def _current(ctx: Context) -> str:
     try:
-        store = open_store(settings, create=False)
+        store = ctx.store(create=False)
     except AssayError:
         return "no database is imported yet"
-    try:
-        info = snapshot_info(store)
-    finally:
-        store.close()
+    info = snapshot_info(store)
     if info is None:
         return "no database is imported yet"
     return (

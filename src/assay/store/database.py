@@ -22,7 +22,7 @@ from assay.store.identities import IdentityCache, SqliteIdentities
 from assay.store.locker import EvidenceLocker
 from assay.store.migrations import SCHEMA_HEAD
 
-__all__ = ["Store", "ensure_writable", "normalise_url", "share_stores"]
+__all__ = ["Store", "ensure_writable", "normalise_url"]
 
 T = TypeVar("T")
 
@@ -38,18 +38,6 @@ def normalise_url(url: str) -> str:
     return url
 
 
-_SHARED: dict[tuple[str, str, int], Store] | None = None
-
-
-def share_stores() -> None:
-    """Keep stores open for the life of the process, one per URL and evidence folder: a
-    long-running server opens its store once, not on every request. ``close`` then leaves
-    a shared store open."""
-    global _SHARED
-    if _SHARED is None:
-        _SHARED = {}
-
-
 @dataclass
 class Store:
     """The database and the evidence locker, opened together."""
@@ -58,6 +46,8 @@ class Store:
     locker: EvidenceLocker
     sessions: sessionmaker[Session]
     shared: bool = False
+    """Kept open by a long-running server for its life (``Store.open(long_lived=True)``):
+    its event loop keeps one read connection and the token rows it read."""
     reader: Engine | None = None
     """Where ``reads`` connect: on PostgreSQL an engine of its own whose connections are in
     autocommit mode from the start (set per checkout, the mode cost a round trip or two
@@ -77,16 +67,13 @@ class Store:
         migrate: bool = True,
         create: bool = True,
         make_folder: bool = False,
+        long_lived: bool = False,
     ) -> Store:
         """Open the store at ``url``; with ``create=False`` a missing SQLite file is an error.
 
         A new SQLite file's folder must exist: only with ``make_folder`` (the default store
         in the project's state folder) is it created, so a mistyped URL is an error rather
         than a new, empty store somewhere."""
-        if _SHARED is not None:
-            found = _SHARED.get((url, str(evidence_dir), os.getpid()))
-            if found is not None:
-                return found
         given = url
         url = normalise_url(url)
         try:
@@ -143,9 +130,7 @@ class Store:
         )
         if migrate:
             store.migrate()
-        if _SHARED is not None and (migrate or store.schema_revision() == SCHEMA_HEAD):
-            store.shared = True
-            _SHARED[(given, str(evidence_dir), os.getpid())] = store
+        store.shared = long_lived
         return store
 
     def migrate(self) -> None:
@@ -334,13 +319,15 @@ class Store:
         return sorted(inspect(self.engine).get_table_names())
 
     def close(self) -> None:
-        if not self.shared:
-            self.engine.dispose()
-            if self.reader is not None:
-                self.reader.dispose()
-            if self._lock_file is not None:
-                self._lock_file.close()
-                self._lock_file = None
+        if self._held is not None:
+            self._held.close()
+            self._held = None
+        self.engine.dispose()
+        if self.reader is not None:
+            self.reader.dispose()
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
 
 
 def ensure_writable(url: str, evidence_dir: Path, *, make_folder: bool = False) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from assay.core.evidence import EvidenceItem
+from assay.services.context import Context
 from assay.settings import Settings, VulnerabilitySource
 
 __all__ = ["Step", "StepContext", "StepOutcome"]
@@ -18,7 +19,7 @@ class StepContext:
     """What a step may look at."""
 
     project: Path
-    settings: Settings
+    ctx: Context
     python: str | None = None
     """Interpreter to inventory (``--python``)."""
     environment: bool = False
@@ -27,6 +28,10 @@ class StepContext:
     """``--offline``/``--online``; None: ``[vulnerabilities] source`` decides."""
     shared: dict[str, Any] = field(default_factory=dict)
     """What earlier steps computed, for later ones (``inventory``: the Inventory)."""
+
+    @property
+    def settings(self) -> Settings:
+        return self.ctx.settings
 
 
 @dataclass(frozen=True)

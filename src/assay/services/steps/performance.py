@@ -22,7 +22,7 @@ class PerformanceStep(Step):
         benchmarks = context.shared.get("benchmarks") or []
         if not benchmarks:
             return StepOutcome(skipped="no benchmark results in this run")
-        baseline = stored_baseline(context.settings, project_name(context.project))
+        baseline = stored_baseline(context.ctx, project_name(context.project))
         if baseline is None:
             return StepOutcome(
                 skipped="no baseline run: mark one with `assay runs baseline RUN` "

@@ -19,7 +19,7 @@ class SixSigmaStep(Step):
     order = 85  # after every evidence it counts, claims included
 
     def run(self, context: StepContext) -> StepOutcome:
-        quality = quality_of(context.settings, context.shared.get("summaries", {}))
+        quality = quality_of(context.ctx, context.shared.get("summaries", {}))
         if not quality.stages:
             return StepOutcome(skipped="no measured evidence with opportunities to count")
         # sigma_level is a finite number or null (no defect: no finite level), so every

@@ -37,7 +37,7 @@ class VulnerabilityStep(Step):
         source = _source(context)
         hint = None
         if isinstance(inventory, Inventory):
-            result = scan_with(context.settings, inventory, source=source)
+            result = scan_with(context.ctx, inventory, source=source)
             if result.status is ScanStatus.UNKNOWN and source is VulnerabilitySource.OFFLINE:
                 hint = OFFLINE_HINT
                 result = replace(result, reason=f"{result.reason}; certify works offline")
