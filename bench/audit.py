@@ -35,7 +35,6 @@ def _project(url: str | None) -> Path:
 
 def _fill(project: Path, transactions: int, per_transaction: int) -> float:
     settings = load_settings(project)
-    context = open_context(settings, Caller("bench"))
     log = audit_log(settings)
     log.key()
     store = Store.open(settings.store_url, settings.evidence_dir)

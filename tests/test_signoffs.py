@@ -319,7 +319,8 @@ project, role, signer, start = Path(sys.argv[1]), sys.argv[2], sys.argv[3], floa
 while datetime.now(UTC).timestamp() < start:  # both processes act at the same moment
     pass
 try:
-    sign_off(open_context(load_settings(project), Caller(signer)), project, "2.3.0", role=role, actor=signer,
+    context = open_context(load_settings(project), Caller(signer))
+    sign_off(context, project, "2.3.0", role=role, actor=signer,
              decision=Decision.APPROVE, condition=None, due=None, now=datetime.now(UTC))
 except Refused as exc:
     print(exc.message)
