@@ -28,7 +28,6 @@ from api_support import (
 )
 from api_support import client as rest_client
 from assay.mcp.server import build_server
-from assay.services._store import store_session
 from assay.services.lockdown import lift_lockdown
 from assay.services.releases import create_release
 from assay.services.uploads import UploadedFile, record_upload
@@ -70,7 +69,7 @@ def team(tmp_path_factory: pytest.TempPathFactory) -> Team:
     # a project of the store.
     with (
         patched_environment(team.env),
-        store_session(load_settings(root), exclusive=True) as session,
+        ctx_of(load_settings(root)).transaction(exclusive=True) as session,
     ):
         ensure_project(session, root.name, str(root), datetime.now(UTC))
     return team

@@ -184,7 +184,7 @@ def _points(failures: list[int]):  # type: ignore[no-untyped-def]
     from datetime import UTC, datetime
 
     from assay.core.defects import run_quality
-    from assay.services.sixsigma import RunPoint
+    from assay.core.sixsigma_report import RunPoint
 
     points = []
     for index, failed in enumerate(failures):

@@ -21,14 +21,14 @@ if TYPE_CHECKING:
     from assay.core.evidence import EvidenceRecord
     from assay.core.gates import GateResult
     from assay.core.inventory import Inventory
+    from assay.core.quality import QualityReport
     from assay.core.scan import ScanResult
+    from assay.core.sixsigma_report import SixSigmaReport
     from assay.services.certify import CertifyResult
     from assay.services.claims import ClaimsCheck
     from assay.services.gates import GatesOutcome
-    from assay.services.quality import QualityReport
     from assay.services.releases import ReleaseStatus
     from assay.services.runs import RunListing
-    from assay.services.sixsigma import SixSigmaReport
     from assay.services.slo import SloCheck
     from assay.services.vulndb import ImportReport, SnapshotInfo
 

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from assay import __version__
 from assay.core import poweroften, theater
-from assay.services.quality import QualityReport
+from assay.core.quality import QualityReport
 
 __all__ = ["MEDIA_TYPE", "to_json", "to_sarif"]
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from jinja2 import Environment, StrictUndefined
 
 if TYPE_CHECKING:
-    from assay.services.sixsigma import RunPoint, SixSigmaReport
+    from assay.core.sixsigma_report import RunPoint, SixSigmaReport
 
 __all__ = ["write_charts", "write_report"]
 

@@ -14,12 +14,13 @@ import json
 import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 from assay.collectors.linters import read_linter_results
 from assay.core import poweroften, theater
+from assay.core.quality import QualityReport
 from assay.errors import UsageError
 
 __all__ = ["ANALYSER_VERSION", "QualityReport", "analyse_tree"]
@@ -42,33 +43,6 @@ _SKIP = {
 }
 _CHUNK = 64
 _TEST, _SUPPORT, _SHIPPED = "test", "support", "shipped"
-
-
-@dataclass(frozen=True)
-class QualityReport:
-    root: str
-    files: int
-    functions: int
-    compliance: dict[str, float | None]
-    """Share of functions with no violation of each rule; None when nothing was measured."""
-    overall: float | None
-    """Share of functions with no violation at all; None when nothing was measured."""
-    violations: tuple[dict[str, Any], ...]
-    theater: tuple[dict[str, Any], ...]
-    """Theater and stub findings: what the THEATER and PROD-001 gates, Six Sigma and the
-    exit status count."""
-    errors: tuple[dict[str, Any], ...]
-    """Files that could not be parsed, with the reason."""
-    cached: int
-    """Files whose results came from the cache."""
-    linters: tuple[dict[str, Any], ...] = ()
-    """Findings of ruff and mypy reports kept in the project (``ruff.json``, ``mypy.txt``)."""
-    linter_reports: tuple[str, ...] = ()
-    unmeasured: str | None = None
-    """Why compliance is unknown (no Python file, no function), when it is."""
-    smoke_tests: tuple[dict[str, Any], ...] = ()
-    """Findings of severity info (TH-T006: a test that passes unless the code raises):
-    listed for the reader, never counted as theater."""
 
 
 def analyse_tree(

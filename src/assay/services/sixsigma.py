@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
-from datetime import datetime
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from assay.core.sixsigma import (
     run_rules,
     u_chart,
 )
+from assay.core.sixsigma_report import RunPoint, SixSigmaReport
 from assay.errors import NotFoundError, UsageError
 from assay.services.context import Context
 from assay.store import repositories as repo
@@ -37,30 +37,6 @@ __all__ = [
 
 MIN_RUNS = 3
 """Fewer runs than this and a control chart says nothing."""
-
-
-@dataclass(frozen=True)
-class RunPoint:
-    run: str
-    started_at: datetime
-    quality: RunQuality
-    summaries: Mapping[str, Mapping[str, Any]]
-
-
-@dataclass(frozen=True)
-class SixSigmaReport:
-    project: str
-    shift: float
-    points: tuple[RunPoint, ...]
-    defect_signals: tuple[Signal, ...]
-    metric: str | None
-    metric_values: tuple[float, ...]
-    metric_runs: tuple[str, ...]
-    limits: ControlLimits | None
-    moving_range_limits: ControlLimits | None
-    metric_signals: tuple[Signal, ...]
-    capability: Capability | None
-    notes: tuple[str, ...]
 
 
 def ctqs_of(ctx: Context) -> tuple[Ctq, ...]:

@@ -44,6 +44,10 @@ class _Reader:
         return self.view(kind).summary.get(key)
 
 
+def _param(check: Check, key: str) -> Any:
+    return check.param(key, CHECKS[check.name].defaults)
+
+
 def _judge(ok: bool, measured: str, threshold: str, passed: str, failed: str) -> Judgement:
     status = GateStatus.PASS if ok else GateStatus.FAIL
     return Judgement(status, passed if ok else failed, measured, threshold)
@@ -86,7 +90,7 @@ def _no_test_theater(check: Check, read: _Reader) -> Judgement:
 
 
 def _benchmark_regression(check: Check, read: _Reader) -> Judgement:
-    limit = float(check.param("max_regression_percent"))
+    limit = float(_param(check, "max_regression_percent"))
     regression = read.number("performance", "regression_percent")
     return _judge(
         regression <= limit,
@@ -106,7 +110,7 @@ def _vulnerabilities(check: Check, read: _Reader) -> Judgement:
             "vulnerabilities were not checked against any data (status unknown"
             + (f": {reason})" if isinstance(reason, str) and reason else ")")
         )
-    levels = list(check.param("fail_on"))
+    levels = list(_param(check, "fail_on"))
     found = {level: read.number("vulnerabilities", level, 0) for level in levels}
     total = sum(found.values())
     shown = ", ".join(f"{n:g} {level}" for level, n in found.items())
@@ -145,7 +149,7 @@ def _no_secrets(check: Check, read: _Reader) -> Judgement:
 
 
 def _power_of_ten(check: Check, read: _Reader) -> Judgement:
-    minimum = float(check.param("min_compliance"))
+    minimum = float(_param(check, "min_compliance"))
     unmeasured = read.value("static-analysis", "unmeasured")
     if isinstance(unmeasured, str) and unmeasured:
         raise _Unknown(f"Power-of-Ten compliance is unknown: {unmeasured}")
@@ -209,8 +213,8 @@ def _documentation(check: Check, read: _Reader) -> Judgement:
     words = read.number("documentation", "readme_words")
     coverage = read.number("documentation", "docstring_coverage")
     min_words, min_coverage = (
-        float(check.param("min_readme_words")),
-        float(check.param("min_docstring_coverage")),
+        float(_param(check, "min_readme_words")),
+        float(_param(check, "min_docstring_coverage")),
     )
     problems = []
     if words < min_words:
@@ -268,10 +272,10 @@ _OPERATORS = {
 
 
 def _metric(check: Check, read: _Reader) -> Judgement:
-    kind, key = str(check.param("evidence")), str(check.param("field"))
+    kind, key = str(_param(check, "evidence")), str(_param(check, "field"))
     measured = read.number(kind, key)
     for name, (symbol, compare) in _OPERATORS.items():
-        bound = check.param(name)
+        bound = _param(check, name)
         if bound is not None and not compare(measured, float(bound)):
             return Judgement(
                 GateStatus.FAIL,
@@ -280,9 +284,9 @@ def _metric(check: Check, read: _Reader) -> Judgement:
                 f"{symbol} {bound:g}",
             )
     bounds = [
-        f"{symbol} {check.param(name):g}"
+        f"{symbol} {_param(check, name):g}"
         for name, (symbol, _) in _OPERATORS.items()
-        if check.param(name) is not None
+        if _param(check, name) is not None
     ]
     return Judgement(
         GateStatus.PASS, f"{kind} {key} is {measured:g}", f"{measured:g}", ", ".join(bounds)

@@ -53,10 +53,9 @@ class Check:
     name: str
     params: tuple[tuple[str, Any], ...] = ()
 
-    def param(self, key: str) -> Any:
-        from assay.core.policy.checks import CHECKS  # the checks are built from this model
-
-        return dict(self.params).get(key, CHECKS[self.name].defaults.get(key))
+    def param(self, key: str, defaults: Mapping[str, Any]) -> Any:
+        """The parameter ``key``: as given, else the check's default."""
+        return dict(self.params).get(key, defaults.get(key))
 
 
 @dataclass(frozen=True)
@@ -87,8 +86,6 @@ class Policy:
 
     def digest(self) -> str:
         """SHA-256 of the policy in canonical JSON: what a certificate says it applied."""
-        from assay.core.policy.parse import to_data  # parsing builds on this model
-
         body = {
             "gates": [
                 {"id": g.spec.id, "title": g.spec.title, "condition": to_data(g.condition)}
@@ -119,3 +116,15 @@ class CheckDefinition:
     needs: tuple[str, ...]
     defaults: dict[str, Any] = field(default_factory=dict)
     describe: str = ""
+
+
+def to_data(condition: Condition) -> dict[str, Any]:
+    """The condition as assay.toml writes it."""
+    if isinstance(condition, Check):
+        return {"check": condition.name, **{k: _thaw(v) for k, v in condition.params}}
+    key = "all_of" if isinstance(condition, AllOf) else "any_of"
+    return {key: [to_data(item) for item in condition.items]}
+
+
+def _thaw(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value

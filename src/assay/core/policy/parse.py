@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from assay.core.policy.checks import CHECKS
-from assay.core.policy.model import AllOf, AnyOf, Check, Condition
+from assay.core.policy.model import AllOf, AnyOf, Check, Condition, to_data
 from assay.errors import PolicyError
 
 __all__ = ["accepted_params", "parse_condition", "to_data", "with_params"]
@@ -76,16 +76,5 @@ def accepted_params(condition: Condition) -> set[str]:
     return {p for item in condition.items for p in accepted_params(item)}
 
 
-def to_data(condition: Condition) -> dict[str, Any]:
-    if isinstance(condition, Check):
-        return {"check": condition.name, **{k: _thaw(v) for k, v in condition.params}}
-    key = "all_of" if isinstance(condition, AllOf) else "any_of"
-    return {key: [to_data(item) for item in condition.items]}
-
-
 def _freeze(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
-
-
-def _thaw(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
