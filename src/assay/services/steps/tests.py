@@ -10,17 +10,15 @@ without one it reads the result files it finds in the tree, and says which.
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 from assay.collectors import results as readers
 from assay.collectors._files import relative_path
+from assay.collectors.test_command import run_test_command
 from assay.core.evidence import EvidenceItem, EvidenceKind
 from assay.core.results import Outcome, TestReport
-from assay.errors import UsageError
 from assay.services.steps.interface import Step, StepContext, StepOutcome
 
 __all__ = ["STEP", "TestResultsStep", "results_evidence"]
@@ -40,7 +38,7 @@ class TestResultsStep(Step):
         settings = context.settings.tests
         began = time.time()
         if settings.command:
-            notes.append(_run_command(settings.command, context.project, settings.timeout))
+            notes.append(run_test_command(settings.command, context.project, settings.timeout))
         files = readers.discover(context.project)
         if settings.results:
             files = readers.classify([context.project / r for r in settings.results], listed=True)
@@ -71,24 +69,6 @@ class TestResultsStep(Step):
                 "XML / coverage reports in the project",
             )
         return StepOutcome(evidence=tuple(evidence), inputs=tuple(inputs), notes=tuple(notes))
-
-
-def _run_command(command: list[str], project: Path, timeout: int) -> str:
-    try:
-        done = subprocess.run(
-            command, cwd=project, capture_output=True, text=True, timeout=timeout, check=False
-        )
-    except FileNotFoundError as exc:
-        raise UsageError(
-            f"the test command {command[0]!r} was not found",
-            hint="check [tests] command in assay.toml (an argument list, run in the project)",
-        ) from exc
-    except subprocess.TimeoutExpired as exc:
-        raise UsageError(
-            f"the test command did not finish within {timeout} s",
-            hint="raise [tests] timeout in assay.toml, or speed the suite up",
-        ) from exc
-    return f"ran {' '.join(command)}: exit code {done.returncode}"
 
 
 def results_evidence(
