@@ -32,8 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assay.core.caller import Caller
 from assay.core.claims import ClaimResult, Verdict
 from assay.services.claims import check_claims, measurements_for
+from assay.services.context import open_context
 from assay.settings import load_settings
 
 HERE = Path(__file__).resolve().parent
@@ -139,9 +141,10 @@ def judge(report: dict[str, Any], clones: Path) -> Tally:
     with tempfile.TemporaryDirectory(prefix="assay-eval-") as temp:
         root = checkout(clones, report["repo"], report["commit"], Path(temp))
         began = time.perf_counter()
-        settings = load_settings(root)
+        context = open_context(load_settings(root), Caller("eval"))
         path = root / report["path"]
-        check = check_claims([path], measurements_for(root, settings), root)
+        check = check_claims([path], measurements_for(root, context), root)
+        context.close()
         tally.seconds = time.perf_counter() - began
     where = f"{report['repo']}:{report['path']}"
     for label, result in match(report["claims"], list(check.results)):

@@ -14,7 +14,7 @@ from assay.core.claims import ClaimKind, ClaimResult, Verdict, extract_claims
 from assay.errors import InventoryError
 from assay.services.claims import check_claims, measurements_for
 from assay.settings import load_settings
-from conftest import DATA, run_assay
+from conftest import DATA, ctx_of, run_assay
 
 CORPUS = DATA / "claims"
 REPORTS = sorted(CORPUS.glob("[0-9][0-9]-*.md"))
@@ -43,7 +43,9 @@ def _labels(report: Path) -> tuple[str, list[dict[str, object]]]:
 
 def _judge(report: Path, project: Path) -> list[ClaimResult]:
     settings = load_settings(project)
-    return list(check_claims([report], measurements_for(project, settings), project).results)
+    return list(
+        check_claims([report], measurements_for(project, ctx_of(settings)), project).results
+    )
 
 
 def _match(labels: list[dict[str, object]], results: list[ClaimResult]):  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ import pytest
 from assay.core.claims import ClaimResult, Verdict
 from assay.services.claims import check_claims, measurements_for
 from assay.settings import load_settings
-from conftest import run_assay
+from conftest import ctx_of, run_assay
 
 
 def _tests(count: int, start: int = 0) -> str:
@@ -59,7 +59,9 @@ def shop(tmp_path: Path) -> Path:
 def _judge(project: Path, text: str) -> dict[int, list[ClaimResult]]:
     report = project / "IMPLEMENTATION_SUMMARY.md"
     report.write_text(text, encoding="utf-8")
-    check = check_claims([report], measurements_for(project, load_settings(project)), project)
+    check = check_claims(
+        [report], measurements_for(project, ctx_of(load_settings(project))), project
+    )
     by_line: dict[int, list[ClaimResult]] = {}
     for result in check.results:
         by_line.setdefault(result.claim.line, []).append(result)
@@ -266,7 +268,7 @@ def test_a_report_without_claims_measures_nothing_and_answers_quickly(shop: Path
     )
     report = shop / "README.md"
     report.write_text("# Shop\n\nA small shop. Install it and run it.\n", encoding="utf-8")
-    measurements = measurements_for(shop, load_settings(shop))
+    measurements = measurements_for(shop, ctx_of(load_settings(shop)))
     began = time.perf_counter()
     check = check_claims([report], measurements, shop)
     assert time.perf_counter() - began < 2.0

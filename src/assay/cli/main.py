@@ -223,7 +223,7 @@ def claims(
             f"no completion report in {project}",
             hint="pass a report: assay claims REPORT.md, or declare [claims] reports",
         )
-    check = check_claims(paths, measurements_for(project, ctx.settings), project)
+    check = check_claims(paths, measurements_for(project, ctx), project)
     if output_format is ClaimsFormat.JSON or output:
         document = claims_document(check)
         if output:

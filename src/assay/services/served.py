@@ -157,7 +157,7 @@ def verify_report(
     path = confine(ctx, actor, report, Operation.CERTIFY, now, roots)
     name = project_name(root) if root.is_dir() else root.name
     authorize(ctx, actor, Operation.CERTIFY, Target(name), now)
-    check = check_claims([path], measurements_for(root, ctx.settings), root)
+    check = check_claims([path], measurements_for(root, ctx), root)
     document: dict[str, Any] = json.loads(claims_document(check))
     answer = ClaimsAnswer(check.summary(), document.get("claims", []))
     payload = {"report": str(path), "project": str(root), "summary": answer.summary}

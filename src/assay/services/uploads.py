@@ -131,7 +131,7 @@ def _evidence(ctx: Context, root: Path, paths: dict[str, list[Path]]) -> list[Ev
     evidence += results_evidence(junit, coverage, benchmarks)
     if paths["report"]:
         summaries = {item.kind.value: item.summary for item in evidence}
-        measurements = measurements_for(root, ctx.settings, summaries=summaries, source="upload")
+        measurements = measurements_for(root, ctx, summaries=summaries, source="upload")
         check = check_claims(paths["report"], measurements, root)
         evidence.append(
             EvidenceItem(

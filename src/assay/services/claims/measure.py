@@ -169,10 +169,10 @@ def _endpoints(claim: Claim, m: Measurements) -> Measurement:
 def _signoffs(claim: Claim, m: Measurements) -> Measurement:
     """Sign-off claims are judged only against sign-offs stored for the project."""
     needs = "sign-offs stored by assay signoff: the report's own ticks are not evidence"
-    if m.settings is None:
+    if m.ctx is None:
         return Unmeasured(needs)
-    settings = m.settings
-    approved = m.once("signoffs", lambda: _stored_approvals(settings, m.project))
+    ctx, settings = m.ctx, m.ctx.settings
+    approved = m.once("signoffs", lambda: _stored_approvals(ctx, m.project))
     if approved is None:
         return Unmeasured(needs)
     roles, release = approved

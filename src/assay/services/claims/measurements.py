@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,10 +10,12 @@ from typing import Any, cast
 from assay.collectors import results as readers
 from assay.collectors._files import relative_path, walk_files
 from assay.collectors.claims_report import ReportText
+from assay.collectors.test_command import collect_tests
 from assay.core.claims import Claim
 from assay.core.slo import LoadSummary
 from assay.errors import InventoryError
 from assay.services.claims.stored import _stored_summaries
+from assay.services.context import Context
 from assay.settings import Settings
 
 __all__ = ["Measurements"]
@@ -31,7 +31,8 @@ class Measurements:
     """Evidence summaries by kind from the caller (certify, an upload); None: read the
     project's newest stored run when a claim needs it."""
     given_source: str = ""
-    settings: Settings | None = None
+    ctx: Context | None = None
+    """The store to read the newest run and release from; None: the tree alone."""
     near: Path | None = None
     """The folder of the report being judged: the files it names are looked for there
     first."""
@@ -41,6 +42,10 @@ class Measurements:
     naming: bool = False
     """Set while the report's own names are resolved: resolving them does not consult them."""
     _cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> Settings | None:
+        return self.ctx.settings if self.ctx is not None else None
 
     @property
     def summaries(self) -> Mapping[str, Mapping[str, Any]]:
@@ -53,12 +58,12 @@ class Measurements:
     def _stored(self) -> tuple[Mapping[str, Mapping[str, Any]], str]:
         if self.given is not None:
             return self.given, self.given_source
-        settings = self.settings
-        if settings is None:
+        ctx = self.ctx
+        if ctx is None:
             return {}, "no stored run"
         return cast(
             "tuple[Mapping[str, Mapping[str, Any]], str]",
-            self.once("stored", lambda: _stored_summaries(settings, self.project)),
+            self.once("stored", lambda: _stored_summaries(ctx, self.project)),
         )
 
     def files(self, under: Path, suffixes: tuple[str, ...] | None = None) -> list[Path]:
@@ -85,9 +90,9 @@ class Measurements:
     def collected_tests(self) -> int | None:
         if self.settings is None:
             return None
-        settings = self.settings
+        command = self.settings.tests.command or []
         return cast(
-            "int | None", self.once("collected", lambda: _collect_tests(self.project, settings))
+            "int | None", self.once("collected", lambda: collect_tests(command, self.project))
         )
 
     def summary(self, kind: str) -> tuple[Mapping[str, Any], str]:
@@ -125,30 +130,3 @@ def _tree_summaries(project: Path) -> dict[str, tuple[Mapping[str, Any], list[st
         item.kind.value: (item.summary, kept[item.kind.value])
         for item in results_evidence(junit, coverage, [])
     }
-
-
-def _collect_tests(project: Path, settings: Settings) -> int | None:
-    """Tests pytest collects, with the interpreter of ``[tests] command`` when it runs
-    ``python -m pytest``; None when that cannot be done."""
-    command = settings.tests.command or []
-    if len(command) < 3 or command[1:3] != ["-m", "pytest"]:
-        return None
-    try:
-        done = subprocess.run(
-            [command[0], "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
-            cwd=project,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if done.returncode not in (0, 5):
-        return None  # collection errors (dependencies missing): the count would be partial
-    match = re.search(r"(\d+) tests? collected", done.stdout) or re.search(
-        r"collected (\d+) items?", done.stdout
-    )
-    if match:
-        return int(match.group(1))
-    return sum(1 for line in done.stdout.splitlines() if "::" in line)

@@ -16,6 +16,7 @@ from assay.core.claims import ClaimResult, Verdict, extract_claims, judge_claim
 from assay.errors import UsageError
 from assay.services.claims.measure import measure
 from assay.services.claims.measurements import Measurements
+from assay.services.context import Context
 from assay.settings import Settings
 
 __all__ = [
@@ -86,13 +87,14 @@ def check_claims(reports: Sequence[Path], measurements: Measurements, project: P
 
 def measurements_for(
     project: Path,
-    settings: Settings,
+    ctx: Context | None,
     *,
     summaries: Mapping[str, Mapping[str, Any]] | None = None,
     source: str = "",
 ) -> Measurements:
-    """Measurements of the project; without ``summaries``, those of its newest stored run."""
-    return Measurements(project, summaries, source, settings)
+    """Measurements of the project; without ``summaries``, those of its newest stored run
+    (in ``ctx``'s store; None: the tree alone)."""
+    return Measurements(project, summaries, source, ctx)
 
 
 def claims_document(check: ClaimsCheck) -> str:

@@ -9,30 +9,23 @@ from typing import Any, TypeVar, cast
 
 from assay.collectors.pyproject import project_name
 from assay.errors import NotFoundError
-from assay.settings import Settings
+from assay.services.context import Context
 
 T = TypeVar("T")
 
 
-def _read_store(settings: Settings, read: Callable[[Any, Any], T]) -> T | None:
+def _read_store(ctx: Context, read: Callable[[Any, Any], T]) -> T | None:
     """What ``read(session, locker)`` finds in the project's store, in one transaction;
     None when the project has no store yet (claims are then judged on the tree)."""
-    from assay.store.database import Store
-
     try:
-        store = Store.open(settings.store_url, settings.evidence_dir, create=False)
+        store = ctx.store(create=False)
     except NotFoundError:
         return None
-    try:
-        with store.transaction() as session:
-            return read(session, store.locker)
-    finally:
-        store.close()
+    with store.transaction() as session:
+        return read(session, store.locker)
 
 
-def _stored_summaries(
-    settings: Settings, project: Path
-) -> tuple[dict[str, Mapping[str, Any]], str]:
+def _stored_summaries(ctx: Context, project: Path) -> tuple[dict[str, Mapping[str, Any]], str]:
     from assay.store import repositories as repo
 
     def read(session: Any, locker: Any) -> tuple[dict[str, Mapping[str, Any]], str]:
@@ -44,10 +37,10 @@ def _stored_summaries(
         records = [repo.to_record(e, locker) for e in rows[0].evidence]
         return {r.kind: r.summary for r in records if r.problem is None}, f"run {rows[0].id}"
 
-    return _read_store(settings, read) or ({}, "no stored run")
+    return _read_store(ctx, read) or ({}, "no stored run")
 
 
-def _stored_approvals(settings: Settings, project: Path) -> tuple[set[str], str] | None:
+def _stored_approvals(ctx: Context, project: Path) -> tuple[set[str], str] | None:
     """Roles whose quorum of valid approvals the project's newest release has, as
     ``assay release status`` judges them."""
     from datetime import UTC, datetime
@@ -69,10 +62,10 @@ def _stored_approvals(settings: Settings, project: Path) -> tuple[set[str], str]
             ).first(),
         )
 
-    name = _read_store(settings, newest)
+    name = _read_store(ctx, newest)
     if name is None:
         return None
-    status = release_status(settings, project, name, datetime.now(UTC))
+    status = release_status(ctx, project, name, datetime.now(UTC))
     approved = {
         r.role for r in status.roles if len(r.approved_by) >= r.needed and not r.rejected_by
     }

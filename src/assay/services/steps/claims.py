@@ -26,7 +26,7 @@ class ClaimsStep(Step):
         reports = find_reports(context.project, context.settings)
         measurements = measurements_for(
             context.project,
-            context.settings,
+            context.ctx,
             summaries=context.shared.get("summaries", {}),
             source="this run",
         )
