@@ -93,9 +93,6 @@ LOWER_LAYERS = ("core", "collectors", "feeds", "formats", "signing", "store")
 MAX_LINES = 450
 STILL_TOO_LONG = {
     # Modules over the limit, to be split; the list may only shrink (see the next test).
-    "cli/main.py",
-    "cli/output.py",
-    "mcp/server.py",
     "services/access.py",
     "services/handoffs.py",
 }

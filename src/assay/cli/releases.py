@@ -104,7 +104,7 @@ def release_status_command(
 
     Exit 0 when a certificate can be issued, 1 otherwise.
     """
-    from assay.cli.output import print_release_status
+    from assay.cli.output.verdict import print_release_status
     from assay.services.releases import release_status
 
     status = release_status(_context(project, store), project, name, _now())
