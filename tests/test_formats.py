@@ -137,3 +137,41 @@ def test_inventory_document_round_trips() -> None:
     again = inventory_json.loads(inventory_json.dumps(inventory))
     assert inventory_json.dumps(again) == inventory_json.dumps(inventory)
     assert again.components == inventory.components and again.edges == inventory.edges
+
+
+def _results_of_the_example() -> list[object]:
+    """Real results of the example project: its quality analysis, secrets check and a
+    claims check of a report."""
+    from assay.services.claims import check_claims, measurements_for
+    from assay.services.quality import analyse_tree
+    from assay.services.secrets_check import check_secrets
+    from assay.settings import load_settings
+
+    settings = load_settings(EXAMPLE)
+    reports = sorted(EXAMPLE.glob("*.md"))
+    return [
+        analyse_tree(EXAMPLE, workers=1),
+        check_secrets(EXAMPLE, settings),
+        check_claims(reports, measurements_for(EXAMPLE, None), EXAMPLE),
+    ]
+
+
+def test_every_result_renders_as_the_same_json_twice() -> None:
+    from assay.formats import registry
+
+    for result in _results_of_the_example():
+        assert "json" in registry.formats_of(type(result))
+        first = registry.render(result, "json")
+        assert first == registry.render(result, "json")
+        assert isinstance(json.loads(first), dict)
+
+
+def test_an_unknown_format_is_refused_with_the_formats_there_are() -> None:
+    from assay.errors import UsageError
+    from assay.formats import registry
+
+    quality = _results_of_the_example()[0]
+    with pytest.raises(UsageError) as refused:
+        registry.render(quality, "yaml")
+    assert "cannot be written as 'yaml'" in refused.value.message
+    assert refused.value.hint == "formats: json, sarif"

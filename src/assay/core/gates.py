@@ -9,14 +9,7 @@ from datetime import date
 
 from assay.core.evidence import EvidenceKind
 
-__all__ = [
-    "GateResult",
-    "GateSpec",
-    "GateStatus",
-    "Verdict",
-    "Waiver",
-    "verdict",
-]
+__all__ = ["GateResult", "GateSpec", "GateStatus", "GatesOutcome", "Verdict", "Waiver", "verdict"]
 
 
 class GateStatus(enum.StrEnum):
@@ -81,3 +74,12 @@ def verdict(results: Sequence[GateResult]) -> Verdict:
     if results and all(r.status in (GateStatus.PASS, GateStatus.WAIVED) for r in results):
         return Verdict.READY
     return Verdict.NOT_READY
+
+
+@dataclass(frozen=True)
+class GatesOutcome:
+    run_id: str | None
+    gates: tuple[GateResult, ...]
+    verdict: Verdict
+    policy_digest: str
+    disabled: tuple[tuple[str, str], ...]

@@ -8,7 +8,14 @@ from dataclasses import dataclass
 
 from assay.core.results import Benchmark
 
-__all__ = ["MIN_EFFECT", "BenchmarkChange", "PerformanceComparison", "compare"]
+__all__ = [
+    "MIN_EFFECT",
+    "Baseline",
+    "BenchmarkChange",
+    "PerformanceCheck",
+    "PerformanceComparison",
+    "compare",
+]
 
 MIN_EFFECT = 0.05
 """A change smaller than 5% is never called a regression, however tight the timings."""
@@ -115,3 +122,29 @@ def _variance(benchmark: Benchmark) -> float:
     if benchmark.stddev is None:
         return 0.0
     return benchmark.stddev**2 / max(benchmark.rounds or 1, 1)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    source: str
+    """What the baseline is, for people: a file, or a run and why it was chosen."""
+    run_id: str | None
+    benchmarks: tuple[Benchmark, ...]
+
+
+@dataclass(frozen=True)
+class PerformanceCheck:
+    comparison: PerformanceComparison
+    baseline: Baseline
+    current_sources: tuple[str, ...]
+
+    def summary(self) -> dict[str, object]:
+        overhead, regression = self.comparison.overhead, self.comparison.regression
+        return {
+            "baseline": self.baseline.source,
+            "baseline_run": self.baseline.run_id,
+            "compared": len(self.comparison.changes),
+            "regressions": len(self.comparison.regressions),
+            "overhead_percent": round(overhead * 100, 2) if overhead is not None else None,
+            "regression_percent": round(regression * 100, 2) if regression is not None else None,
+        }

@@ -14,6 +14,7 @@ __all__ = [
     "KEYWORD_ASSIGNMENT",
     "AllowEntry",
     "SecretFinding",
+    "SecretsResult",
     "apply_allowlist",
     "entropy",
     "fingerprint",
@@ -169,3 +170,21 @@ def apply_allowlist(
     kept = [f for f in findings if f.fingerprint not in active]
     allowed = [f for f in findings if f.fingerprint in active]
     return kept, allowed, expired
+
+
+@dataclass(frozen=True)
+class SecretsResult:
+    findings: tuple[SecretFinding, ...]
+    """Findings in force outside test code and test data."""
+    allowed: tuple[SecretFinding, ...]
+    expired: tuple[AllowEntry, ...]
+    history: bool
+    test_fixtures: tuple[SecretFinding, ...] = ()
+    """Findings in force in test code and test data, reported apart."""
+    fail_on_test_fixtures: bool = False
+    """``[secrets] fail_on_test_fixtures``: whether those fail too."""
+
+    @property
+    def failing(self) -> tuple[SecretFinding, ...]:
+        """The findings that fail the check: test fixtures only when configured so."""
+        return self.findings + (self.test_fixtures if self.fail_on_test_fixtures else ())

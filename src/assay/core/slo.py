@@ -10,6 +10,7 @@ __all__ = [
     "LoadSummary",
     "ObjectiveResult",
     "ObjectiveStatus",
+    "SloCheck",
     "SloTargets",
     "judge_slo",
     "slo_status",
@@ -116,3 +117,23 @@ def slo_status(results: Sequence[ObjectiveResult]) -> ObjectiveStatus:
     if ObjectiveStatus.UNMEASURED in statuses or not results:
         return ObjectiveStatus.UNMEASURED
     return ObjectiveStatus.MET
+
+
+@dataclass(frozen=True)
+class SloCheck:
+    summaries: tuple[LoadSummary, ...]
+    targets: SloTargets
+    objectives: tuple[ObjectiveResult, ...]
+
+    @property
+    def status(self) -> ObjectiveStatus:
+        return slo_status(self.objectives)
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "results": len(self.summaries),
+            "tools": sorted({s.tool for s in self.summaries}),
+            "slo_declared": self.targets.declared,
+            "status": self.status.value if self.targets.declared else "no objectives",
+            **{r.objective: r.measured for r in self.objectives},
+        }

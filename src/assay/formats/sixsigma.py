@@ -5,28 +5,31 @@ SVG output is deterministic: no date in its metadata and a fixed hash salt for i
 
 from __future__ import annotations
 
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import asdict
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from jinja2 import Environment, StrictUndefined
 
-if TYPE_CHECKING:
-    from assay.core.sixsigma_report import RunPoint, SixSigmaReport
+from assay.core.sixsigma import ControlLimits
+from assay.core.sixsigma_report import RunPoint, SixSigmaReport
 
-__all__ = ["write_charts", "write_report"]
+__all__ = ["chart_files", "report_files", "sixsigma_document", "write_charts", "write_report"]
 
 
-def write_charts(report: SixSigmaReport, folder: Path) -> list[Path]:
-    """The defect-rate chart and, with a metric, its individuals chart: SVG and PNG each."""
+def chart_files(report: SixSigmaReport) -> dict[str, bytes]:
+    """The defect-rate chart and, with a metric, its individuals chart: SVG and PNG each,
+    by file name."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     matplotlib.rcParams["svg.hashsalt"] = "assay"
-    folder.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
+    written: dict[str, bytes] = {}
     points = [p for p in report.points if p.quality.dpmo is not None]
     if points:
         figure, axes = plt.subplots(figsize=(8, 3.2))
@@ -34,7 +37,7 @@ def write_charts(report: SixSigmaReport, folder: Path) -> list[Path]:
         axes.set_xticks(range(len(points)), [p.run[:8] for p in points], rotation=45, fontsize=7)
         axes.set_ylabel("DPMO")
         axes.set_title(f"{report.project}: defects per million opportunities")
-        written += _save(figure, folder / "dpmo")
+        written |= _save(figure, "dpmo")
         plt.close(figure)
     if report.metric and report.limits:
         limits = report.limits
@@ -47,17 +50,17 @@ def write_charts(report: SixSigmaReport, folder: Path) -> list[Path]:
         axes.plot(flagged, [report.metric_values[i] for i in flagged], "rs")
         axes.set_xticks(xs, [r[:8] for r in report.metric_runs], rotation=45, fontsize=7)
         axes.set_title(f"{report.metric}: individuals chart")
-        written += _save(figure, folder / report.metric.replace("/", "_").replace(".", "-"))
+        written |= _save(figure, report.metric.replace("/", "_").replace(".", "-"))
         plt.close(figure)
     return written
 
 
-def _save(figure: object, stem: Path) -> list[Path]:
+def _save(figure: object, stem: str) -> dict[str, bytes]:
     figure.tight_layout()  # type: ignore[attr-defined]
-    svg, png = stem.with_suffix(".svg"), stem.with_suffix(".png")
-    figure.savefig(svg, metadata={"Date": None})  # type: ignore[attr-defined]
-    figure.savefig(png, dpi=110, metadata={"Software": None})  # type: ignore[attr-defined]
-    return [svg, png]
+    svg, png = io.BytesIO(), io.BytesIO()
+    figure.savefig(svg, format="svg", metadata={"Date": None})  # type: ignore[attr-defined]
+    figure.savefig(png, format="png", dpi=110, metadata={"Software": None})  # type: ignore[attr-defined]
+    return {f"{stem}.svg": svg.getvalue(), f"{stem}.png": png.getvalue()}
 
 
 _MARKDOWN = """\
@@ -113,22 +116,84 @@ def _row(point: RunPoint) -> list[str]:
     ]
 
 
-def write_report(report: SixSigmaReport, folder: Path) -> tuple[Path, Path]:
-    """report.md and report.html (the Markdown rendered by markdown-it-py)."""
+def report_files(report: SixSigmaReport, charts: Iterable[str] = ()) -> dict[str, bytes]:
+    """report.md and report.html (the Markdown rendered by markdown-it-py), the HTML showing
+    the SVG ``charts`` named (files beside it)."""
     from markdown_it import MarkdownIt
 
-    folder.mkdir(parents=True, exist_ok=True)
     template = Environment(undefined=StrictUndefined).from_string(_MARKDOWN)
     text = template.render(r=report, rows=[_row(p) for p in report.points])
-    markdown = folder / "report.md"
-    markdown.write_text(text, encoding="utf-8")
     body = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
-    html = folder / "report.html"
-    html.write_text(
+    images = sorted(name for name in charts if name.endswith(".svg"))
+    html = (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>Six Sigma report: {escape(report.project)}</title></head><body>\n{body}"
-        + "".join(f'<img src="{p.name}" alt="{p.stem}">\n' for p in sorted(folder.glob("*.svg")))
-        + "</body></html>\n",
-        encoding="utf-8",
+        + "".join(f'<img src="{name}" alt="{name.removesuffix(".svg")}">\n' for name in images)
+        + "</body></html>\n"
     )
-    return markdown, html
+    return {"report.md": text.encode(), "report.html": html.encode()}
+
+
+def write_charts(report: SixSigmaReport, folder: Path) -> list[Path]:
+    """Deprecated (the command line writes the files now): ``chart_files`` into ``folder``."""
+    return _write(folder, chart_files(report))
+
+
+def write_report(report: SixSigmaReport, folder: Path) -> tuple[Path, Path]:
+    """Deprecated (the command line writes the files now): ``report_files`` into ``folder``."""
+    charts = [p.name for p in folder.glob("*.svg")]
+    written = _write(folder, report_files(report, charts))
+    return written[0], written[1]
+
+
+def _write(folder: Path, files: dict[str, bytes]) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return [folder / name for name in files]
+
+
+def sixsigma_document(report: SixSigmaReport) -> str:
+    """The report as strict JSON. Per run, ``sigma_level`` is a number, or null when it is
+    not a finite number (no defect) or not measured; ``sigma_level_text`` always says it
+    in words ("4.12", "above 6 (0 defects in 230 opportunities)", "unknown (...)")."""
+    body = {
+        "project": report.project,
+        "shift": report.shift,
+        "runs": [
+            {
+                "run": p.run,
+                "started_at": p.started_at.isoformat(),
+                "opportunities": p.quality.opportunities,
+                "defects": p.quality.defects,
+                "dpmo": p.quality.dpmo,
+                "dpu": p.quality.dpu,
+                "sigma_level": p.quality.sigma,
+                "sigma_level_text": p.quality.sigma_text,
+                "rolled_throughput_yield": p.quality.rolled_throughput_yield,
+                "stages": [asdict(s) for s in p.quality.stages],
+                "not_measured": list(p.quality.missing),
+            }
+            for p in report.points
+        ],
+        "defect_rate_signals": [asdict(s) for s in report.defect_signals],
+        "metric": report.metric,
+        "metric_values": dict(zip(report.metric_runs, report.metric_values, strict=True)),
+        "limits": _maybe(report.limits),
+        "moving_range_limits": asdict(report.moving_range_limits)
+        if report.moving_range_limits
+        else None,
+        "metric_signals": [
+            {**asdict(s), "runs": [report.metric_runs[i] for i in s.points]}
+            for s in report.metric_signals
+        ],
+        "capability": asdict(report.capability) if report.capability else None,
+        "notes": list(report.notes),
+    }
+    # Strict JSON (RFC 8259): no Infinity or NaN; a zero-defect run's sigma level is null
+    # with its sigma_level_text, never an infinite number.
+    return json.dumps(body, indent=2, sort_keys=True, default=str, allow_nan=False) + "\n"
+
+
+def _maybe(limits: ControlLimits | None) -> dict[str, float] | None:
+    return asdict(limits) if limits else None

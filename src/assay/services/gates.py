@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from assay.collectors.pyproject import project_name
 from assay.core.evidence import EvidenceItem, EvidenceRecord
-from assay.core.gates import GateResult, GateSpec, Verdict, Waiver, verdict
+from assay.core.gates import GatesOutcome, GateSpec, Waiver, verdict
 from assay.core.policy import (
     DEFAULT_POLICY,
     EvidenceView,
@@ -25,6 +23,7 @@ from assay.core.policy import (
     with_params,
 )
 from assay.errors import NotFoundError, PolicyError
+from assay.formats.gates import gates_document
 from assay.services.context import Context
 from assay.store import repositories as repo
 
@@ -36,15 +35,6 @@ __all__ = [
     "judge_stored_run",
     "load_policy",
 ]
-
-
-@dataclass(frozen=True)
-class GatesOutcome:
-    run_id: str | None
-    gates: tuple[GateResult, ...]
-    verdict: Verdict
-    policy_digest: str
-    disabled: tuple[tuple[str, str], ...]
 
 
 def load_policy(ctx: Context) -> Policy:
@@ -156,19 +146,3 @@ def _outcome(
 ) -> GatesOutcome:
     results = evaluate_policy(policy, views, today)
     return GatesOutcome(run_id, results, verdict(results), policy.digest(), policy.disabled)
-
-
-def gates_document(outcome: GatesOutcome) -> str:
-    """The gate results as JSON, in the same shape as the run report's gates."""
-    from assay.formats.report import gate_dict
-
-    body = {
-        "run": outcome.run_id,
-        "verdict": outcome.verdict.value,
-        "policy": {
-            "digest": outcome.policy_digest,
-            "disabled": [{"gate": g, "reason": why} for g, why in outcome.disabled],
-        },
-        "gates": [gate_dict(g) for g in outcome.gates],
-    }
-    return json.dumps(body, indent=2, sort_keys=True) + "\n"

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 
 from assay.collectors.integration import find_integration_tests
 from assay.core.integration import DeclaredTest, IntegrationSummary, summarise_integration
 from assay.core.results import TestReport
+from assay.formats.checks import integration_document
 
 __all__ = ["MEDIA_TYPE", "integration_document", "integration_evidence"]
 
@@ -22,11 +21,3 @@ def integration_evidence(
     declared = find_integration_tests(project)
     cases = [case for report in reports for case in report.cases]
     return declared, summarise_integration(declared, cases)
-
-
-def integration_document(declared: Sequence[DeclaredTest], summary: IntegrationSummary) -> str:
-    body = {
-        "declared": [{**asdict(test), "node": test.node} for test in declared],
-        "summary": {**asdict(summary), "all_passed": summary.all_passed},
-    }
-    return json.dumps(body, indent=2, sort_keys=True) + "\n"

@@ -7,7 +7,6 @@ else its newest run judged ready; either must hold benchmark evidence.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,9 +15,10 @@ from assay.collectors._files import relative_path
 from assay.collectors.pyproject import project_name
 from assay.core.access import Operation, Target
 from assay.core.evidence import EvidenceKind
-from assay.core.perf import PerformanceComparison, compare
+from assay.core.perf import Baseline, PerformanceCheck, compare
 from assay.core.results import Benchmark
 from assay.errors import NotFoundError, UsageError
+from assay.formats.checks import performance_document
 from assay.services.access import authorize
 from assay.services.audit_log import AuditEvent, audit_log
 from assay.services.context import Context
@@ -35,32 +35,6 @@ __all__ = [
     "resolve_baseline",
     "stored_baseline",
 ]
-
-
-@dataclass(frozen=True)
-class Baseline:
-    source: str
-    """What the baseline is, for people: a file, or a run and why it was chosen."""
-    run_id: str | None
-    benchmarks: tuple[Benchmark, ...]
-
-
-@dataclass(frozen=True)
-class PerformanceCheck:
-    comparison: PerformanceComparison
-    baseline: Baseline
-    current_sources: tuple[str, ...]
-
-    def summary(self) -> dict[str, object]:
-        overhead, regression = self.comparison.overhead, self.comparison.regression
-        return {
-            "baseline": self.baseline.source,
-            "baseline_run": self.baseline.run_id,
-            "compared": len(self.comparison.changes),
-            "regressions": len(self.comparison.regressions),
-            "overhead_percent": round(overhead * 100, 2) if overhead is not None else None,
-            "regression_percent": round(regression * 100, 2) if regression is not None else None,
-        }
 
 
 def check_performance(
@@ -133,18 +107,6 @@ def mark_baseline(
         event = AuditEvent(actor, action, run.id, {"project": run.project.name})
         audit_log(ctx.settings).record(session, [event], datetime.now(UTC))
         return run.id, run.project.name
-
-
-def performance_document(check: PerformanceCheck) -> str:
-    result = check.comparison
-    body = {
-        **asdict(result),
-        "regressions": [c.name for c in result.regressions],
-        "baseline": check.baseline.source,
-        "baseline_run": check.baseline.run_id,
-        "current": list(check.current_sources),
-    }
-    return json.dumps(body, indent=2, sort_keys=True) + "\n"
 
 
 def _baseline_of(store: Store, run: RunRow, why: str) -> Baseline:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
-from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from assay.collectors.secrets import scan_history, scan_tree
-from assay.core.secrets import AllowEntry, SecretFinding, apply_allowlist
+from assay.core.secrets import AllowEntry, SecretsResult, apply_allowlist
 from assay.errors import UsageError
+from assay.formats.secrets import to_json
 from assay.settings import Settings
 
 __all__ = [
@@ -24,24 +23,6 @@ __all__ = [
 ]
 
 MEDIA_TYPE = "application/vnd.assay.secrets+json"
-
-
-@dataclass(frozen=True)
-class SecretsResult:
-    findings: tuple[SecretFinding, ...]
-    """Findings in force outside test code and test data."""
-    allowed: tuple[SecretFinding, ...]
-    expired: tuple[AllowEntry, ...]
-    history: bool
-    test_fixtures: tuple[SecretFinding, ...] = ()
-    """Findings in force in test code and test data, reported apart."""
-    fail_on_test_fixtures: bool = False
-    """``[secrets] fail_on_test_fixtures``: whether those fail too."""
-
-    @property
-    def failing(self) -> tuple[SecretFinding, ...]:
-        """The findings that fail the check: test fixtures only when configured so."""
-        return self.findings + (self.test_fixtures if self.fail_on_test_fixtures else ())
 
 
 def check_secrets(
@@ -105,18 +86,3 @@ def fingerprint_key(settings: Settings) -> bytes:
     with os.fdopen(descriptor, "w", encoding="ascii") as file:
         file.write(made + "\n")
     return made.encode("ascii")
-
-
-def to_json(result: SecretsResult) -> str:
-    """The evidence document: rule, place, fingerprint and redaction; no value, ever."""
-    body = {
-        "history": result.history,
-        "findings": [asdict(f) for f in result.findings],
-        "test_fixtures": [asdict(f) for f in result.test_fixtures],
-        "fail_on_test_fixtures": result.fail_on_test_fixtures,
-        "allowed": [asdict(f) for f in result.allowed],
-        "expired_allowances": [
-            {**asdict(a), "expires": a.expires.isoformat()} for a in result.expired
-        ],
-    }
-    return json.dumps(body, indent=2, sort_keys=True) + "\n"

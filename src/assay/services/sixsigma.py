@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +21,7 @@ from assay.core.sixsigma import (
 )
 from assay.core.sixsigma_report import RunPoint, SixSigmaReport
 from assay.errors import NotFoundError, UsageError
+from assay.formats.sixsigma import sixsigma_document
 from assay.services.context import Context
 from assay.store import repositories as repo
 
@@ -212,49 +211,3 @@ def _metric(points: Sequence[RunPoint], metric: str) -> tuple[list[float], list[
             values.append(float(value))
             ids.append(point.run)
     return values, ids
-
-
-def sixsigma_document(report: SixSigmaReport) -> str:
-    """The report as strict JSON. Per run, ``sigma_level`` is a number, or null when it is
-    not a finite number (no defect) or not measured; ``sigma_level_text`` always says it
-    in words ("4.12", "above 6 (0 defects in 230 opportunities)", "unknown (...)")."""
-    body = {
-        "project": report.project,
-        "shift": report.shift,
-        "runs": [
-            {
-                "run": p.run,
-                "started_at": p.started_at.isoformat(),
-                "opportunities": p.quality.opportunities,
-                "defects": p.quality.defects,
-                "dpmo": p.quality.dpmo,
-                "dpu": p.quality.dpu,
-                "sigma_level": p.quality.sigma,
-                "sigma_level_text": p.quality.sigma_text,
-                "rolled_throughput_yield": p.quality.rolled_throughput_yield,
-                "stages": [asdict(s) for s in p.quality.stages],
-                "not_measured": list(p.quality.missing),
-            }
-            for p in report.points
-        ],
-        "defect_rate_signals": [asdict(s) for s in report.defect_signals],
-        "metric": report.metric,
-        "metric_values": dict(zip(report.metric_runs, report.metric_values, strict=True)),
-        "limits": _maybe(report.limits),
-        "moving_range_limits": asdict(report.moving_range_limits)
-        if report.moving_range_limits
-        else None,
-        "metric_signals": [
-            {**asdict(s), "runs": [report.metric_runs[i] for i in s.points]}
-            for s in report.metric_signals
-        ],
-        "capability": asdict(report.capability) if report.capability else None,
-        "notes": list(report.notes),
-    }
-    # Strict JSON (RFC 8259): no Infinity or NaN; a zero-defect run's sigma level is null
-    # with its sigma_level_text, never an infinite number.
-    return json.dumps(body, indent=2, sort_keys=True, default=str, allow_nan=False) + "\n"
-
-
-def _maybe(limits: ControlLimits | None) -> dict[str, float] | None:
-    return asdict(limits) if limits else None

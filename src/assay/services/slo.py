@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 from assay.collectors import results as readers
@@ -11,38 +10,17 @@ from assay.collectors._files import relative_path
 from assay.collectors.loadtests import LOAD_TEST_KINDS, read_load_test
 from assay.core.slo import (
     LoadSummary,
-    ObjectiveResult,
-    ObjectiveStatus,
+    SloCheck,
     SloTargets,
     judge_slo,
-    slo_status,
 )
 from assay.errors import UsageError
+from assay.formats.checks import slo_document
 from assay.settings import Settings
 
 __all__ = ["MEDIA_TYPE", "SloCheck", "check_slo", "load_results", "slo_document", "targets_of"]
 
 MEDIA_TYPE = "application/vnd.assay.load-tests+json"
-
-
-@dataclass(frozen=True)
-class SloCheck:
-    summaries: tuple[LoadSummary, ...]
-    targets: SloTargets
-    objectives: tuple[ObjectiveResult, ...]
-
-    @property
-    def status(self) -> ObjectiveStatus:
-        return slo_status(self.objectives)
-
-    def summary(self) -> dict[str, object]:
-        return {
-            "results": len(self.summaries),
-            "tools": sorted({s.tool for s in self.summaries}),
-            "slo_declared": self.targets.declared,
-            "status": self.status.value if self.targets.declared else "no objectives",
-            **{r.objective: r.measured for r in self.objectives},
-        }
 
 
 def targets_of(settings: Settings) -> SloTargets:
@@ -87,16 +65,6 @@ def check_slo(project: Path, settings: Settings, *, results: list[Path] | None =
             hint="add [slo] to assay.toml: p95_ms, p99_ms, min_throughput_rps, max_error_rate",
         )
     return SloCheck(summaries, targets, judge_slo(summaries, targets))
-
-
-def slo_document(check: SloCheck) -> str:
-    body = {
-        "results": [{**asdict(s), "error_rate": s.error_rate} for s in check.summaries],
-        "targets": asdict(check.targets),
-        "objectives": [asdict(r) for r in check.objectives],
-        "status": check.status.value if check.targets.declared else "no objectives",
-    }
-    return json.dumps(body, indent=2, sort_keys=True) + "\n"
 
 
 def _relative(summary: LoadSummary, source: str) -> LoadSummary:

@@ -9,6 +9,7 @@ __all__ = [
     "Claim",
     "ClaimKind",
     "ClaimResult",
+    "ClaimsCheck",
     "Measured",
     "Measurement",
     "Segment",
@@ -98,3 +99,20 @@ class ClaimResult:
     measured: float | None
     explanation: str
     evidence: str = ""
+
+
+@dataclass(frozen=True)
+class ClaimsCheck:
+    reports: tuple[str, ...]
+    results: tuple[ClaimResult, ...]
+    evidence_source: str
+
+    def count(self, verdict: Verdict) -> int:
+        return sum(r.verdict is verdict for r in self.results)
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "reports": len(self.reports),
+            "claims": len(self.results),
+            **{v.value: self.count(v) for v in Verdict},
+        }

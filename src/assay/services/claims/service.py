@@ -3,17 +3,17 @@ document."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from assay.collectors._files import relative_path, walk_files
 from assay.collectors.claims_report import read_report
-from assay.core.claims import ClaimResult, Verdict, extract_claims, judge_claim
+from assay.core.claims import ClaimResult, extract_claims, judge_claim
+from assay.core.claims.model import ClaimsCheck
 from assay.errors import UsageError
+from assay.formats.claims import claims_document
 from assay.services.claims.measure import measure
 from assay.services.claims.measurements import Measurements
 from assay.services.context import Context
@@ -33,23 +33,6 @@ _REPORT_NAME = re.compile(
     r"(?i)(complet|report|status|summary|phase|milestone|handoff|hand-off|progress|"
     r"readiness|certification|release[-_ ]notes)"
 )
-
-
-@dataclass(frozen=True)
-class ClaimsCheck:
-    reports: tuple[str, ...]
-    results: tuple[ClaimResult, ...]
-    evidence_source: str
-
-    def count(self, verdict: Verdict) -> int:
-        return sum(r.verdict is verdict for r in self.results)
-
-    def summary(self) -> dict[str, int]:
-        return {
-            "reports": len(self.reports),
-            "claims": len(self.results),
-            **{v.value: self.count(v) for v in Verdict},
-        }
 
 
 def find_reports(project: Path, settings: Settings) -> list[Path]:
@@ -95,23 +78,3 @@ def measurements_for(
     """Measurements of the project; without ``summaries``, those of its newest stored run
     (in ``ctx``'s store; None: the tree alone)."""
     return Measurements(project, summaries, source, ctx)
-
-
-def claims_document(check: ClaimsCheck) -> str:
-    body = {
-        "reports": list(check.reports),
-        "evidence_source": check.evidence_source,
-        "summary": check.summary(),
-        "claims": [
-            {
-                **{k: v for k, v in asdict(r.claim).items() if k != "decimals"},
-                "kind": r.claim.kind.value,
-                "verdict": r.verdict.value,
-                "measured": r.measured,
-                "explanation": r.explanation,
-                "evidence": r.evidence,
-            }
-            for r in check.results
-        ],
-    }
-    return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
