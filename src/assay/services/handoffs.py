@@ -17,27 +17,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from assay.core.access import Operation, Role, Target
 from assay.core.handoff import (
-    ACTIONS,
     TERMINAL,
     Action,
-    CheckResult,
     Criterion,
     State,
-    judge_criteria,
     next_state,
     parse_criteria,
 )
 from assay.errors import Conflict, NotFoundError, PreconditionFailed, Refused, UsageError
 from assay.services.access import (
-    Actor,
-    PermissionRefused,
     Refusal,
     authorize,
     check,
@@ -45,10 +39,16 @@ from assay.services.access import (
 )
 from assay.services.audit_log import AuditEvent, audit_log
 from assay.services.context import Context
-from assay.services.gates import judge_records
+from assay.services.handoff_checks import (
+    Submission,
+    allowed_hint,
+    check_actor,
+    check_approvable,
+    submit,
+)
+from assay.store import handoffs as handoff_rows
 from assay.store import repositories as repo
-from assay.store.keyed import KeyedRead
-from assay.store.models import EvidenceRow, HandoffRow, PrincipalRow, ProjectRow, RunRow
+from assay.store.models import HandoffRow
 
 __all__ = [
     "CONTEXT_MAX_BYTES",
@@ -94,15 +94,6 @@ class HandoffSpec:
     due: datetime | None = None
     reviewers: Sequence[str] = ()
     """Principals who may review the submission, besides the one offering the hand-off."""
-
-
-@dataclass(frozen=True)
-class Submission:
-    run: str | None = None
-    """A stored run whose evidence is submitted (id or unique prefix)."""
-    evidence: Sequence[str] = ()
-    """Further stored evidence by SHA-256 (or evidence id)."""
-    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -225,10 +216,7 @@ def _reviewers(raw: Sequence[str]) -> list[str]:
 
 def _known_principals(session: Session, names: Sequence[str]) -> None:
     """Named reviewers are principals (once there are any: a fresh store has none)."""
-    if not names or session.scalar(select(PrincipalRow.id).limit(1)) is None:
-        return
-    known = set(session.scalars(select(PrincipalRow.name).where(PrincipalRow.name.in_(names))))
-    unknown = [name for name in names if name not in known]
+    unknown = handoff_rows.unknown_principals(session, names)
     if unknown:
         raise UsageError(
             f"reviewer {', '.join(unknown)} is not a principal of this store",
@@ -240,15 +228,9 @@ def get_handoff(ctx: Context, ident: str, now: datetime) -> HandoffView:
     return _view(_read(ctx, ident), now)
 
 
-_BY_ID = select(HandoffRow.__table__).where(HandoffRow.id == bindparam("id"))
-_READ = KeyedRead(_BY_ID)
-"""Built once (see ``access._BY_TOKEN``); a hot read (agents poll their hand-offs), made
-on the driver's cursor (see ``store.keyed``)."""
-
-
 def _read(ctx: Context, ident: str) -> Any:
     store = ctx.store(create=False)
-    row = store.read(lambda connection: _READ.first(connection, id=ident))
+    row = store.read(lambda connection: handoff_rows.read(connection, ident))
     if row is None:
         raise NotFoundError(f"no hand-off {ident}", hint="list them: GET /api/v1/handoffs")
     return row
@@ -271,29 +253,9 @@ def list_handoffs(
         )
     expire_offers(ctx, now)
     with ctx.transaction(create=False) as session:
-        query = select(HandoffRow).order_by(HandoffRow.created_at, HandoffRow.id)
-        if state:
-            query = query.where(HandoffRow.state == state)
-        if assignee:
-            roles = _roles_of(session, assignee)
-            query = query.where(
-                or_(
-                    HandoffRow.assignee == assignee,
-                    HandoffRow.accepted_by == assignee,
-                    HandoffRow.assignee_role.in_(roles),
-                )
-            )
-        if after:
-            anchor = session.get(HandoffRow, after)
-            if anchor is None:
-                raise UsageError(f"unknown cursor {after!r}", hint="start again without one")
-            query = query.where(
-                or_(
-                    HandoffRow.created_at > anchor.created_at,
-                    (HandoffRow.created_at == anchor.created_at) & (HandoffRow.id > anchor.id),
-                )
-            )
-        rows = list(session.scalars(query.limit(limit + 1)))
+        rows = handoff_rows.page(
+            session, state=state, assignee=assignee, after=after, limit=limit + 1
+        )
         more = len(rows) > limit
         rows = rows[:limit]
         return [_view(r, now) for r in rows], rows[-1].id if more and rows else None
@@ -303,18 +265,11 @@ def handoff_summary(ctx: Context, now: datetime) -> dict[str, Any]:
     """Counts by state and the open hand-offs past their due date."""
     expire_offers(ctx, now)
     with ctx.transaction(create=False) as session:
-        counts = dict(
-            session.execute(select(HandoffRow.state, func.count()).group_by(HandoffRow.state)).all()
-        )
-        overdue = session.scalars(
-            select(HandoffRow)
-            .where(HandoffRow.state.not_in([s.value for s in TERMINAL]))
-            .where(HandoffRow.due.is_not(None), HandoffRow.due < now)
-            .order_by(HandoffRow.due)
-        ).all()
+        counts = handoff_rows.state_counts(session)
+        overdue = handoff_rows.overdue_open(session, now, [s.value for s in TERMINAL])
         return {
             "counts": {s.value: int(counts.get(s.value, 0)) for s in State},
-            "open": sum(int(n) for s, n in counts.items() if State(s) not in TERMINAL),
+            "open": sum(n for s, n in counts.items() if State(s) not in TERMINAL),
             "overdue": [
                 {
                     "id": r.id,
@@ -330,11 +285,7 @@ def handoff_summary(ctx: Context, now: datetime) -> dict[str, Any]:
 
 def expire_offers(ctx: Context, now: datetime) -> int:
     """Offers nobody accepted by their due date expire (audited); returns how many."""
-    overdue = (
-        select(HandoffRow)
-        .where(HandoffRow.state == State.OFFERED.value)
-        .where(HandoffRow.due.is_not(None), HandoffRow.due < now)
-    )
+    overdue = handoff_rows.offers_due_by(now, State.OFFERED.value)
     store = ctx.store(create=False)
     first = overdue.with_only_columns(HandoffRow.id).limit(1)
     if store.read(lambda connection: connection.execute(first).first()) is None:
@@ -389,11 +340,6 @@ class _OverdueOffer(Exception):
     """The offer passed its due date: it expires (in a transaction of its own) first."""
 
 
-_LOCKED = KeyedRead(_BY_ID.with_for_update())
-_UPDATE = update(cast(Table, HandoffRow.__table__)).where(HandoffRow.id == bindparam("key"))
-"""The columns set are the keys of the parameters given."""
-
-
 def _transition(
     ctx: Context,
     actor: str,
@@ -409,7 +355,7 @@ def _transition(
     hand-off, append the audit entry, commit. Core statements, not the ORM's unit of
     work: this is the hot write path (bench/api.py)."""
     with ctx.transaction(exclusive=True, create=False) as session:
-        row = _LOCKED.first(session.connection(), id=ident)
+        row = handoff_rows.lock(session.connection(), ident)
         if row is None:
             raise NotFoundError(f"no hand-off {ident}", hint="list them: GET /api/v1/handoffs")
         if _overdue_offer(row, now):
@@ -426,12 +372,12 @@ def _transition(
         if target is None:
             raise Conflict(
                 f"hand-off {row.id} is {current.value}: it cannot {action.value}",
-                hint=_allowed_hint(current),
+                hint=allowed_hint(current),
             )
         try:
-            _check_actor(row, who, action)
+            check_actor(row, who, action)
             if action is Action.APPROVE:
-                _check_approvable(session, row)
+                check_approvable(session, row)
         except Refused as exc:
             why = exc.message.removeprefix("refused: ")
             raise Refusal(exc, who.name, operation, Target(row.project), why) from None
@@ -440,7 +386,7 @@ def _transition(
         if action is Action.ACCEPT:
             changes["accepted_by"] = who.name
         elif action is Action.SUBMIT:
-            result = _submit(session, ctx, row, submission or Submission(), now, who)
+            result = submit(session, ctx, row, submission or Submission(), now, who)
             changes["submitted_by"], changes["submitted_run"] = who.name, result.get("run")
             changes["submission"] = _dumps(result)
             payload["checks"] = {c["check"]: c["passed"] for c in result["checks"]}
@@ -450,7 +396,7 @@ def _transition(
         if action in (Action.APPROVE, Action.REQUEST_CHANGES):
             changes["review_note"] = note or None
         changes.update(state=target.value, version=row.version + 1, updated_at=now)
-        session.execute(_UPDATE, {"key": row.id, **changes})
+        handoff_rows.set_columns(session, row.id, changes)
         event = AuditEvent(who.name, f"handoff.{target.value}", row.id, payload)
         audit_log(ctx.settings).record(session, [event], now)
         return _view(SimpleNamespace(**{**row._asdict(), **changes}), now)
@@ -458,173 +404,6 @@ def _transition(
 
 def _overdue_offer(row: Any, now: datetime) -> bool:
     return row.state == State.OFFERED.value and row.due is not None and row.due < now
-
-
-def _check_actor(row: Any, who: Actor, action: Action) -> None:
-    local = who.kind == "local"
-    if action in (Action.ACCEPT, Action.DECLINE) and not local:
-        if row.accepted_by and row.accepted_by != who.name:
-            raise PermissionRefused(f"refused: {row.accepted_by} accepted this hand-off")
-        if row.assignee and row.assignee != who.name:
-            raise PermissionRefused(f"refused: the hand-off is offered to {row.assignee}")
-        if row.assignee_role and row.assignee_role not in who.roles:
-            raise PermissionRefused(
-                f"refused: the hand-off is offered to the role {row.assignee_role}, "
-                f"which {who.name} does not hold"
-            )
-    elif action in (Action.START, Action.SUBMIT) and not local:
-        if who.name != row.accepted_by:
-            raise PermissionRefused(
-                f"refused: only {row.accepted_by}, who accepted the hand-off, may {action.value}"
-            )
-    elif action in (Action.APPROVE, Action.REQUEST_CHANGES):
-        if who.name == row.submitted_by:
-            raise PermissionRefused(
-                f"refused: {who.name} submitted this work and cannot review it",
-                hint="ask another principal to review",
-            )
-        reviewers = json.loads(row.reviewers or "[]")
-        if who.name != row.created_by and who.name not in reviewers:
-            named = ", ".join([row.created_by, *reviewers])
-            raise PermissionRefused(
-                f"refused: {who.name} neither offered this hand-off nor is named as its "
-                f"reviewer (it may be reviewed by: {named})",
-                hint="the principal who offered it reviews it, or one it named in reviewers",
-            )
-    elif (
-        action is Action.CANCEL
-        and not local
-        and who.name != row.created_by
-        and Role.ADMIN not in who.roles
-    ):
-        raise PermissionRefused(f"refused: only {row.created_by}, who offered it, may cancel")
-
-
-def _check_approvable(session: Session, row: Any) -> None:
-    """Approval rests on criteria that passed on the evidence of the hand-off's project
-    (hand-offs stored before those rules were enforced at offering and submission are
-    checked again here). Raises Refused naming what is missing."""
-    if not row.project or not json.loads(row.criteria or "[]"):
-        raise Refused(
-            f"hand-off {row.id} cannot be approved: it names no "
-            + ("project" if not row.project else "acceptance criteria")
-            + ", so no evidence can show the work is done",
-            hint="cancel it, and offer it again with its project and criteria",
-        )
-    checks = json.loads(row.submission or "{}").get("checks", [])
-    if not checks:
-        raise Refused(
-            f"hand-off {row.id} cannot be approved: its submission judged no criteria",
-            hint="request changes, so the assignee submits again",
-        )
-    if row.submitted_run:
-        owner = session.scalar(
-            select(ProjectRow.name).join(RunRow).where(RunRow.id == row.submitted_run)
-        )
-        if owner != row.project:
-            raise Refused(
-                f"hand-off {row.id} cannot be approved: run {row.submitted_run} belongs to "
-                f"{owner}, not {row.project}",
-                hint="request changes, so the assignee submits a run of the project",
-            )
-    failed = _failed_checks(row)
-    if failed:
-        raise Refused(
-            f"hand-off {row.id} cannot be approved: acceptance checks failed: " + "; ".join(failed),
-            hint="request changes, so the assignee can fix the evidence and submit again",
-        )
-
-
-def _submit(
-    session: Session,
-    ctx: Context,
-    row: Any,
-    submission: Submission,
-    now: datetime,
-    who: Actor,
-) -> dict[str, Any]:
-    """The submitted evidence (the run's, then each named piece, later ones winning per
-    kind) and every acceptance check judged over it. Evidence of another project than
-    the hand-off's is refused (audited)."""
-    chosen: dict[str, EvidenceRow] = {}
-    run_id = None
-
-    def foreign(what: str, owner: str | None) -> Refusal:
-        why = f"{what} belongs to {owner or 'no project'}, not to {row.project}"
-        error = Refused(
-            f"refused: the evidence of hand-off {row.id} must come from {row.project}: {why}",
-            hint=f"submit a run or evidence uploaded to {row.project}",
-        )
-        return Refusal(error, who.name, Operation.WORK_HANDOFF, Target(row.project), why)
-
-    if not row.project:
-        raise Refused(
-            f"hand-off {row.id} names no project, so no evidence can be judged for it",
-            hint="cancel it, and offer it again with its project",
-        )
-    if submission.run:
-        run = repo.find_run(session, submission.run)
-        if run.project.name != row.project:
-            raise foreign(f"run {run.id}", run.project.name)
-        run_id = run.id
-        chosen.update({e.kind: e for e in run.evidence})
-    for ident in submission.evidence:
-        named = or_(EvidenceRow.sha256 == ident, EvidenceRow.id == ident)
-        found = session.scalars(
-            select(EvidenceRow)
-            .join(RunRow)
-            .join(ProjectRow)
-            .where(named, ProjectRow.name == row.project)
-            .order_by(RunRow.started_at.desc())
-        ).first()
-        if found is None:
-            elsewhere = session.scalar(
-                select(ProjectRow.name).join(RunRow).join(EvidenceRow).where(named).limit(1)
-            )
-            if elsewhere is not None:
-                raise foreign(f"evidence {ident}", elsewhere)
-            raise NotFoundError(
-                f"no stored evidence {ident}", hint="upload it first: POST /api/v1/runs"
-            )
-        chosen[found.kind] = found
-    if not chosen:
-        raise UsageError(
-            "a submission needs evidence: a run, or evidence digests",
-            hint='{"run": "RUN-ID"} or {"evidence": ["SHA256", ...]}',
-        )
-    records = [repo.to_record(e) for e in chosen.values()]
-    gates = judge_records(ctx, records, now.date(), run_id)
-    statuses = {g.gate.id: g.status.value for g in gates.gates}
-    summaries = {e.kind: dict(e.summary or {}) for e in chosen.values()}
-    criteria = parse_criteria(json.loads(row.criteria))
-    checks: tuple[CheckResult, ...] = judge_criteria(criteria, summaries, statuses)
-    return {
-        "run": run_id,
-        "evidence": [{"kind": k, "sha256": e.sha256} for k, e in sorted(chosen.items())],
-        "checks": [c.as_dict() for c in checks],
-        "passed": all(c.passed for c in checks),
-        "note": submission.note,
-        "submitted_at": now.isoformat(),
-    }
-
-
-def _failed_checks(row: Any) -> list[str]:
-    submission = json.loads(row.submission or "{}")
-    return [
-        f"{c['description']} ({c['detail']})"
-        for c in submission.get("checks", [])
-        if not c["passed"]
-    ]
-
-
-def _allowed_hint(state: State) -> str:
-    allowed = [a.value for a, (sources, _) in ACTIONS.items() if state in sources]
-    return f"from {state.value}: {', '.join(allowed) or 'nothing (it is closed)'}"
-
-
-def _roles_of(session: Session, name: str) -> list[str]:
-    principal = session.scalar(select(PrincipalRow).where(PrincipalRow.name == name))
-    return [r for r in principal.roles.split(",") if r] if principal else []
 
 
 def _view(row: Any, now: datetime) -> HandoffView:
