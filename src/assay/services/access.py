@@ -10,7 +10,6 @@ rolled back.
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 import time
 from contextvars import ContextVar
@@ -18,9 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection, Row
-from sqlalchemy.orm import Session
 
 from assay.core.access import (
     BUILT_IN_ROLES,
@@ -33,12 +30,14 @@ from assay.core.access import (
     needed_roles,
     signs_off,
 )
-from assay.errors import AssayError, NotFoundError, Refused, UsageError
+from assay.core.actors import Actor, LockedDown, PermissionRefused, Refusal, Unauthenticated
+from assay.errors import AssayError, NotFoundError, UsageError
 from assay.services.audit_log import AuditEvent, audit_log
 from assay.services.context import Context
+from assay.store import principals as principal_rows
 from assay.store import repositories as repo
 from assay.store.identities import IdentityCache, SqliteIdentities
-from assay.store.models import LockdownRow, PrincipalRow, TokenRow
+from assay.store.models import PrincipalRow, TokenRow
 
 __all__ = [
     "Actor",
@@ -62,31 +61,6 @@ __all__ = [
 ]
 
 TOKEN_PREFIX = "assay_"
-
-
-class PermissionRefused(Refused):
-    """The actor's roles do not allow the operation."""
-
-
-class LockedDown(Refused):
-    """A lockdown freezes the operation in its scope."""
-
-    def __init__(self, message: str, *, incident: str, hint: str | None = None) -> None:
-        super().__init__(message, hint=hint)
-        self.incident = incident
-
-
-class Unauthenticated(Refused):
-    """No credential, or one that is unknown, expired or revoked."""
-
-
-@dataclass(frozen=True)
-class Actor:
-    name: str
-    roles: frozenset[str]
-    """Built-in roles (``Role`` values) and custom sign-off roles."""
-    kind: str
-    """person, agent, or local (no principals registered yet)."""
 
 
 @dataclass(frozen=True)
@@ -123,30 +97,6 @@ def authorize(
         )
     except Refusal as refusal:
         raise record_refusal(ctx, refusal, now) from None
-
-
-class Refusal(Exception):
-    """A refusal ``check`` made: the error to raise, once the refusal is recorded in the
-    audit log (by ``record_refusal``, after the transaction it was decided in ends)."""
-
-    def __init__(
-        self,
-        error: AssayError,
-        actor: str,
-        operation: Operation,
-        target: Target,
-        why: str,
-        *,
-        subject: str | None = None,
-    ) -> None:
-        super().__init__(error.message)
-        self.error = error
-        self.actor = actor
-        self.operation = operation
-        self.target = target
-        self.why = why
-        self.subject = subject
-        """The audit entry's subject, when not the target (a refused path names the path)."""
 
 
 def check(
@@ -229,23 +179,6 @@ row): the operation's own permission check reuses it instead of reading it again
 request is authenticated once. Reused only in the same context and for a second."""
 
 
-_PRINCIPAL = (PrincipalRow.name, PrincipalRow.kind, PrincipalRow.roles, PrincipalRow.status)
-# Built once: SQLAlchemy memoizes a statement's cache key, so a prebuilt statement with
-# bound parameters costs far less per execution than one built per call.
-_BY_TOKEN = (
-    select(TokenRow.revoked_at, TokenRow.expires_at, TokenRow.scopes, TokenRow.pending, *_PRINCIPAL)
-    .join(PrincipalRow, TokenRow.principal_id == PrincipalRow.id)
-    .where(TokenRow.token_sha256 == bindparam("sha256"))
-)
-_BY_NAME = select(*_PRINCIPAL).where(PrincipalRow.name == bindparam("name"))
-_ANY_PRINCIPAL = select(PrincipalRow.id).limit(1)
-_ACTIVE_LOCKDOWNS = (
-    select(LockdownRow.__table__)
-    .where(LockdownRow.lifted_at.is_(None))
-    .order_by(LockdownRow.level.desc())
-)
-
-
 def _resolve(
     connection: Connection,
     name: str,
@@ -266,7 +199,7 @@ def _resolve(
         else:
             row, generation = cache.get(sha256, connection) if cache else (None, -1)
             if row is None:
-                row = connection.execute(_BY_TOKEN, {"sha256": sha256}).first()
+                row = principal_rows.identity_of_token(connection, sha256)
                 if cache is not None and row is not None:
                     cache.put(sha256, row, generation)
             if operation is None:
@@ -286,9 +219,9 @@ def _resolve(
                 hint="issue a token with that scope",
             )
     else:
-        if connection.execute(_ANY_PRINCIPAL).first() is None:
+        if not principal_rows.any_principal(connection):
             return Actor(name, frozenset(Role), "local")
-        row = connection.execute(_BY_NAME, {"name": name}).first()
+        row = principal_rows.identity_of_name(connection, name)
         if row is None:
             raise PermissionRefused(
                 f"refused: {name} is not a principal of this store",
@@ -301,7 +234,7 @@ def _resolve(
 
 
 def _lockdown(connection: Connection, operation: Operation, target: Target) -> Row[Any] | None:
-    for row in connection.execute(_ACTIVE_LOCKDOWNS):
+    for row in principal_rows.active_lockdowns(connection):
         if frozen_by(row.level, Scope(row.scope), row.target, operation, target):
             return row
     return None
@@ -329,7 +262,7 @@ def add_principal(
         raise UsageError("a principal needs at least one role", hint="--role qa")
     authorize(ctx, actor, Operation.ADD_PRINCIPAL, Target(), now)
     with ctx.transaction(exclusive=True) as session:
-        if session.scalar(select(PrincipalRow).where(PrincipalRow.name == name)):
+        if principal_rows.principal(session, name):
             raise UsageError(f"principal {name} already exists")
         joined = ",".join(parsed)
         # PostgreSQL runs two such transactions side by side: both may find no row above;
@@ -354,7 +287,7 @@ def add_principal(
 
 def list_principals(ctx: Context) -> list[PrincipalRow]:
     with ctx.transaction() as session:
-        rows = list(session.scalars(select(PrincipalRow).order_by(PrincipalRow.name)))
+        rows = principal_rows.principals(session)
         session.expunge_all()
         return rows
 
@@ -366,7 +299,7 @@ def suspend_principal(ctx: Context, actor: str, name: str, now: datetime) -> Non
 
 def _set_status(ctx: Context, actor: str, name: str, status: str, now: datetime) -> None:
     with ctx.transaction(exclusive=True) as session:
-        row = session.scalar(select(PrincipalRow).where(PrincipalRow.name == name))
+        row = principal_rows.principal(session, name)
         if row is None:
             raise NotFoundError(f"no principal {name}", hint="list them: assay principal list")
         row.status = status
@@ -399,7 +332,7 @@ def issue_token(
     who = authorize(ctx, actor, Operation.ISSUE_TOKEN, Target(), now, owner=principal)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with ctx.transaction(exclusive=True) as session:
-        owner = session.scalar(select(PrincipalRow).where(PrincipalRow.name == principal))
+        owner = principal_rows.principal(session, principal)
         if owner is None:
             raise NotFoundError(f"no principal {principal}", hint="add it first")
         signs = bool({"*", Operation.SIGN_OFF.value} & set(scopes))
@@ -474,7 +407,7 @@ def list_tokens(ctx: Context, actor: str, now: datetime) -> list[dict[str, objec
                 "issued_by": row.issued_by,
                 "approved_by": row.approved_by,
             }
-            for row in session.scalars(select(TokenRow).order_by(TokenRow.created_at))
+            for row in principal_rows.tokens(session)
         ]
 
 
@@ -488,22 +421,3 @@ def revoke_token(ctx: Context, actor: str, token_id: str, now: datetime) -> None
         event = AuditEvent(actor, "token.revoked", row.principal.name, {"token": token_id})
         audit_log(ctx.settings).record(session, [event], now)
     forget_identities(ctx)
-
-
-def suspend_agents(session: Session, now: datetime) -> list[dict[str, str]]:
-    """Suspend every active agent and revoke its tokens: what a level 2 lockdown does.
-    Returns what was changed, so lifting can restore it."""
-    changed = []
-    for agent in session.scalars(select(PrincipalRow).where(PrincipalRow.kind == "agent")):
-        changed.append({"name": agent.name, "status": agent.status})
-        agent.status = "suspended"
-        for token in session.scalars(select(TokenRow).where(TokenRow.principal_id == agent.id)):
-            token.revoked_at = token.revoked_at or now
-    return changed
-
-
-def restore_agents(session: Session, suspended: str) -> None:
-    for entry in json.loads(suspended or "[]"):
-        agent = session.scalar(select(PrincipalRow).where(PrincipalRow.name == entry["name"]))
-        if agent is not None and agent.status == "suspended":
-            agent.status = entry["status"]

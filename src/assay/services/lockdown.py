@@ -17,16 +17,12 @@ from sqlalchemy.orm import Session
 
 from assay.core.access import Operation, Scope, Target
 from assay.errors import NotFoundError, UsageError
-from assay.services.access import (
-    authorize,
-    forget_identities,
-    restore_agents,
-    suspend_agents,
-)
+from assay.services.access import authorize, forget_identities
 from assay.services.audit_log import AuditEvent, audit_log
 from assay.services.context import Context
 from assay.store import repositories as repo
 from assay.store.models import IncidentEventRow, IncidentRow, LockdownRow, ProjectRow
+from assay.store.principals import restore_agents, suspend_agents
 
 __all__ = [
     "INCIDENT_STATUSES",
