@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assay.core.access import Operation, Target
@@ -45,6 +44,7 @@ from assay.services.context import Context
 from assay.signing.note import (
     verifier_key,
 )
+from assay.store import audit as audit_rows
 from assay.store.models import (
     AuditCheckpointRow,
     AuditEntryRow,
@@ -99,9 +99,7 @@ def verify_log(ctx: Context, actor: str = "local", checkpoint: Path | None = Non
 
 
 def _newest_checkpoint(session: Session) -> AuditCheckpointRow:
-    newest = session.scalars(
-        select(AuditCheckpointRow).order_by(AuditCheckpointRow.size.desc()).limit(1)
-    ).first()
+    newest = next(iter(audit_rows.checkpoints(session, 1)), None)
     if newest is None:
         raise NotFoundError("the audit log is empty", hint="nothing has been recorded yet")
     return newest
@@ -136,14 +134,7 @@ def proof(ctx: Context, seq: int, actor: str = "local") -> dict[str, Any]:
     store = ctx.store(create=False)
     with store.snapshot() as session:
         checkpoint = _newest_checkpoint(session)
-        leaves = [
-            bytes.fromhex(h)
-            for h in session.scalars(
-                select(AuditEntryRow.leaf_hash)
-                .where(AuditEntryRow.seq < checkpoint.size)
-                .order_by(AuditEntryRow.seq)
-            )
-        ]
+        leaves = [bytes.fromhex(h) for h in audit_rows.leaf_hashes(session, checkpoint.size)]
         entry = session.get(AuditEntryRow, seq)
         if entry is None or seq >= checkpoint.size:
             raise NotFoundError(
@@ -176,19 +167,11 @@ def audit_entries(
     """Entries in order after sequence number ``after``, filtered by action (a prefix such
     as ``handoff.``), actor and subject; and the cursor of the next page, if any."""
     _may_read(ctx, actor)
-    table = AuditEntryRow
-    query = select(table).order_by(table.seq).limit(limit + 1)
-    if after is not None:
-        query = query.where(table.seq > after)
-    if action:
-        query = query.where(table.action.startswith(action, autoescape=True))
-    if who:
-        query = query.where(table.actor == who)
-    if subject:
-        query = query.where(table.subject == subject)
     store = ctx.store(create=False)
     with store.transaction() as session:
-        rows = list(session.scalars(query))
+        rows = audit_rows.entries(
+            session, after=after, limit=limit + 1, action=action, actor=who, subject=subject
+        )
     entries = [
         {
             "seq": r.seq,
@@ -209,9 +192,7 @@ def audit_checkpoints(ctx: Context, actor: str, limit: int = 20) -> list[dict[st
     _may_read(ctx, actor)
     store = ctx.store(create=False)
     with store.transaction() as session:
-        rows = session.scalars(
-            select(AuditCheckpointRow).order_by(AuditCheckpointRow.size.desc()).limit(limit)
-        ).all()
+        rows = audit_rows.checkpoints(session, limit)
         return [{"size": r.size, "root_hash": r.root_hash, "note": r.note} for r in rows]
 
 
@@ -233,8 +214,6 @@ def export_jsonl(ctx: Context, actor: str = "local") -> Iterator[str]:
                 },
                 sort_keys=True,
             )
-        newest = session.scalars(
-            select(AuditCheckpointRow).order_by(AuditCheckpointRow.size.desc()).limit(1)
-        ).first()
+        newest = next(iter(audit_rows.checkpoints(session, 1)), None)
         if newest is not None:
             yield json.dumps({"checkpoint": newest.note}, sort_keys=True)

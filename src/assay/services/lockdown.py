@@ -12,7 +12,6 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assay.core.access import Operation, Scope, Target
@@ -20,8 +19,9 @@ from assay.errors import NotFoundError, UsageError
 from assay.services.access import authorize, forget_identities
 from assay.services.audit_log import AuditEvent, audit_log
 from assay.services.context import Context
+from assay.store import lockdowns as lockdown_rows
 from assay.store import repositories as repo
-from assay.store.models import IncidentEventRow, IncidentRow, LockdownRow, ProjectRow
+from assay.store.models import IncidentEventRow, IncidentRow, LockdownRow
 from assay.store.principals import restore_agents, suspend_agents
 
 __all__ = [
@@ -125,8 +125,7 @@ def lift_lockdown(
 
 def active_lockdowns(ctx: Context) -> list[LockdownInfo]:
     with ctx.transaction() as session:
-        query = select(LockdownRow).where(LockdownRow.lifted_at.is_(None))
-        return [_info(row) for row in session.scalars(query.order_by(LockdownRow.started_at))]
+        return [_info(row) for row in lockdown_rows.active(session)]
 
 
 def open_incident(
@@ -182,7 +181,7 @@ def list_incidents(ctx: Context) -> list[dict[str, object]]:
                     for e in row.events
                 ],
             }
-            for row in session.scalars(select(IncidentRow).order_by(IncidentRow.id))
+            for row in lockdown_rows.incidents(session)
         ]
 
 
@@ -206,7 +205,7 @@ def _check_target(session: Session, scope: Scope, target: str) -> None:
             f"lockdown target {target!r} holds characters no project or release name has",
             hint="name the project as Assay shows it: assay runs list",
         )
-    known = list(session.scalars(select(ProjectRow.name).order_by(ProjectRow.name)))
+    known = lockdown_rows.project_names(session)
     if project not in known:
         shown = ", ".join(known[:10]) + (", ..." if len(known) > 10 else "")
         raise NotFoundError(
@@ -263,8 +262,9 @@ def _timeline(
 
 
 def _active(session: Session, ident: str) -> LockdownRow:
-    query = select(LockdownRow).where(LockdownRow.lifted_at.is_(None))
-    rows = [r for r in session.scalars(query) if r.id.startswith(ident) or r.incident_id == ident]
+    rows = [
+        r for r in lockdown_rows.active(session) if r.id.startswith(ident) or r.incident_id == ident
+    ]
     if len(rows) != 1:
         raise NotFoundError(
             f"no single active lockdown matches {ident!r}",

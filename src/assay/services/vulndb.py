@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert
 
 from assay.collectors.osv_export import read_export
 from assay.core.access import Operation, Target
@@ -22,6 +22,7 @@ from assay.services.access import authorize
 from assay.services.audit_log import AuditEvent, audit_log
 from assay.services.context import Context
 from assay.store import repositories as repo
+from assay.store import vulndb as osv_rows
 from assay.store.database import Store
 from assay.store.models import OsvIdRow, OsvPackageRow, OsvRecordRow, OsvSnapshotRow
 
@@ -155,9 +156,7 @@ def parse_export(
 def snapshot_info(store: Store) -> SnapshotInfo | None:
     """The snapshot in force, or None before the first import."""
     with store.transaction() as session:
-        row = session.scalars(
-            select(OsvSnapshotRow).order_by(OsvSnapshotRow.imported_at.desc()).limit(1)
-        ).first()
+        row = osv_rows.newest_snapshot(session)
         if row is None:
             return None
         return SnapshotInfo(
@@ -182,17 +181,7 @@ def records_for(store: Store, packages: Iterable[str]) -> dict[str, list[Vulnera
     with store.transaction() as session:
         for start in range(0, len(names), _CHUNK):
             chunk = names[start : start + _CHUNK]
-            rows = session.execute(
-                select(
-                    OsvPackageRow.package,
-                    OsvPackageRow.canonical_versions,
-                    OsvRecordRow.id,
-                    OsvRecordRow.data,
-                )
-                .join(OsvRecordRow, OsvRecordRow.id == OsvPackageRow.record_id)
-                .where(OsvPackageRow.package.in_(chunk))
-                .order_by(OsvPackageRow.package, OsvRecordRow.id)
-            ).all()
+            rows = osv_rows.records_of_packages(session, chunk)
             for package, canonical, record_id, data in rows:
                 entry = found.setdefault(record_id, (data, {}))
                 entry[1][package] = frozenset(canonical.split("\n")) if canonical else frozenset()
@@ -213,12 +202,7 @@ class StoreOsvSource:
     def query(self, package: str, version: str | None) -> list[dict[str, Any]]:
         name = canonical_name(package)
         with self.store.transaction() as session:
-            rows = session.scalars(
-                select(OsvRecordRow.data)
-                .join(OsvPackageRow, OsvRecordRow.id == OsvPackageRow.record_id)
-                .where(OsvPackageRow.package == name, OsvRecordRow.withdrawn.is_(False))
-                .order_by(OsvRecordRow.id)
-            ).all()
+            rows = osv_rows.records_of_package(session, name)
         found = []
         for data in rows:
             raw = json.loads(data)
@@ -231,13 +215,7 @@ class StoreOsvSource:
 
     def get(self, vuln_id: str) -> dict[str, Any] | None:
         with self.store.transaction() as session:
-            data = session.scalars(
-                select(OsvRecordRow.data)
-                .join(OsvIdRow, OsvRecordRow.id == OsvIdRow.record_id)
-                .where(OsvIdRow.ident == vuln_id)
-                .order_by(OsvRecordRow.id)
-                .limit(1)
-            ).first()
+            data = osv_rows.record_by_id(session, vuln_id)
         return json.loads(data) if data else None
 
     def snapshot(self) -> str | None:
