@@ -265,7 +265,9 @@ def test_the_whole_scenario(tmp_path: Path, store_url: str) -> None:
     assert offline.code == 1 and "revoked: revoked on" in offline.err
 
 
-def test_an_expired_certificate_does_not_verify(tmp_path: Path) -> None:
+def test_an_expired_certificate_does_not_verify(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from assay.services.verify import verify_file
 
     root = tmp_path / "ledger"
@@ -302,6 +304,15 @@ def test_an_expired_certificate_does_not_verify(tmp_path: Path) -> None:
     later = datetime.now(UTC) + timedelta(days=400)
     outcome = verify_file(envelope, [public], now=later)
     assert outcome.failure is not None and outcome.failure.reason.value == "expired"
+
+    # Issued twice in the same second (two requests at once), it is one certificate.
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    moment = datetime.now(UTC)
+    ctx = ctx_of(load_settings(root))
+    once = issue_certificate(ctx, root, "1.0.0", now=moment, output=tmp_path / "d")
+    again = issue_certificate(ctx, root, "1.0.0", now=moment, output=tmp_path / "e")
+    assert again.id == once.id and again.statement_sha256 == once.statement_sha256
 
 
 CONCURRENT = """

@@ -29,13 +29,13 @@ Cursor = Annotated[str | None, Query(max_length=100, description="From the previ
 
 
 @router.get("/projects", responses=READ)
-def projects(who: CurrentCaller) -> list[schemas.Project]:
+async def projects(who: CurrentCaller) -> list[schemas.Project]:
     """Every project with runs in the store."""
     return [schemas.Project.model_validate(p) for p in list_projects(who.ctx)]
 
 
 @router.get("/runs", responses=READ)
-def runs(
+async def runs(
     who: CurrentCaller,
     limit: Limit = 20,
     cursor: Cursor = None,
@@ -51,7 +51,7 @@ def runs(
 
 
 @router.get("/runs/{run}", responses=READ)
-def run(who: CurrentCaller, run: str) -> schemas.Run:
+async def run(who: CurrentCaller, run: str) -> schemas.Run:
     """One run (by id or a unique prefix) and its evidence."""
     return _run(get_run(who.ctx, run))
 

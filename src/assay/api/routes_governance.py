@@ -21,6 +21,7 @@ from assay.services.access import (
 )
 from assay.services.lockdown import (
     active_lockdowns,
+    get_incident,
     lift_lockdown,
     list_incidents,
     open_incident,
@@ -34,7 +35,7 @@ router = APIRouter()
 
 
 @router.get("/lockdowns", responses=READ, tags=["lockdowns"])
-def lockdowns(who: CurrentCaller) -> list[schemas.Lockdown]:
+async def lockdowns(who: CurrentCaller) -> list[schemas.Lockdown]:
     """The lockdowns in force."""
     return [schemas.Lockdown.of(info) for info in active_lockdowns(who.ctx)]
 
@@ -73,7 +74,7 @@ def lift(who: CurrentCaller, ident: str, body: schemas.LockdownLift) -> schemas.
 
 
 @router.get("/incidents", responses=READ, tags=["incidents"])
-def incidents(who: CurrentCaller) -> list[schemas.Incident]:
+async def incidents(who: CurrentCaller) -> list[schemas.Incident]:
     return [schemas.Incident.model_validate(i) for i in list_incidents(who.ctx)]
 
 
@@ -109,12 +110,15 @@ def update(who: CurrentCaller, ident: str, body: schemas.IncidentUpdate) -> sche
 
 
 def _incident(who: CurrentCaller, ident: str) -> schemas.Incident:
-    found = next(i for i in list_incidents(who.ctx) if i["id"] == ident)
-    return schemas.Incident.model_validate(found)
+    return schemas.Incident.model_validate(get_incident(who.ctx, ident))
 
 
 @router.get("/principals", responses=READ, tags=["principals"])
-def principals(who: CurrentCaller) -> list[schemas.Principal]:
+async def principals(who: CurrentCaller) -> list[schemas.Principal]:
+    return _principals(who)
+
+
+def _principals(who: CurrentCaller) -> list[schemas.Principal]:
     return [
         schemas.Principal(name=p.name, kind=p.kind, roles=p.roles.split(","), status=p.status)
         for p in list_principals(who.ctx)
@@ -125,13 +129,13 @@ def principals(who: CurrentCaller) -> list[schemas.Principal]:
 def add(who: CurrentCaller, body: schemas.PrincipalCreate) -> schemas.Principal:
     """Add a person or an agent with roles (admin)."""
     add_principal(who.ctx, who.name, body.name, body.kind, body.roles, now())
-    return next(p for p in principals(who) if p.name == body.name)
+    return next(p for p in _principals(who) if p.name == body.name)
 
 
 @router.post("/principals/{name}/suspend", responses=WRITE, tags=["principals"])
 def suspend(who: CurrentCaller, name: str) -> schemas.Principal:
     suspend_principal(who.ctx, who.name, name, now())
-    return next(p for p in principals(who) if p.name == name)
+    return next(p for p in _principals(who) if p.name == name)
 
 
 @router.get("/tokens", responses=READ, tags=["principals"])

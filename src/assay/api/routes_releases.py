@@ -144,7 +144,7 @@ def issue(
 
 
 @router.get("/certificates", responses=READ, tags=["certificates"])
-def certificates(who: CurrentCaller) -> list[schemas.Certificate]:
+async def certificates(who: CurrentCaller) -> list[schemas.Certificate]:
     return [schemas.Certificate.of(c) for c in list_certificates(who.ctx)]
 
 
@@ -155,7 +155,7 @@ def revocations(who: CurrentCaller) -> dict[str, Any]:
 
 
 @router.get("/certificates/{ident}", responses=READ, tags=["certificates"])
-def certificate(who: CurrentCaller, ident: str) -> schemas.Certificate:
+async def certificate(who: CurrentCaller, ident: str) -> schemas.Certificate:
     """One certificate by id or statement digest (or a unique prefix)."""
     info, _ = get_certificate(who.ctx, ident)
     return schemas.Certificate.of(info)

@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from assay import __version__
 from assay.collectors.pyproject import project_label
@@ -91,25 +92,12 @@ def issue_certificate(
     valid_until = datetime.fromisoformat(predicate["valid_until"])
     store = ctx.store(create=False)
     with store.transaction(exclusive=True) as session:
-        row = CertificateRow(
-            id=repo.new_id(),
-            release_id=status.release.id,
-            statement_sha256=digest,
-            envelope=json.dumps(envelope, sort_keys=True),
-            key_id=key_id(key.public_key()),
-            issued_at=now,
-            valid_until=valid_until,
+        # Issued twice in the same second, the statement is the same: it is the same
+        # certificate (two concurrent requests used to collide on its digest with a 500).
+        same = select(CertificateRow.id).where(CertificateRow.statement_sha256 == digest)
+        certificate_id = session.scalar(same) or _record_certificate(
+            session, ctx, actor, status, envelope, digest, key, valid_until, now
         )
-        session.add(row)
-        certificate_id = row.id
-        subject = f"{status.release.project}@{status.release.name}"
-        payload = {
-            "certificate": row.id,
-            "statement_sha256": digest,
-            "valid_until": str(valid_until),
-        }
-        event = AuditEvent(actor, "certificate.issued", subject, payload)
-        audit_log(ctx.settings).record(session, [event], now)
     folder = output or ctx.settings.state_dir / "certificates" / certificate_id
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"{status.release.project}-{status.release.name}"
@@ -122,6 +110,34 @@ def issue_certificate(
     return IssuedCertificate(
         certificate_id, digest, envelope_path, markdown_path, html_path, valid_until
     )
+
+
+def _record_certificate(
+    session: Session,
+    ctx: Context,
+    actor: str,
+    status: ReleaseStatus,
+    envelope: dict[str, Any],
+    digest: str,
+    key: Ed25519PrivateKey,
+    valid_until: datetime,
+    now: datetime,
+) -> str:
+    row = CertificateRow(
+        id=repo.new_id(),
+        release_id=status.release.id,
+        statement_sha256=digest,
+        envelope=json.dumps(envelope, sort_keys=True),
+        key_id=key_id(key.public_key()),
+        issued_at=now,
+        valid_until=valid_until,
+    )
+    session.add(row)
+    subject = f"{status.release.project}@{status.release.name}"
+    payload = {"certificate": row.id, "statement_sha256": digest, "valid_until": str(valid_until)}
+    event = AuditEvent(actor, "certificate.issued", subject, payload)
+    audit_log(ctx.settings).record(session, [event], now)
+    return row.id
 
 
 def certificate_statement(status: ReleaseStatus, now: datetime, ctx: Context) -> dict[str, Any]:
@@ -210,7 +226,10 @@ def get_certificate(ctx: Context, ident: str) -> tuple[CertificateInfo, dict[str
 def list_certificates(ctx: Context) -> list[CertificateInfo]:
     store = ctx.store(create=False)
     with store.transaction() as session:
-        rows = session.scalars(select(CertificateRow).order_by(CertificateRow.issued_at)).all()
+        query = select(CertificateRow).options(
+            joinedload(CertificateRow.release).joinedload(ReleaseRow.project)
+        )
+        rows = session.scalars(query.order_by(CertificateRow.issued_at)).all()
         return [_info(row) for row in rows]
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "SEVERITIES",
     "LockdownInfo",
     "active_lockdowns",
+    "get_incident",
     "lift_lockdown",
     "list_incidents",
     "open_incident",
@@ -163,26 +164,30 @@ def update_incident(
 
 def list_incidents(ctx: Context) -> list[dict[str, object]]:
     with ctx.transaction() as session:
-        return [
-            {
-                "id": row.id,
-                "type": row.type,
-                "severity": row.severity,
-                "status": row.status,
-                "title": row.title,
-                "opened_at": row.opened_at.isoformat(),
-                "timeline": [
-                    {
-                        "at": e.at.isoformat(),
-                        "actor": e.actor,
-                        "status": e.status,
-                        "note": e.note,
-                    }
-                    for e in row.events
-                ],
-            }
-            for row in lockdown_rows.incidents(session)
-        ]
+        return [_incident(row) for row in lockdown_rows.incidents(session)]
+
+
+def get_incident(ctx: Context, ident: str) -> dict[str, object]:
+    with ctx.transaction() as session:
+        row = session.get(IncidentRow, ident)
+        if row is None:
+            raise NotFoundError(f"no incident {ident}", hint="list them: assay incident list")
+        return _incident(row)
+
+
+def _incident(row: IncidentRow) -> dict[str, object]:
+    return {
+        "id": row.id,
+        "type": row.type,
+        "severity": row.severity,
+        "status": row.status,
+        "title": row.title,
+        "opened_at": row.opened_at.isoformat(),
+        "timeline": [
+            {"at": e.at.isoformat(), "actor": e.actor, "status": e.status, "note": e.note}
+            for e in row.events
+        ],
+    }
 
 
 def _check_target(session: Session, scope: Scope, target: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from assay.store.models import IncidentRow, LockdownRow, ProjectRow
 
@@ -17,7 +17,9 @@ def active(session: Session) -> list[LockdownRow]:
 
 
 def incidents(session: Session) -> list[IncidentRow]:
-    return list(session.scalars(select(IncidentRow).order_by(IncidentRow.id)))
+    """Every incident with its timeline (one query for all the events, not one each)."""
+    query = select(IncidentRow).options(selectinload(IncidentRow.events))
+    return list(session.scalars(query.order_by(IncidentRow.id)))
 
 
 def project_names(session: Session) -> list[str]:

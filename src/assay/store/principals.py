@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection, Row
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from assay.store.models import LockdownRow, PrincipalRow, TokenRow
 
@@ -70,7 +70,9 @@ def principals(session: Session) -> list[PrincipalRow]:
 
 
 def tokens(session: Session) -> list[TokenRow]:
-    return list(session.scalars(select(TokenRow).order_by(TokenRow.created_at)))
+    """Every token, oldest first, with its principal loaded in the same round trip."""
+    query = select(TokenRow).options(joinedload(TokenRow.principal))
+    return list(session.scalars(query.order_by(TokenRow.created_at)))
 
 
 def suspend_agents(session: Session, now: datetime) -> list[dict[str, str]]:
