@@ -9,9 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from packaging.version import Version
 
+from assay.core.exemptions import Exemption
 from assay.core.inventory import Component, Inventory, Origin
 from assay.core.osv import Event, EventKind, OsvRange, Severity, parse_record
-from assay.core.scan import Suppression, apply_suppressions, scan_inventory
+from assay.core.scan import apply_suppressions, scan_inventory
 from assay.core.severity import Bucket, bucket_of
 from assay.core.vulnmatch import fix_for, in_range, index_by_package, match_package, primary_id
 from osv_oracle import covers
@@ -198,9 +199,9 @@ def test_suppressions_apply_until_they_expire_and_unused_ones_are_reported() -> 
     ]
     inventory = Inventory.build([Component("pkg", "1.0", Origin("requirements.txt", 1))])
     result = scan_inventory(inventory, index_by_package(records), source="test", snapshot="0" * 64)
-    by_alias = Suppression("CVE-1", "not reachable", "security team", date(2027, 1, 1))
-    expired = Suppression("PYSEC-2", "old decision", "security team", date(2026, 1, 1))
-    unused = Suppression("PYSEC-99", "stale", "security team", date(2027, 1, 1))
+    by_alias = Exemption("CVE-1", "security team", "not reachable", date(2027, 1, 1))
+    expired = Exemption("PYSEC-2", "security team", "old decision", date(2026, 1, 1))
+    unused = Exemption("PYSEC-99", "security team", "stale", date(2027, 1, 1))
     applied = apply_suppressions(result, [by_alias, expired, unused], date(2026, 11, 23))
     assert [f.id for f in applied.findings] == ["PYSEC-2"]
     assert [(f.id, f.suppressed_by) for f in applied.suppressed] == [("PYSEC-1", by_alias)]

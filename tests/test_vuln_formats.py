@@ -16,13 +16,13 @@ from cyclonedx.validation.json import JsonStrictValidator
 from jsonschema import Draft4Validator, FormatChecker
 
 from assay import __version__
+from assay.core.exemptions import Exemption
 from assay.core.inventory import Component, Inventory, Origin
 from assay.core.osv import MalformedRecord, Vulnerability, parse_record
 from assay.core.scan import (
     Finding,
     ScanResult,
     ScanStatus,
-    Suppression,
     apply_suppressions,
     scan_inventory,
 )
@@ -92,8 +92,8 @@ def result(inventory: Inventory) -> ScanResult:
         inventory, index_by_package(_records()), source="test", snapshot="0" * 64
     )
     suppressions = [
-        Suppression(SUPPRESSED_ALIAS, REASON, "sec-team", date(2025, 1, 31)),
-        Suppression(EXPIRED_ID, "Only trusted YAML is loaded", "platform", date(2024, 1, 1)),
+        Exemption(SUPPRESSED_ALIAS, "sec-team", REASON, date(2025, 1, 31)),
+        Exemption(EXPIRED_ID, "platform", "Only trusted YAML is loaded", date(2024, 1, 1)),
     ]
     return apply_suppressions(scanned, suppressions, TODAY)
 
@@ -125,7 +125,7 @@ def test_the_scan_fixture_covers_every_bucket_a_suppression_and_an_expired_one(
 ) -> None:
     assert {f.severity for f in result.findings} == set(Bucket)
     assert [f.id for f in result.suppressed] == ["PYSEC-2023-74"]
-    assert [s.id for s in result.expired_suppressions] == [EXPIRED_ID]
+    assert [s.subject for s in result.expired_suppressions] == [EXPIRED_ID]
     assert EXPIRED_ID in {f.id for f in result.findings}
     assert result.not_scanned == ("flask",)
 

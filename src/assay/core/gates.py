@@ -5,11 +5,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
 
 from assay.core.evidence import EvidenceKind
+from assay.core.exemptions import Exemption
 
-__all__ = ["GateResult", "GateSpec", "GateStatus", "GatesOutcome", "Verdict", "Waiver", "verdict"]
+__all__ = ["GateResult", "GateSpec", "GateStatus", "GatesOutcome", "Verdict", "verdict"]
 
 
 class GateStatus(enum.StrEnum):
@@ -37,20 +37,6 @@ class GateSpec:
 
 
 @dataclass(frozen=True)
-class Waiver:
-    """An accepted exception to a gate: accountable, explained and temporary."""
-
-    gate: str
-    owner: str
-    reason: str
-    expires: date
-    ticket: str | None = None
-
-    def active(self, today: date) -> bool:
-        return today <= self.expires
-
-
-@dataclass(frozen=True)
 class GateResult:
     """A gate judged against the evidence of one run."""
 
@@ -61,9 +47,9 @@ class GateResult:
     threshold: str | None = None
     evidence: tuple[str, ...] = ()
     """Digests of the evidence used."""
-    waiver: Waiver | None = None
+    waiver: Exemption | None = None
     """The waiver in force, when the gate is waived."""
-    expired_waivers: tuple[Waiver, ...] = field(default=())
+    expired_waivers: tuple[Exemption, ...] = field(default=())
     """Waivers of this gate that have expired and no longer apply."""
     judged: GateStatus | None = None
     """What the evidence alone said, when a waiver changed the status."""

@@ -9,6 +9,7 @@ from datetime import date
 
 from packaging.version import Version
 
+from assay.core.exemptions import Exemption
 from assay.core.inventory import Inventory
 from assay.core.osv import Vulnerability
 from assay.core.severity import Bucket, bucket_of, score_of
@@ -19,7 +20,6 @@ __all__ = [
     "PackageFix",
     "ScanResult",
     "ScanStatus",
-    "Suppression",
     "apply_suppressions",
     "scan_inventory",
 ]
@@ -30,16 +30,6 @@ class ScanStatus(enum.StrEnum):
     """Every pinned component was checked against the named data."""
     UNKNOWN = "unknown"
     """No vulnerability data could be consulted: never read this as "no findings"."""
-
-
-@dataclass(frozen=True)
-class Suppression:
-    """A VEX-style statement that a finding does not apply, from assay.toml."""
-
-    id: str
-    reason: str
-    owner: str
-    expires: date
 
 
 @dataclass(frozen=True)
@@ -61,7 +51,7 @@ class Finding:
     fixed_in: str | None
     """Smallest version that fixes this finding, when one exists."""
     references: tuple[str, ...] = ()
-    suppressed_by: Suppression | None = None
+    suppressed_by: Exemption | None = None
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -87,8 +77,8 @@ class ScanResult:
     findings: tuple[Finding, ...] = ()
     """Findings in force (not suppressed), most severe first."""
     suppressed: tuple[Finding, ...] = ()
-    expired_suppressions: tuple[Suppression, ...] = ()
-    unmatched_suppressions: tuple[Suppression, ...] = ()
+    expired_suppressions: tuple[Exemption, ...] = ()
+    unmatched_suppressions: tuple[Exemption, ...] = ()
     fixes: tuple[PackageFix, ...] = ()
     scanned: int = 0
     not_scanned: tuple[str, ...] = ()
@@ -161,16 +151,16 @@ def scan_inventory(
 
 
 def apply_suppressions(
-    result: ScanResult, suppressions: Iterable[Suppression], today: date
+    result: ScanResult, suppressions: Iterable[Exemption], today: date
 ) -> ScanResult:
     """Move suppressed findings aside; expired entries stop suppressing and are reported."""
     active = [s for s in suppressions if s.expires >= today]
     expired = tuple(s for s in suppressions if s.expires < today)
-    used: set[Suppression] = set()
+    used: set[Exemption] = set()
     kept: list[Finding] = []
     suppressed: list[Finding] = []
     for finding in result.findings:
-        hit = next((s for s in active if s.id in finding.ids), None)
+        hit = next((s for s in active if s.subject in finding.ids), None)
         if hit is None:
             kept.append(finding)
         else:

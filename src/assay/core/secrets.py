@@ -10,9 +10,10 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
+from assay.core.exemptions import Exemption
+
 __all__ = [
     "KEYWORD_ASSIGNMENT",
-    "AllowEntry",
     "SecretFinding",
     "SecretsResult",
     "apply_allowlist",
@@ -65,14 +66,6 @@ class SecretFinding:
     test_fixture: bool = False
     """Found in a test or fixture file (see ``is_test_fixture``): reported apart, and by
     default not a failure of the security gate."""
-
-
-@dataclass(frozen=True)
-class AllowEntry:
-    fingerprint: str
-    reason: str
-    owner: str
-    expires: date
 
 
 # Folders whose files are test code or test data. Test suites commit keys, certificates and
@@ -162,10 +155,10 @@ def looks_secret(value: str) -> bool:
 
 
 def apply_allowlist(
-    findings: list[SecretFinding], allow: list[AllowEntry], today: date
-) -> tuple[list[SecretFinding], list[SecretFinding], list[AllowEntry]]:
+    findings: list[SecretFinding], allow: list[Exemption], today: date
+) -> tuple[list[SecretFinding], list[SecretFinding], list[Exemption]]:
     """(findings in force, allowed findings, expired entries)."""
-    active = {a.fingerprint: a for a in allow if a.expires >= today}
+    active = {a.subject: a for a in allow if a.active(today)}
     expired = [a for a in allow if a.expires < today]
     kept = [f for f in findings if f.fingerprint not in active]
     allowed = [f for f in findings if f.fingerprint in active]
@@ -177,7 +170,7 @@ class SecretsResult:
     findings: tuple[SecretFinding, ...]
     """Findings in force outside test code and test data."""
     allowed: tuple[SecretFinding, ...]
-    expired: tuple[AllowEntry, ...]
+    expired: tuple[Exemption, ...]
     history: bool
     test_fixtures: tuple[SecretFinding, ...] = ()
     """Findings in force in test code and test data, reported apart."""

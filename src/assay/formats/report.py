@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from assay.core.gates import GateResult, GateStatus, Waiver
+from assay.core.exemptions import Exemption
+from assay.core.gates import GateResult, GateStatus
 from assay.core.report import RunReport
 
 __all__ = ["gate_dict", "to_json", "to_markdown"]
@@ -79,9 +80,9 @@ def gate_dict(g: GateResult) -> dict[str, Any]:
     }
 
 
-def _waiver(waiver: Waiver) -> dict[str, Any]:
+def _waiver(waiver: Exemption) -> dict[str, Any]:
     return {
-        "gate": waiver.gate,
+        "gate": waiver.subject,
         "owner": waiver.owner,
         "reason": waiver.reason,
         "expires": waiver.expires.isoformat(),

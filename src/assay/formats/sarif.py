@@ -227,17 +227,19 @@ def _notifications(result: ScanResult) -> list[dict[str, Any]]:
         {
             "level": "warning",
             "message": {
-                "text": f"The suppression of {s.id} expired on {s.expires.isoformat()} "
+                "text": f"The suppression of {s.subject} expired on {s.expires.isoformat()} "
                 f"(owner {s.owner}): it no longer applies."
             },
         }
-        for s in sorted(result.expired_suppressions, key=lambda s: (s.id, s.expires))
+        for s in sorted(result.expired_suppressions, key=lambda s: (s.subject, s.expires))
     ]
     notes += [
         {
             "level": "note",
-            "message": {"text": f"The suppression of {s.id} (owner {s.owner}) matches no finding."},
+            "message": {
+                "text": f"The suppression of {s.subject} (owner {s.owner}) matches no finding."
+            },
         }
-        for s in sorted(result.unmatched_suppressions, key=lambda s: (s.id, s.expires))
+        for s in sorted(result.unmatched_suppressions, key=lambda s: (s.subject, s.expires))
     ]
     return notes

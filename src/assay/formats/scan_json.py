@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from assay.core.scan import Finding, PackageFix, ScanResult, Suppression
+from assay.core.exemptions import Exemption
+from assay.core.scan import Finding, PackageFix, ScanResult
 
 __all__ = ["MEDIA_TYPE", "SCHEMA", "dumps", "finding_order", "to_dict"]
 
@@ -68,9 +69,9 @@ def _finding(finding: Finding) -> dict[str, Any]:
     }
 
 
-def _suppression(suppression: Suppression) -> dict[str, str]:
+def _suppression(suppression: Exemption) -> dict[str, str]:
     return {
-        "id": suppression.id,
+        "id": suppression.subject,
         "reason": suppression.reason,
         "owner": suppression.owner,
         "expires": suppression.expires.isoformat(),
@@ -81,5 +82,5 @@ def _fix(fix: PackageFix) -> dict[str, str | None]:
     return {"package": fix.package, "version": fix.version, "fix": fix.fix}
 
 
-def _sorted(suppressions: tuple[Suppression, ...]) -> list[Suppression]:
-    return sorted(suppressions, key=lambda s: (s.id, s.expires, s.owner, s.reason))
+def _sorted(suppressions: tuple[Exemption, ...]) -> list[Exemption]:
+    return sorted(suppressions, key=lambda s: (s.subject, s.expires, s.owner, s.reason))

@@ -10,7 +10,8 @@ from typing import Any
 
 from assay.collectors.pyproject import project_name
 from assay.core.evidence import EvidenceItem, EvidenceRecord
-from assay.core.gates import GatesOutcome, GateSpec, Waiver, verdict
+from assay.core.exemptions import Exemption
+from assay.core.gates import GatesOutcome, GateSpec, verdict
 from assay.core.policy import (
     DEFAULT_POLICY,
     EvidenceView,
@@ -82,7 +83,9 @@ def load_policy(ctx: Context) -> Policy:
                 f"[[gates.waivers]] names gate {entry.gate!r}, which the policy does not have",
                 hint=f"gates: {', '.join(sorted(ids))}",
             )
-        waivers.append(Waiver(entry.gate, entry.owner, entry.reason, entry.expires, entry.ticket))
+        waivers.append(
+            Exemption(entry.gate, entry.owner, entry.reason, entry.expires, entry.ticket)
+        )
     return Policy(tuple(gates), tuple(waivers), tuple(disabled))
 
 

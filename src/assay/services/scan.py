@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from assay.core.exemptions import Exemption
 from assay.core.inventory import Inventory
 from assay.core.osv import MalformedRecord, Vulnerability, parse_record
 from assay.core.scan import (
     ScanResult,
     ScanStatus,
-    Suppression,
     apply_suppressions,
     scan_inventory,
 )
@@ -73,7 +73,7 @@ def scan_with(
             not_scanned=tuple(c.name for c in inventory.components),
         )
     suppressions = [
-        Suppression(e.id, e.reason, e.owner, e.expires) for e in ctx.settings.vulnerabilities.ignore
+        Exemption(e.id, e.owner, e.reason, e.expires) for e in ctx.settings.vulnerabilities.ignore
     ]
     return apply_suppressions(result, suppressions, today or datetime.now(UTC).date())
 

@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from assay.collectors.secrets import scan_history, scan_tree
-from assay.core.secrets import AllowEntry, SecretsResult, apply_allowlist
+from assay.core.exemptions import Exemption
+from assay.core.secrets import SecretsResult, apply_allowlist
 from assay.errors import UsageError
 from assay.formats.secrets import to_json
 from assay.settings import Settings
@@ -32,9 +33,7 @@ def check_secrets(
         raise UsageError(f"no such project folder: {project}", hint="pass the project's folder")
     key = fingerprint_key(settings)
     found = scan_tree(project, key) + (scan_history(project, key) if history else [])
-    allow = [
-        AllowEntry(a.fingerprint, a.reason, a.owner, a.expires) for a in settings.secrets.allow
-    ]
+    allow = [Exemption(a.fingerprint, a.owner, a.reason, a.expires) for a in settings.secrets.allow]
     kept, allowed, expired = apply_allowlist(found, allow, today or datetime.now(UTC).date())
     return SecretsResult(
         findings=tuple(f for f in kept if not f.test_fixture),

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from assay.core.gates import GateResult, GateStatus, Waiver
+from assay.core.exemptions import Exemption
+from assay.core.gates import GateResult, GateStatus
 from assay.core.policy.checks import CHECKS, _Reader, _Unknown
 from assay.core.policy.model import AllOf, Check, Condition, EvidenceView, Gate, Judgement, Policy
 
@@ -74,8 +75,10 @@ def _join(values: Any) -> str | None:
     return "; ".join(present) if present else None
 
 
-def _waive(gate: Gate, judgement: Judgement, waivers: Sequence[Waiver], today: date) -> GateResult:
-    mine = [w for w in waivers if w.gate == gate.spec.id]
+def _waive(
+    gate: Gate, judgement: Judgement, waivers: Sequence[Exemption], today: date
+) -> GateResult:
+    mine = [w for w in waivers if w.subject == gate.spec.id]
     expired = tuple(w for w in mine if not w.active(today))
     active = next((w for w in sorted(mine, key=lambda w: w.expires) if w.active(today)), None)
     status, judged, explanation = judgement.status, None, judgement.explanation

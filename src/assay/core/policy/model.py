@@ -8,7 +8,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from assay.core.gates import GateSpec, GateStatus, Waiver
+from assay.core.exemptions import Exemption
+from assay.core.gates import GateSpec, GateStatus
 
 if TYPE_CHECKING:
     from assay.core.policy.checks import _Reader
@@ -80,7 +81,7 @@ class Gate:
 @dataclass(frozen=True)
 class Policy:
     gates: tuple[Gate, ...]
-    waivers: tuple[Waiver, ...] = ()
+    waivers: tuple[Exemption, ...] = ()
     disabled: tuple[tuple[str, str], ...] = ()
     """Gates switched off, with the reason given."""
 
@@ -93,7 +94,7 @@ class Policy:
             ],
             "waivers": [
                 {
-                    "gate": w.gate,
+                    "gate": w.subject,
                     "owner": w.owner,
                     "reason": w.reason,
                     "expires": w.expires.isoformat(),

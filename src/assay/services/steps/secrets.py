@@ -34,7 +34,7 @@ class SecretsStep(Step):
                 f"test fixture: {f.rule} at {f.path}:{f.line} ({f.redacted})"
                 for f in result.test_fixtures[:20]
             ]
-        notes += [f"allowance {a.fingerprint} expired on {a.expires}" for a in result.expired]
+        notes += [f"allowance {a.subject} expired on {a.expires}" for a in result.expired]
         return StepOutcome(
             evidence=(
                 EvidenceItem(EvidenceKind.SECRETS, MEDIA_TYPE, to_json(result).encode(), summary),

@@ -68,10 +68,12 @@ class VulnerabilityStep(Step):
                 notes.append(f"hint: {hint}")
         notes += [f"{f.package} {f.version}: {f.id} ({f.severity.value})" for f in result.findings]
         notes += [
-            f"suppression of {s.id} expired on {s.expires.isoformat()}"
+            f"suppression of {s.subject} expired on {s.expires.isoformat()}"
             for s in result.expired_suppressions
         ]
-        notes += [f"suppression of {s.id} matches nothing" for s in result.unmatched_suppressions]
+        notes += [
+            f"suppression of {s.subject} matches nothing" for s in result.unmatched_suppressions
+        ]
         return StepOutcome(
             evidence=(
                 EvidenceItem(
