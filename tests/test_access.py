@@ -226,8 +226,12 @@ def test_tokens_identify_agents_and_expire_or_get_revoked(governed: Path) -> Non
     expired = issue_token(ctx_of(settings), "root@x", "agent@x", ["*"], 1, NOW - timedelta(days=2))
     late = run_assay("certify", governed, env={"ASSAY_TOKEN": expired.token})
     assert late.code == 1 and late.err == revoked.err
-    states = run_assay("token", "list", "-C", governed, env={"ASSAY_PRINCIPAL": "root@x"})
-    assert f"{issued.id}\tagent@x\tcertify\trevoked" in states.out
+    states = run_assay(
+        "token", "list", "-C", governed, "-f", "json", env={"ASSAY_PRINCIPAL": "root@x"}
+    )
+    listed = {row["id"]: row for row in json.loads(states.out)}
+    assert listed[issued.id]["principal"] == "agent@x" and listed[issued.id]["revoked"]
+    assert listed[issued.id]["scopes"] == "certify"
     stored = json.dumps([json.loads(line) for line in export_jsonl(ctx_of(settings), "root@x")])
     assert issued.token not in stored and expired.token not in stored
 

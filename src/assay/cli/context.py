@@ -7,8 +7,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import click
-
 from assay.core.caller import Caller
 from assay.services.context import Context, open_context
 
@@ -33,7 +31,17 @@ def command_context(project: Path, store: str | None = None, **tables: Any) -> C
     settings = load_settings(project, store=store_override(store), **tables)
     token = os.environ.get(TOKEN_VARIABLE) or None
     context = open_context(settings, Caller(current_user(project), token))
-    click_context = click.get_current_context(silent=True)
+    click_context = _current_click_context()
     if click_context is not None:
         click_context.call_on_close(context.close)
     return context
+
+
+def _current_click_context() -> Any:
+    """The running command's click context, or None outside a command. Typer vendors
+    click from 0.2x on (typer._click); click's own context stack is then always empty."""
+    try:
+        from typer._click.globals import get_current_context
+    except ImportError:  # pragma: no cover: Typer before 0.2x runs on click
+        from click import get_current_context  # type: ignore[no-redef]
+    return get_current_context(silent=True)

@@ -2,31 +2,43 @@
 
 from __future__ import annotations
 
-import enum
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from assay.cli.options import EnvironmentOpt, ProjectArg, ProjectOpt, PythonOpt, StoreOpt
-from assay.services.sbom_format import SbomFormat
+from assay.cli.options import (
+    EnvironmentOpt,
+    FileArg,
+    OutputOpt,
+    ProjectOpt,
+    PythonOpt,
+    StoreOpt,
+    example,
+    format_option,
+    output_to,
+    source_from,
+)
+
+if TYPE_CHECKING:
+    from assay.services.vulndb import ImportReport
 
 vulndb_app = typer.Typer(
     help="The vulnerability database: import OSV data, check it, serve it.", no_args_is_help=True
 )
 
+SBOM_FORMATS = ("cyclonedx-json", "cyclonedx-xml", "spdx-json", "json")
+"""``json`` is CycloneDX JSON, the default."""
+
 
 def sbom(
-    path: ProjectArg = Path(),
+    source: FileArg = None,
+    project: ProjectOpt = Path(),
     python: PythonOpt = None,
     environment: EnvironmentOpt = False,
-    fmt: Annotated[
-        SbomFormat, typer.Option("--format", "-f", help="Document format.")
-    ] = SbomFormat.CYCLONEDX_JSON,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here instead of standard output.")
-    ] = None,
+    output_format: Annotated[str, format_option(*SBOM_FORMATS)] = "cyclonedx-json",
+    output: OutputOpt = None,
     validate: Annotated[
         bool, typer.Option("--validate", help="Check the document against the CycloneDX schema.")
     ] = False,
@@ -36,42 +48,39 @@ def sbom(
     In a folder Assay reads the most exact source it finds: pylock.toml, uv.lock,
     poetry.lock, Pipfile.lock, requirements.txt, then the project's .venv, then
     pyproject.toml. The document's time is SOURCE_DATE_EPOCH when set, else the newest
-    input's, so the same input gives the same bytes.
+    input's, so the same input gives the same bytes. -f json is CycloneDX JSON.
+
+    \b
+    Example:
+      assay sbom -C examples/shipping-quotes -o bom.cdx.json
     """
-    from assay.cli.plain import print_notices, write_atomically
+    from assay.cli.plain import print_notices
     from assay.services.sbom import generate
     from assay.services.sbom import validate as validate_document
+    from assay.services.sbom_format import SbomFormat
 
+    _, path = source_from(project, source)
+    fmt = SbomFormat.CYCLONEDX_JSON if output_format == "json" else SbomFormat(output_format)
     inventory, document = generate(path, fmt, python=python, environment=environment)
     if validate:
         problems = validate_document(document, fmt)
         if problems:
             print(f"error: schema validation failed: {problems[0]}", file=sys.stderr)
             raise typer.Exit(1)
-    if output is None:
+    with output_to(output, announce=False):
         sys.stdout.write(document)
-    else:
-        write_atomically(output, document)
     print_notices(inventory, wrote=output)
 
 
-class ScanFormat(enum.StrEnum):
-    TABLE = "table"
-    JSON = "json"
-    SARIF = "sarif"
-    CYCLONEDX = "cyclonedx"
-
-
 def scan(
-    path: ProjectArg = Path(),
+    source: FileArg = None,
+    project: ProjectOpt = Path(),
     python: PythonOpt = None,
     environment: EnvironmentOpt = False,
-    fmt: Annotated[
-        ScanFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = ScanFormat.TABLE,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here instead of standard output.")
-    ] = None,
+    output_format: Annotated[
+        str, format_option("text", "json", "sarif", "cyclonedx", aliases={"table": "text"})
+    ] = "text",
+    output: OutputOpt = None,
     offline: Annotated[
         bool, typer.Option("--offline", help="Use only the imported database.")
     ] = False,
@@ -81,65 +90,72 @@ def scan(
     """Match the project's dependencies against known vulnerabilities (OSV).
 
     Uses the imported database (assay vulndb import/sync) when there is one, else the OSV
-    API. Exit 0 with no finding in force, 1 with findings, 3 when no vulnerability data
-    could be consulted: that result is "unknown", never "no vulnerabilities".
+    API. -f sarif is SARIF 2.1.0 for code scanning, -f cyclonedx CycloneDX 1.6 with the
+    vulnerabilities linked to components. Exit 0 with no finding in force, 1 with
+    findings, 3 when no vulnerability data could be consulted: that result is "unknown",
+    never "no vulnerabilities".
+
+    \b
+    Example:
+      assay scan -C . -f sarif -o assay.sarif
     """
     from assay.cli.context import command_context
-    from assay.cli.plain import print_scan_warnings, write_atomically
+    from assay.cli.plain import print_scan_warnings
     from assay.services.scan import scan as scan_project
     from assay.settings import VulnerabilitySource
 
     if offline and online:
         raise typer.BadParameter("--offline and --online exclude each other")
-    project = path if path.is_dir() else path.parent
+    project, path = source_from(project, source)
     ctx = command_context(project, store)
-    source = (
+    vulnerability_source = (
         VulnerabilitySource.OFFLINE if offline else VulnerabilitySource.ONLINE if online else None
     )
-    outcome = scan_project(path, ctx, python=python, environment=environment, source=source)
+    outcome = scan_project(
+        path, ctx, python=python, environment=environment, source=vulnerability_source
+    )
     result = outcome.result
-    if fmt is ScanFormat.TABLE:
-        from assay.cli.output.checks import print_scan
+    with output_to(output):
+        if output_format == "text":
+            from assay.cli.output.checks import print_scan
 
-        print_scan(outcome.inventory, result)
-        document = None
-    elif fmt is ScanFormat.JSON:
-        from assay.formats import scan_json
+            print_scan(outcome.inventory, result)
+        elif output_format == "json":
+            from assay.formats import scan_json
 
-        document = scan_json.dumps(result)
-    elif fmt is ScanFormat.SARIF:
-        from assay.collectors._files import relative_path
-        from assay.formats import sarif
+            sys.stdout.write(scan_json.dumps(result))
+        elif output_format == "sarif":
+            from assay.collectors._files import relative_path
+            from assay.formats import sarif
 
-        source_file = next(iter(outcome.inventory.sources), None)
-        uri = relative_path(source_file.path if source_file else ".", project)
-        document = sarif.to_sarif(result, artifact_uri=uri)
-    else:
-        from assay.formats import cyclonedx_vulns
-        from assay.services.sbom import document_time
-
-        document = cyclonedx_vulns.to_json(
-            outcome.inventory, result, document_time(outcome.inventory)
-        )
-    if document is not None:
-        if output is None:
-            sys.stdout.write(document)
+            source_file = next(iter(outcome.inventory.sources), None)
+            uri = relative_path(source_file.path if source_file else ".", project)
+            sys.stdout.write(sarif.to_sarif(result, artifact_uri=uri))
         else:
-            write_atomically(output, document)
-    print_scan_warnings(result, to_stderr=document is not None or output is not None)
+            from assay.formats import cyclonedx_vulns
+            from assay.services.sbom import document_time
+
+            inventory = outcome.inventory
+            sys.stdout.write(cyclonedx_vulns.to_json(inventory, result, document_time(inventory)))
+        print_scan_warnings(result, to_stderr=output_format != "text")
     if result.status.value == "unknown":
         raise typer.Exit(3)
     if result.findings:
         raise typer.Exit(1)
 
 
-@vulndb_app.command("import")
+@vulndb_app.command(
+    "import",
+    epilog=example("assay vulndb import osv-pypi-advisories.zip -C examples/shipping-quotes"),
+)
 def vulndb_import(
     source: Annotated[
         Path, typer.Argument(help="OSV export: a .zip of records, a folder, or one record.")
     ],
     project: ProjectOpt = Path(),
     store: StoreOpt = None,
+    output_format: Annotated[str, format_option("text", "json")] = "text",
+    output: OutputOpt = None,
 ) -> None:
     """Replace the vulnerability database with an OSV export (for example PyPI/all.zip).
 
@@ -147,20 +163,42 @@ def vulndb_import(
     transaction, so a failed import leaves the previous data in force.
     """
     from assay.cli.context import command_context
-    from assay.cli.output.checks import print_import
+    from assay.collectors.git import current_user
     from assay.services.vulndb import import_export
 
     ctx = command_context(project, store)
-    from assay.collectors.git import current_user
-
-    print_import(import_export(ctx, source, actor=current_user(project)))
+    _print_import(import_export(ctx, source, actor=current_user(project)), output_format, output)
 
 
-@vulndb_app.command("status")
-def vulndb_status(project: ProjectOpt = Path(), store: StoreOpt = None) -> None:
-    """Show the database in force: snapshot digest, record count, newest record, age."""
+def _print_import(report: ImportReport, output_format: str, output: Path | None) -> None:
+    with output_to(output):
+        if output_format == "json":
+            from assay.cli.emit import json_text
+
+            rejected = [{"id": ident, "reason": why} for ident, why in report.rejected]
+            sys.stdout.write(
+                json_text(
+                    {"snapshot": report.snapshot, "rejected": rejected, "seconds": report.seconds}
+                )
+            )
+        else:
+            from assay.cli.output.checks import print_import
+
+            print_import(report)
+
+
+@vulndb_app.command("status", epilog=example("assay vulndb status -C . -f json"))
+def vulndb_status(
+    project: ProjectOpt = Path(),
+    store: StoreOpt = None,
+    output_format: Annotated[str, format_option("text", "json")] = "text",
+    output: OutputOpt = None,
+) -> None:
+    """Show the database in force: snapshot digest, record count, newest record, age.
+
+    Exit 1 when there is none (-f json prints null).
+    """
     from assay.cli.context import command_context
-    from assay.cli.output.checks import print_snapshot
     from assay.errors import NotFoundError
     from assay.services.vulndb import snapshot_info
 
@@ -168,34 +206,46 @@ def vulndb_status(project: ProjectOpt = Path(), store: StoreOpt = None) -> None:
     try:
         info = snapshot_info(ctx.store(create=False))
     except NotFoundError:
-        print_snapshot(None)
-        raise typer.Exit(1) from None
-    print_snapshot(info)
-    if info is None:
-        raise typer.Exit(1)
+        info = None
+    with output_to(output):
+        if output_format == "json":
+            from assay.cli.emit import json_text
+
+            sys.stdout.write(json_text(info))
+        else:
+            from assay.cli.output.checks import print_snapshot
+
+            print_snapshot(info)
+        if info is None:
+            raise typer.Exit(1)
 
 
-@vulndb_app.command("sync")
+@vulndb_app.command("sync", epilog=example("assay vulndb sync -C ."))
 def vulndb_sync(
     url: Annotated[
-        str | None, typer.Option("--url", help="Export to download (default from settings).")
+        str | None,
+        typer.Option("--url", metavar="URL", help="Export to download (default from settings)."),
     ] = None,
     project: ProjectOpt = Path(),
     store: StoreOpt = None,
+    output_format: Annotated[str, format_option("text", "json")] = "text",
+    output: OutputOpt = None,
 ) -> None:
     """Download OSV's PyPI export and import it; offline, keep the current data and say so."""
     from assay.cli.context import command_context
-    from assay.cli.output.checks import print_import
     from assay.services.vulndb_sync import sync
 
     ctx = command_context(project, store)
-    print_import(sync(ctx, url or ctx.settings.vulnerabilities.export_url))
+    report = sync(ctx, url or ctx.settings.vulnerabilities.export_url)
+    _print_import(report, output_format, output)
 
 
-@vulndb_app.command("serve")
+@vulndb_app.command("serve", epilog=example("assay vulndb serve -C . --port 8765"))
 def vulndb_serve(
-    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8765,
+    host: Annotated[
+        str, typer.Option("--host", metavar="H", help="Address to listen on.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", metavar="N", help="Port to listen on.")] = 8765,
     project: ProjectOpt = Path(),
     store: StoreOpt = None,
 ) -> None:

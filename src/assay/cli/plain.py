@@ -17,16 +17,30 @@ if TYPE_CHECKING:
 __all__ = ["print_notices", "print_scan_warnings", "write_atomically"]
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so a reader never sees half a document."""
+def write_atomically(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` so a reader never sees half a document: a temporary file
+    in the same folder, flushed to disk, then renamed over ``path``. The file gets the
+    mode a new file would (0666 less the umask)."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    tmp: Path | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        Path(tmp).replace(path)
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        tmp = Path(name)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(raw)
+            handle.flush()
+            os.fsync(handle.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o666 & ~umask)
+        tmp.replace(path)
+        tmp = None
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror}") from exc
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
 
 
 def print_notices(inventory: Inventory, wrote: Path | None) -> None:
@@ -52,13 +66,13 @@ def print_scan_warnings(result: ScanResult, *, to_stderr: bool) -> None:
     stream = sys.stderr if to_stderr else sys.stdout
     for entry in result.expired_suppressions:
         print(
-            f"warning: suppression of {entry.id} (owner {entry.owner}) expired on "
+            f"warning: suppression of {entry.subject} (owner {entry.owner}) expired on "
             f"{entry.expires.isoformat()} and no longer applies",
             file=stream,
         )
     for entry in result.unmatched_suppressions:
         print(
-            f"warning: suppression of {entry.id} (owner {entry.owner}) matches no finding; "
+            f"warning: suppression of {entry.subject} (owner {entry.owner}) matches no finding; "
             "remove it from assay.toml",
             file=stream,
         )

@@ -10,27 +10,40 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from assay.cli.emit import json_text, plain_data, record, say
+from assay.cli.options import (
+    JsonFlag,
+    OutputOpt,
+    ProjectOpt,
+    StoreOpt,
+    deprecated,
+    example,
+    format_option,
+    json_alias,
+    output_to,
+)
+
 if TYPE_CHECKING:
     from assay.services.context import Context
+    from assay.services.releases import ReleaseStatus
 
 release_app = typer.Typer(help="Releases: bind a run's evidence, see what is missing.")
 certificate_app = typer.Typer(help="Readiness certificates: issue, list, revoke.")
 
-ProjectOpt = Annotated[Path, typer.Option("--project", "-C", help="Project folder.")]
-StoreOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--store", help="Store URL (default: sqlite in PROJECT/.assay).", show_default=False
-    ),
-]
 RunOpt = Annotated[
     str | None,
-    typer.Option("--run", help="Run id (default: the project's newest run).", show_default=False),
+    typer.Option(
+        "--run",
+        metavar="RUN",
+        help="Run id (default: the project's newest run).",
+        show_default=False,
+    ),
 ]
 KeyOpt = Annotated[
     str | None,
-    typer.Option("--key", help="Name of the signing key (default: [signing] key)."),
+    typer.Option("--key", metavar="NAME", help="Name of the signing key (default: [signing] key)."),
 ]
+FormatOpt = Annotated[str, format_option("text", "json")]
 
 
 def _context(project: Path, store: str | None, key: str | None = None) -> Context:
@@ -47,15 +60,20 @@ def _ask() -> str:
     return str(typer.prompt("Key passphrase", hide_input=True))
 
 
-@release_app.command("create")
+@release_app.command(
+    "create", epilog=example("assay release create 2.3.0 -C examples/shipping-quotes")
+)
 def release_create(
     name: Annotated[str, typer.Argument(help="Release name, for example 2.3.0.")],
     run: RunOpt = None,
     by: Annotated[
-        str | None, typer.Option("--as", help="Who creates it (default: git user.email).")
+        str | None,
+        typer.Option("--as", metavar="WHO", help="Who creates it (default: git user.email)."),
     ] = None,
     project: ProjectOpt = Path(),
     store: StoreOpt = None,
+    output_format: FormatOpt = "text",
+    output: OutputOpt = None,
 ) -> None:
     """Create a release bound to a run's evidence (default: the newest run)."""
     from assay.collectors.git import current_user
@@ -69,16 +87,22 @@ def release_create(
         by=by or current_user(project),
         now=_now(),
     )
-    print(f"release {info.name} of {info.project} bound to run {info.run_id}")
-    print(f"evidence digest {info.evidence_digest}")
+    with output_to(output):
+        if output_format == "json":
+            sys.stdout.write(json_text(info))
+            return
+        say(f"release {info.name} of {info.project} bound to run {info.run_id}")
+        say(f"evidence digest {info.evidence_digest}")
 
 
-@release_app.command("update")
+@release_app.command("update", epilog=example("assay release update 2.3.0 --run 3f2a9c -C ."))
 def release_update(
     name: Annotated[str, typer.Argument(help="Release name.")],
     run: RunOpt = None,
     project: ProjectOpt = Path(),
     store: StoreOpt = None,
+    output_format: FormatOpt = "text",
+    output: OutputOpt = None,
 ) -> None:
     """Bind the release to newer evidence. Sign-offs of the old evidence become void."""
     from assay.collectors.git import current_user
@@ -88,74 +112,92 @@ def release_update(
     info, changed = update_release(
         ctx, project, name, run=run, now=_now(), by=current_user(project)
     )
-    print(f"release {info.name} bound to run {info.run_id}")
-    if changed:
-        print("the evidence changed: earlier sign-offs are void and must be given again")
+    with output_to(output):
+        if output_format == "json":
+            sys.stdout.write(json_text({**plain_data(info), "evidence_changed": changed}))
+            return
+        say(f"release {info.name} bound to run {info.run_id}")
+        if changed:
+            say("the evidence changed: earlier sign-offs are void and must be given again")
 
 
-@release_app.command("status")
+@release_app.command("status", epilog=example("assay release status 2.3.0 -C . -f json"))
 def release_status_command(
     name: Annotated[str, typer.Argument(help="Release name.")],
-    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     project: ProjectOpt = Path(),
     store: StoreOpt = None,
+    output_format: FormatOpt = "text",
+    output: OutputOpt = None,
+    json_flag: JsonFlag = False,
 ) -> None:
     """Gates and sign-offs of a release, and exactly what is missing for a certificate.
 
     Exit 0 when a certificate can be issued, 1 otherwise.
     """
-    from assay.cli.output.verdict import print_release_status
     from assay.services.releases import release_status
 
+    output_format = json_alias(output_format, json_flag)
     status = release_status(_context(project, store), project, name, _now())
-    if json_output:
-        body = {
-            "release": status.release.__dict__,
-            "ready": status.ready,
-            "missing": status.missing,
-            "roles": [
-                {
-                    "role": r.role,
-                    "needed": r.needed,
-                    "approved_by": list(r.approved_by),
-                    "rejected_by": list(r.rejected_by),
-                    "expired": list(r.expired),
-                    "void": list(r.void),
-                    "conditions": [
-                        {"signer": c.signer, "condition": c.text, "due": c.due.isoformat()}
-                        for c in r.conditions
-                    ],
-                    "satisfied": r.satisfied,
-                }
-                for r in status.roles
-            ],
-        }
-        sys.stdout.write(json.dumps(body, indent=2, sort_keys=True) + "\n")
-    else:
-        print_release_status(status)
-    if not status.ready:
-        raise typer.Exit(1)
+    with output_to(output):
+        if output_format == "json":
+            sys.stdout.write(json.dumps(_status_data(status), indent=2, sort_keys=True) + "\n")
+        else:
+            from assay.cli.output.verdict import print_release_status
+
+            print_release_status(status)
+        if not status.ready:
+            raise typer.Exit(1)
+
+
+def _status_data(status: ReleaseStatus) -> dict[str, object]:
+    return {
+        "release": status.release.__dict__,
+        "ready": status.ready,
+        "missing": status.missing,
+        "roles": [
+            {
+                "role": r.role,
+                "needed": r.needed,
+                "approved_by": list(r.approved_by),
+                "rejected_by": list(r.rejected_by),
+                "expired": list(r.expired),
+                "void": list(r.void),
+                "conditions": [
+                    {"signer": c.signer, "condition": c.text, "due": c.due.isoformat()}
+                    for c in r.conditions
+                ],
+                "satisfied": r.satisfied,
+            }
+            for r in status.roles
+        ],
+    }
 
 
 def signoff(
     release: Annotated[str, typer.Argument(help="Release name.")],
-    role: Annotated[str, typer.Option("--role", help="The role you sign for.")],
+    role: Annotated[str, typer.Option("--role", metavar="ROLE", help="The role you sign for.")],
     approve: Annotated[bool, typer.Option("--approve", help="Approve.")] = False,
     reject: Annotated[bool, typer.Option("--reject", help="Reject: blocks the role.")] = False,
     conditional: Annotated[
         str | None,
         typer.Option(
-            "--conditional", help="Approve on a condition (with --due).", show_default=False
+            "--conditional",
+            metavar="TEXT",
+            help="Approve on a condition (with --due).",
+            show_default=False,
         ),
     ] = None,
     due: Annotated[
         datetime | None,
-        typer.Option("--due", formats=["%Y-%m-%d"], help="Due date of the condition."),
+        typer.Option(
+            "--due", metavar="DATE", formats=["%Y-%m-%d"], help="Due date of the condition."
+        ),
     ] = None,
     signer: Annotated[
         str | None,
         typer.Option(
             "--as",
+            metavar="YOU",
             help="Who signs: must be you (ASSAY_TOKEN's principal, else ASSAY_PRINCIPAL, "
             "else git user.email); refused otherwise.",
             show_default=False,
@@ -163,6 +205,8 @@ def signoff(
     ] = None,
     project: ProjectOpt = Path(),
     store: StoreOpt = None,
+    output_format: FormatOpt = "text",
+    output: OutputOpt = None,
 ) -> None:
     """Approve, reject, or approve with a condition, for one role of a release.
 
@@ -170,6 +214,10 @@ def signoff(
     user.email. One signer holds one role per release, the author of the run does not sign
     it, a sign-off expires ([signoff] validity_days, 30 by default) and is void once the
     release's evidence changes.
+
+    \b
+    Example:
+      ASSAY_PRINCIPAL=qa@example.com assay signoff 2.3.0 --role qa --approve -C .
     """
     from assay.collectors.git import current_user
     from assay.core.signoff import Decision
@@ -203,68 +251,104 @@ def signoff(
         due=due_date,
         now=_now(),
     )
-    print(
-        f"{entry.signer} {entry.decision.value}s {release} as {entry.role} "
-        f"(expires {entry.expires_at:%Y-%m-%d})"
-    )
+    with output_to(output):
+        if output_format == "json":
+            sys.stdout.write(json_text({**plain_data(entry), "release": release}))
+            return
+        say(
+            f"{entry.signer} {entry.decision.value}s {release} as {entry.role} "
+            f"(expires {entry.expires_at:%Y-%m-%d})"
+        )
 
 
-@certificate_app.command("issue")
+@certificate_app.command("issue", epilog=example("assay certificate issue 2.3.0 -C ."))
 def certificate_issue(
     release: Annotated[str, typer.Argument(help="Release name.")],
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Folder for the certificate files.")
+    folder: Annotated[
+        Path | None,
+        typer.Option(
+            "--dir",
+            metavar="DIR",
+            help="Folder for the certificate files (default: .assay/certificates/ID/).",
+            show_default=False,
+        ),
     ] = None,
     key: KeyOpt = None,
     project: ProjectOpt = Path(),
     store: StoreOpt = None,
+    output_format: Annotated[str | None, format_option("text", "json")] = None,
+    output: OutputOpt = None,
 ) -> None:
     """Issue a signed readiness certificate, only when every gate passes or is waived and
     every required sign-off is valid with no condition past due. Exit 1, listing what is
-    missing, otherwise."""
+    missing, otherwise. The signed envelope, its Markdown and HTML go to --dir."""
     from assay.collectors.git import current_user
     from assay.services.certificates import issue_certificate
 
+    if output is not None and output_format is None:
+        # The release before took -o as the folder of the certificate files.
+        deprecated("-o DIR for the certificate files is deprecated; use --dir DIR")
+        folder, output = folder or output, None
     issued = issue_certificate(
         _context(project, store, key),
         project,
         release,
         now=_now(),
         ask=_ask,
-        output=output,
+        output=folder,
         actor=current_user(project),
     )
-    print(f"certificate {issued.id} for {release}, valid until {issued.valid_until:%Y-%m-%d}")
-    print(f"statement sha256 {issued.statement_sha256}")
-    for path in (issued.envelope_path, issued.markdown_path, issued.html_path):
-        print(f"  {path}")
+    with output_to(output):
+        if output_format == "json":
+            sys.stdout.write(json_text({**plain_data(issued), "release": release}))
+            return
+        say(f"certificate {issued.id} for {release}, valid until {issued.valid_until:%Y-%m-%d}")
+        say(f"statement sha256 {issued.statement_sha256}")
+        for path in (issued.envelope_path, issued.markdown_path, issued.html_path):
+            say(f"  {path}")
 
 
-@certificate_app.command("list")
-def certificate_list(project: ProjectOpt = Path(), store: StoreOpt = None) -> None:
-    """Certificates of the store, oldest first."""
+@certificate_app.command("list", epilog=example("assay certificate list -C . -f json"))
+def certificate_list(
+    project: ProjectOpt = Path(),
+    store: StoreOpt = None,
+    output_format: FormatOpt = "text",
+    output: OutputOpt = None,
+) -> None:
+    """Certificates of the store, oldest first, with their state."""
     from assay.services.certificates import list_certificates
 
     rows = list_certificates(_context(project, store))
-    if not rows:
-        print("no certificates yet: assay certificate issue RELEASE")
-    for row in rows:
-        state = (
-            f"revoked {row.revoked_at:%Y-%m-%d}: {row.revoke_reason}"
-            if row.revoked_at
-            else (f"valid until {row.valid_until:%Y-%m-%d}")
-        )
-        print(f"{row.id}\t{row.release}\t{row.issued_at:%Y-%m-%d}\t{state}")
+    with output_to(output):
+        if output_format == "json":
+            sys.stdout.write(json_text(rows))
+            return
+        if not rows:
+            say("no certificates yet: assay certificate issue RELEASE")
+        for row in rows:
+            state = (
+                f"revoked {row.revoked_at:%Y-%m-%d}: {row.revoke_reason}"
+                if row.revoked_at
+                else (f"valid until {row.valid_until:%Y-%m-%d}")
+            )
+            record(
+                f"{row.id}  {row.release}",
+                [("issued", f"{row.issued_at:%Y-%m-%d}"), ("state", state)],
+            )
 
 
-@certificate_app.command("revoke")
+@certificate_app.command(
+    "revoke", epilog=example('assay certificate revoke CERT --reason "key leaked" -C .')
+)
 def certificate_revoke(
     certificate: Annotated[
         str, typer.Argument(help="Certificate id or statement digest (a prefix is enough).")
     ],
-    reason: Annotated[str, typer.Option("--reason", help="Why it is revoked.")],
+    reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why it is revoked.")],
     project: ProjectOpt = Path(),
     store: StoreOpt = None,
+    output_format: FormatOpt = "text",
+    output: OutputOpt = None,
 ) -> None:
     """Revoke a certificate; verification fails for it from now on."""
     from assay.collectors.git import current_user
@@ -272,20 +356,28 @@ def certificate_revoke(
 
     ctx = _context(project, store)
     info = revoke_certificate(ctx, certificate, reason, now=_now(), actor=current_user(project))
-    print(f"revoked certificate {info.id} of {info.release}: {reason}")
-    print("publish the list for offline verifiers: assay certificate revocations -o FILE")
+    with output_to(output):
+        if output_format == "json":
+            sys.stdout.write(json_text(info))
+            return
+        say(f"revoked certificate {info.id} of {info.release}: {reason}")
+        say("publish the list for offline verifiers: assay certificate revocations -o FILE")
 
 
-@certificate_app.command("revocations")
+@certificate_app.command(
+    "revocations", epilog=example("assay certificate revocations -C . -o revoked.json")
+)
 def certificate_revocations(
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the list.")],
+    output: OutputOpt = None,
     key: KeyOpt = None,
     project: ProjectOpt = Path(),
     store: StoreOpt = None,
+    output_format: Annotated[str, format_option("json")] = "json",
 ) -> None:
-    """Write the signed list of revoked certificates, for `assay verify --revocations`."""
+    """Write the signed list of revoked certificates, for `assay verify --revocations`
+    (a JSON document: -f json is its only format)."""
     from assay.services.certificates import revocation_list
 
     envelope = revocation_list(_context(project, store, key), now=_now(), ask=_ask)
-    output.write_text(json.dumps(envelope, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"wrote {output}")
+    with output_to(output):
+        sys.stdout.write(json.dumps(envelope, indent=2, sort_keys=True) + "\n")

@@ -12,13 +12,16 @@ from assay.cli.options import ProjectOpt, StoreOpt
 
 def serve(
     project: ProjectOpt = Path(),
-    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    host: Annotated[
+        str, typer.Option("--host", metavar="H", help="Address to listen on.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", metavar="N", help="Port to listen on.")] = 8000,
     store: StoreOpt = None,
     workers: Annotated[
         int,
         typer.Option(
             "--workers",
+            metavar="N",
             min=1,
             max=64,
             help="Server processes, each listening on the port (SO_REUSEPORT): the kernel "
@@ -30,6 +33,10 @@ def serve(
     /api/v1/openapi.json) and the MCP endpoint /mcp, over the project's store or --store.
     Requests need an API token (assay token issue); each request is logged as one JSON
     line on standard error.
+
+    \b
+    Example:
+      assay serve -C . --store postgresql://assay@db.internal/assay --workers 2
     """
 
     from assay.serving import ServerOptions, run
@@ -44,6 +51,10 @@ def mcp(project: ProjectOpt = Path(), store: StoreOpt = None) -> None:
     """Serve Assay's tools, resources and prompts to an AI agent over MCP on standard input
     and output, as the principal of ASSAY_TOKEN (the same server answers at /mcp in
     assay serve, with the caller's bearer token).
+
+    \b
+    Example:
+      ASSAY_TOKEN=assay_... assay mcp -C .
     """
     import os
 

@@ -7,15 +7,17 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from rich.markup import escape
-from rich.table import Table
 
-from assay.cli.output import console
+from assay.cli.emit import record, say
+from assay.cli.output import console, id_column, prose_column, table
 from assay.core.monitoring import MonitoringFacts, Probe, monitoring_problems
 
 if TYPE_CHECKING:
+    from assay.collectors.docs import DocsReport
     from assay.core.inventory import Inventory
     from assay.core.quality import QualityReport
     from assay.core.scan import ScanResult
+    from assay.services.performance import PerformanceCheck
     from assay.services.slo import SloCheck
     from assay.services.vulndb import ImportReport, SnapshotInfo
 
@@ -53,19 +55,19 @@ def print_slo(check: SloCheck) -> None:
             f"p99 {_figure(summary.p99_ms, ' ms')}, errors "
             f"{'not measured' if rate is None else f'{rate:.2%}'}"
         )
-    table = Table(title="Service-level objectives", title_justify="left")
+    grid = table("Service-level objectives")
     for column in ("Objective", "Target", "Measured (worst)", "Status", "From"):
-        table.add_column(column)
+        id_column(grid, column)
     style = {"met": "green", "missed": "red", "unmeasured": "magenta"}
     for result in check.objectives:
-        table.add_row(
+        grid.add_row(
             result.objective,
             f"{result.target:g}",
             "-" if result.measured is None else f"{result.measured:g}",
             f"[{style[result.status.value]}]{result.status.value}[/]",
             escape(result.source or "-"),
         )
-    out.print(table)
+    out.print(grid)
 
 
 def _figure(value: float | None, unit: str) -> str:
@@ -89,13 +91,14 @@ def print_scan(inventory: Inventory, result: ScanResult) -> None:
         out.print("No vulnerability data could be consulted: this is not a clean result.")
         return
     if result.findings:
-        table = Table(title="Vulnerabilities in force", title_justify="left")
-        for column in ("Package", "Version", "ID", "Severity", "Fixed in", "Summary"):
-            table.add_column(column, overflow="fold")
+        grid = table("Vulnerabilities in force")
+        for column in ("Package", "Version", "ID", "Severity", "Fixed in"):
+            id_column(grid, column)
+        prose_column(grid, "Summary")
         for finding in result.findings:
             style = _SEVERITY_STYLE[finding.severity.value]
             score = f" {finding.score:.1f}" if finding.score is not None else ""
-            table.add_row(
+            grid.add_row(
                 finding.package,
                 finding.version,
                 "\n".join(finding.ids),
@@ -103,7 +106,7 @@ def print_scan(inventory: Inventory, result: ScanResult) -> None:
                 finding.fixed_in or "no fix",
                 escape(finding.summary),
             )
-        out.print(table)
+        out.print(grid)
     upgrades = list(result.fixes)
     if upgrades:
         out.print("Upgrades that fix every finding of a package:")
@@ -122,7 +125,7 @@ def print_import(report: ImportReport) -> None:
     out = console()
     info = report.snapshot
     for ident, reason in report.rejected:
-        out.print(f"[yellow]rejected[/] {escape(ident)}: {escape(reason)}", soft_wrap=True)
+        out.print(f"[yellow]rejected[/] {escape(ident)}: {escape(reason)}")
     out.print(
         f"imported {info.record_count} records from {escape(info.source)} in "
         f"{report.seconds:.2f} s ({info.rejected_count} rejected); snapshot {info.digest}, "
@@ -145,31 +148,29 @@ def print_snapshot(info: SnapshotInfo | None) -> None:
 
 def print_quality(report: QualityReport) -> None:
     out = console()
-    table = Table(title="Power-of-Ten compliance (share of functions)", title_justify="left")
-    table.add_column("Rule")
-    table.add_column("Compliance", justify="right")
+    grid = table("Power-of-Ten compliance (share of functions)")
+    prose_column(grid, "Rule")
+    id_column(grid, "Compliance", justify="right")
     from assay.core.poweroften import RULES
 
     def share(value: float | None) -> str:
         return "unknown" if value is None else f"{value:.1%}"
 
     for rule, text in RULES.items():
-        table.add_row(f"{rule} {text}", share(report.compliance.get(rule)))
-    table.add_row("[bold]all rules[/]", f"[bold]{share(report.overall)}[/]")
-    out.print(table)
+        grid.add_row(f"{rule} {text}", share(report.compliance.get(rule)))
+    grid.add_row("[bold]all rules[/]", f"[bold]{share(report.overall)}[/]")
+    out.print(grid)
     if report.unmeasured:
-        out.print(f"[yellow]compliance unknown[/]: {escape(report.unmeasured)}", soft_wrap=True)
+        out.print(f"[yellow]compliance unknown[/]: {escape(report.unmeasured)}")
     for finding in report.theater:
         out.print(
             f"[red]{finding['rule']}[/] {escape(finding['path'])}:{finding['line']} "
-            f"{escape(finding['function'])}: {escape(finding['message'])}",
-            soft_wrap=True,
+            f"{escape(finding['function'])}: {escape(finding['message'])}"
         )
     for finding in report.smoke_tests:
         out.print(
             f"[dim]{finding['rule']} info {escape(finding['path'])}:{finding['line']} "
-            f"{escape(finding['function'])}: {escape(finding['message'])}[/]",
-            soft_wrap=True,
+            f"{escape(finding['function'])}: {escape(finding['message'])}[/]"
         )
     for error in report.errors:
         out.print(f"[yellow]not parsed[/] {escape(error['path'])}: {escape(error['error'])}")
@@ -183,4 +184,65 @@ def print_quality(report: QualityReport) -> None:
         f"{report.files} files, {report.functions} functions, {len(report.violations)} rule "
         f"violations, {len(report.theater)} theater findings, {len(report.smoke_tests)} smoke "
         f"tests (info, not counted) ({report.cached} files from cache)"
+    )
+
+
+def print_docs(report: DocsReport) -> None:
+    """The documentation facts, for people."""
+    coverage = report.docstring_coverage
+    readme = (
+        f"{report.readme} ({report.readme_words} words, {len(report.readme_sections)} sections)"
+        if report.readme
+        else "none found"
+    )
+    if report.serves_http:
+        frameworks = ", ".join(report.http_frameworks) or "routes"
+        openapi = (
+            f"{report.openapi} (OpenAPI {report.openapi_version or 'unknown version'})"
+            if report.openapi
+            else "no OpenAPI document"
+        )
+        http = f"serves HTTP ({frameworks}); {openapi}"
+    else:
+        http = "serves no HTTP"
+    record(
+        "Documentation",
+        [
+            ("README", readme),
+            ("docs folder", f"{report.docs_files} files"),
+            ("changelog", report.changelog or "none found"),
+            (
+                "docstrings",
+                "no public objects"
+                if coverage is None
+                else f"{coverage:.0%} of {report.public_objects} public objects "
+                f"({len(report.undocumented)} undocumented)",
+            ),
+            ("HTTP", http),
+            *(("problem", error) for error in report.openapi_errors),
+        ],
+    )
+
+
+def print_performance(check: PerformanceCheck) -> None:
+    """Each benchmark's change against the baseline, then the overall figures."""
+    result = check.comparison
+    say(f"baseline: {check.baseline.source}")
+    for change in result.changes:
+        verdict = (
+            "regression" if change.regression else "improvement" if change.improvement else "noise"
+        )
+        say(
+            f"  {change.name}: {change.change:+.1%} (noise {change.noise:.1%}), {verdict}",
+            hang="    ",
+        )
+    for name in result.only_in_baseline:
+        say(f"  {name}: only in the baseline", hang="    ")
+    for name in result.only_in_current:
+        say(f"  {name}: only in this run", hang="    ")
+    overhead = "-" if result.overhead is None else f"{result.overhead:+.1%}"
+    regression = "-" if result.regression is None else f"{result.regression:+.1%}"
+    say(
+        f"{len(result.changes)} compared, {len(result.regressions)} regressed; overhead "
+        f"{overhead}, regression {regression}"
     )

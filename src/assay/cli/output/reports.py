@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.markup import escape
-from rich.table import Table
 
-from assay.cli.output import console
+from assay.cli.output import console, id_column, prose_column, table
 
 if TYPE_CHECKING:
     from assay.core.sixsigma_report import SixSigmaReport
@@ -16,15 +15,17 @@ if TYPE_CHECKING:
 
 def print_sixsigma(report: SixSigmaReport) -> None:
     out = console()
-    table = Table(title=f"Six Sigma of {report.project}", title_justify="left")
-    for column in ("Run", "Started (UTC)", "Opportunities", "Defects", "DPMO", "Sigma", "RTY"):
-        table.add_column(column)
+    grid = table(f"Six Sigma of {report.project}")
+    for column in ("Run", "Started (UTC)", "Opportunities", "Defects", "DPMO"):
+        id_column(grid, column)
+    prose_column(grid, "Sigma")
+    id_column(grid, "RTY")
     for point in report.points:
         quality = point.quality
         dpmo = "-" if quality.dpmo is None else f"{quality.dpmo:,.1f}"
         sigma = "-" if not quality.opportunities else quality.sigma_text
         rty = quality.rolled_throughput_yield
-        table.add_row(
+        grid.add_row(
             point.run[:8],
             point.started_at.strftime("%Y-%m-%d %H:%M"),
             f"{quality.opportunities:,.0f}",
@@ -33,7 +34,7 @@ def print_sixsigma(report: SixSigmaReport) -> None:
             sigma,
             "-" if rty is None else f"{rty:.4f}",
         )
-    out.print(table)
+    out.print(grid)
     for signal in report.defect_signals:
         out.print(f"[red]defect rate {signal.rule}[/]: {escape(signal.description)}")
     if report.metric and report.limits:
@@ -67,16 +68,20 @@ def print_sixsigma(report: SixSigmaReport) -> None:
 
 def print_claims(check: ClaimsCheck) -> None:
     out = console()
-    table = Table(title=f"Claims of {', '.join(check.reports)}", title_justify="left")
-    for column in ("Claim", "Where", "Claimed", "Measured", "Verdict", "Evidence"):
-        table.add_column(column, overflow="fold")
+    grid = table(f"Claims of {', '.join(check.reports)}")
+    prose_column(grid, "Claim")
+    id_column(grid, "Where")
+    prose_column(grid, "Claimed")
+    id_column(grid, "Measured")
+    id_column(grid, "Verdict")
+    prose_column(grid, "Evidence")
     style = {"supported": "green", "contradicted": "red", "unverifiable": "magenta"}
     for result in check.results:
         claim = result.claim
         claimed = "-" if claim.value is None else f"{claim.comparator} {claim.value:g} {claim.unit}"
         label = " ".join(p for p in (claim.kind.value, claim.qualifier, claim.subject) if p)
         measured = "-" if result.measured is None else f"{result.measured:g}"
-        table.add_row(
+        grid.add_row(
             escape(label),
             f"line {claim.line}",
             escape(claimed.replace("= ", "")),
@@ -84,7 +89,7 @@ def print_claims(check: ClaimsCheck) -> None:
             f"[{style[result.verdict.value]}]{result.verdict.value}[/]",
             escape(result.evidence or result.explanation),
         )
-    out.print(table)
+    out.print(grid)
     summary = check.summary()
     out.print(
         f"{summary['claims']} claims: {summary['supported']} supported, "

@@ -4,12 +4,13 @@ a release's status."""
 from __future__ import annotations
 
 import json
+import sys
 from typing import TYPE_CHECKING
 
 from rich.markup import escape
-from rich.table import Table
 
-from assay.cli.output import console, gate_table
+from assay.cli.emit import record, say
+from assay.cli.output import console, gate_table, id_column, prose_column, table
 
 if TYPE_CHECKING:
     from assay.core.evidence import EvidenceRecord
@@ -43,15 +44,18 @@ def print_release_status(status: ReleaseStatus) -> None:
         f"{release.run_id}, evidence {release.evidence_digest[:16]}"
     )
     out.print(gate_table("Gates", status.gates.gates))
-    table = Table(title="Sign-offs", title_justify="left")
-    for column in ("Role", "Needed", "Approved by", "Blocked by", "Void / expired", "State"):
-        table.add_column(column, overflow="fold")
+    grid = table("Sign-offs")
+    id_column(grid, "Role")
+    id_column(grid, "Needed")
+    for column in ("Approved by", "Blocked by", "Void / expired"):
+        prose_column(grid, column)
+    id_column(grid, "State")
     for role in status.roles:
         stale = ", ".join(
             [*(f"{s} (void)" for s in role.void), *(f"{s} (expired)" for s in role.expired)]
         )
         state = "[green]complete[/]" if role.satisfied else "[red]missing[/]"
-        table.add_row(
+        grid.add_row(
             role.role,
             str(role.needed),
             escape(", ".join(role.approved_by) or "-"),
@@ -59,80 +63,78 @@ def print_release_status(status: ReleaseStatus) -> None:
             escape(stale or "-"),
             state,
         )
-    out.print(table)
+    out.print(grid)
     missing = status.missing
     if not missing:
         out.print("[bold green]Ready for a certificate[/]: assay certificate issue " + release.name)
         return
     out.print("[bold red]Missing for a certificate:[/]")
     for line in missing:
-        out.print(f"  - {escape(line)}", soft_wrap=True)
+        say(f"  - {line}", hang="    ")
 
 
 def print_certify_result(result: CertifyResult) -> None:
     report = result.report
     out = console()
     out.print(gate_table(f"Readiness of {report.project}", report.gates))
-    evidence = Table(title="Evidence collected", title_justify="left")
-    for column in ("Kind", "SHA-256", "Size", "Summary"):
-        evidence.add_column(column, overflow="fold")
-    for record in report.evidence:
+    evidence = table("Evidence collected")
+    for column in ("Kind", "SHA-256"):
+        id_column(evidence, column)
+    id_column(evidence, "Size", justify="right")
+    prose_column(evidence, "Summary")
+    for item in report.evidence:
         summary = ", ".join(
-            f"{k} {v}" for k, v in sorted(record.summary.items()) if not isinstance(v, list)
+            f"{k} {v}" for k, v in sorted(item.summary.items()) if not isinstance(v, list)
         )
-        evidence.add_row(record.kind, record.sha256[:16], f"{record.size:,} B", summary)
+        evidence.add_row(item.kind, item.sha256[:16], f"{item.size:,} B", escape(summary))
     out.print(evidence)
     for step in report.steps:
         for note in step.notes:
-            out.print(f"  [dim]{step.name}:[/] {escape(note)}", soft_wrap=True, emoji=False)
+            say(f"  {step.name}: {note}", hang="    ")
     colour = "green" if report.verdict.value == "ready" else "red"
     out.print(
         f"\nVerdict: [bold {colour}]{report.verdict.value.upper()}[/]  "
         f"(run {report.run_id}, commit {(report.commit or 'unknown')[:12]})"
     )
-    out.print(f"Report: {result.markdown_path}\n        {result.json_path}")
+    say(f"Report: {result.markdown_path}\n        {result.json_path}")
 
 
 def print_runs(runs: list[RunListing]) -> None:
-    out = console()
+    """Each run, newest first: its id (a * marks a performance baseline), verdict and
+    start, then its project, commit and evidence."""
     if not runs:
-        out.print("No runs yet. Create one with: assay certify PATH")
+        say("No runs yet. Create one with: assay certify -C PATH")
         return
-    table = Table(title="Runs", title_justify="left")
-    for column in ("Run", "Project", "Started (UTC)", "Commit", "Verdict", "Evidence"):
-        table.add_column(column, overflow="fold")
-    for item in runs:
-        table.add_row(
-            f"{item.id} *" if item.baseline else item.id,
-            item.project,
-            item.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-            (item.commit or "-")[:12],
-            item.verdict or item.status,
-            ", ".join(f"{e.kind} {e.id[:8]}" for e in item.evidence),
+    for i, item in enumerate(runs):
+        if i:
+            say()
+        record(
+            f"{item.id}{' *' if item.baseline else ''}  {item.verdict or item.status}  "
+            f"{item.started_at:%Y-%m-%d %H:%M:%S} UTC",
+            [
+                ("project", item.project),
+                ("commit", (item.commit or "-")[:12]),
+                ("evidence", ", ".join(f"{e.kind} {e.id[:8]}" for e in item.evidence) or "-"),
+            ],
         )
-    out.print(table)
 
 
-def print_evidence(record: EvidenceRecord, data: bytes) -> None:
-    out = console()
-    table = Table(show_header=False, box=None)
-    table.add_column(style="bold")
-    table.add_column(overflow="fold")
-    for label, value in (
-        ("Evidence", record.id),
-        ("Run", record.run_id),
-        ("Kind", record.kind),
-        ("SHA-256", record.sha256),
-        ("Media type", record.media_type),
-        ("Size", f"{record.size:,} bytes"),
-        ("Collected", record.collected_at.isoformat()),
-        ("Summary", json.dumps(record.summary, sort_keys=True)),
-    ):
-        table.add_row(label, value)
-    out.print(table)
-    out.print("[dim]Content (verified against its digest; --raw prints only this):[/]")
+def print_evidence(item: EvidenceRecord, data: bytes) -> None:
+    record(
+        f"Evidence {item.id}",
+        [
+            ("Run", item.run_id),
+            ("Kind", item.kind),
+            ("SHA-256", item.sha256),
+            ("Media type", item.media_type),
+            ("Size", f"{item.size:,} bytes"),
+            ("Collected", item.collected_at.isoformat()),
+            ("Summary", json.dumps(item.summary, sort_keys=True)),
+        ],
+    )
+    say("Content (verified against its digest; -f raw prints only this):")
     text = data.decode("utf-8", errors="replace")
     lines = text.splitlines()
-    out.print("\n".join(lines[:200]), markup=False, highlight=False, soft_wrap=True)
+    sys.stdout.write("".join(line + "\n" for line in lines[:200]))
     if len(lines) > 200:
-        out.print(f"[dim]... {len(lines) - 200} more lines; use --raw for all[/]")
+        say(f"... {len(lines) - 200} more lines; use -f raw for all")
