@@ -44,7 +44,7 @@ install-test: $(VENV)/.installed-test $(VENV)/tools/.fetched $(INSPECTOR)
 demo: $(VENV)/.installed
 	@if [ -f $(ADVISORIES) ]; then $(BIN)/assay vulndb import $(ADVISORIES) -C $(EXAMPLE); \
 	  else echo "make demo: no $(ADVISORIES); vulnerabilities will show as unknown"; fi
-	@$(BIN)/assay certify $(EXAMPLE); rc=$$?; \
+	@$(BIN)/assay certify -C $(EXAMPLE); rc=$$?; \
 	  if [ $$rc -le 1 ]; then echo "make demo: certify ran (exit $$rc: $$( [ $$rc -eq 0 ] && echo ready || echo 'not ready'))"; exit 0; \
 	  else echo "make demo: certify could not run (exit $$rc)"; exit $$rc; fi
 

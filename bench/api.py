@@ -299,7 +299,7 @@ def _prepare_offline(fixture: Fixture) -> None:
     if ADVISORIES.is_file():
         _run(fixture, "vulndb", "import", ADVISORIES, "-C", ".")
     _run(fixture, "keys", "generate", "-C", ".")
-    _run(fixture, "certify", ".", "--author", "ci@bench")
+    _run(fixture, "certify", "-C", ".", "--author", "ci@bench")
     first = True
     for name, (role, agent) in PRINCIPALS.items():
         flags = ["--agent"] if agent else []

@@ -44,7 +44,7 @@ def quality(
     Example:
       assay quality -C . -f sarif -o quality.sarif
     """
-    from assay.formats import quality as quality_format
+    from assay.formats import registry
     from assay.services.quality import analyse_tree
     from assay.settings import load_settings
 
@@ -52,10 +52,8 @@ def quality(
     settings = load_settings(project)
     report = analyse_tree(project, cache_file=settings.cache_dir / "quality.json")
     with output_to(output):
-        if output_format == "json":
-            sys.stdout.write(quality_format.to_json(report))
-        elif output_format == "sarif":
-            sys.stdout.write(quality_format.to_sarif(report))
+        if output_format in registry.formats_of(type(report)):
+            sys.stdout.write(registry.render(report, output_format).decode())
         else:
             from assay.cli.output.checks import print_quality
 

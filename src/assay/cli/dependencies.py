@@ -121,16 +121,16 @@ def scan(
 
             print_scan(outcome.inventory, result)
         elif output_format == "json":
-            from assay.formats import scan_json
+            from assay.formats import registry
 
-            sys.stdout.write(scan_json.dumps(result))
+            sys.stdout.write(registry.render(result, "json").decode())
         elif output_format == "sarif":
             from assay.collectors._files import relative_path
-            from assay.formats import sarif
+            from assay.formats import registry
 
             source_file = next(iter(outcome.inventory.sources), None)
             uri = relative_path(source_file.path if source_file else ".", project)
-            sys.stdout.write(sarif.to_sarif(result, artifact_uri=uri))
+            sys.stdout.write(registry.render(result, "sarif", artifact_uri=uri).decode())
         else:
             from assay.formats import cyclonedx_vulns
             from assay.services.sbom import document_time

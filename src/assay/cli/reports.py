@@ -52,12 +52,8 @@ def claims(
     """
     from assay.cli.context import command_context
     from assay.core.claims import Verdict
-    from assay.services.claims import (
-        check_claims,
-        claims_document,
-        find_reports,
-        measurements_for,
-    )
+    from assay.formats import registry
+    from assay.services.claims import check_claims, find_reports, measurements_for
 
     ctx = command_context(project, store)
     paths = list(reports or find_reports(project, ctx.settings))
@@ -76,11 +72,11 @@ def claims(
             "-o writes the output of -f: give -f json"
         )
         with output_to(output):
-            sys.stdout.write(claims_document(check))
+            sys.stdout.write(registry.render(check, "json").decode())
         output, output_format = None, "text"
     with output_to(output):
         if output_format == "json":
-            sys.stdout.write(claims_document(check))
+            sys.stdout.write(registry.render(check, "json").decode())
         else:
             from assay.cli.output.reports import print_claims
 
@@ -134,7 +130,8 @@ def sixsigma(
     """
     from assay.cli.context import command_context
     from assay.core.sixsigma import RuleSet
-    from assay.services.sixsigma import sixsigma_document, sixsigma_report
+    from assay.formats import registry
+    from assay.services.sixsigma import sixsigma_report
 
     project = project_from(project, path)
     if output is not None and output_format is None:
@@ -149,18 +146,24 @@ def sixsigma(
     report = sixsigma_report(ctx, project, runs=runs, metric=metric, rules=rules)
     if output_format == "json":
         with output_to(output):
-            sys.stdout.write(sixsigma_document(report))
+            sys.stdout.write(registry.render(report, "json").decode())
         return
-    from assay.formats.sixsigma import write_charts, write_report
+    from assay.cli.plain import write_atomically
+    from assay.formats.sixsigma import chart_files, report_files
 
     folder = charts or ctx.settings.state_dir / "sixsigma"
-    drawn = write_charts(report, folder)
-    markdown, html = write_report(report, folder)
-    written = f"charts: {', '.join(str(c) for c in drawn) or 'none'}\nreport: {markdown}, {html}"
+    drawn = chart_files(report)
+    files = drawn | report_files(report, drawn)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        write_atomically(folder / name, data)
+    markdown, html = folder / "report.md", folder / "report.html"
+    shown = ", ".join(str(folder / name) for name in drawn) or "none"
+    written = f"charts: {shown}\nreport: {markdown}, {html}"
     with output_to(output):
         if output_format in ("markdown", "html"):
-            document = markdown if output_format == "markdown" else html
-            sys.stdout.write(document.read_text(encoding="utf-8"))
+            name = "report.md" if output_format == "markdown" else "report.html"
+            sys.stdout.write(files[name].decode("utf-8"))
             print(written, file=sys.stderr)
             return
         from assay.cli.emit import say

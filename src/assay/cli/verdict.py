@@ -139,7 +139,8 @@ def gates(
     from datetime import UTC, datetime
 
     from assay.cli.context import command_context
-    from assay.services.gates import gates_document, judge_stored_run
+    from assay.formats import registry
+    from assay.services.gates import judge_stored_run
 
     project = project_from(project, path)
     output_format = json_alias(output_format, json_flag)
@@ -147,7 +148,7 @@ def gates(
     outcome = judge_stored_run(ctx, project, datetime.now(UTC).date(), run)
     with output_to(output):
         if output_format == "json":
-            sys.stdout.write(gates_document(outcome))
+            sys.stdout.write(registry.render(outcome, "json").decode())
         else:
             from assay.cli.output.verdict import print_gates
 

@@ -10,14 +10,13 @@ import json
 from collections.abc import Iterable
 from dataclasses import asdict
 from html import escape
-from pathlib import Path
 
 from jinja2 import Environment, StrictUndefined
 
 from assay.core.sixsigma import ControlLimits
 from assay.core.sixsigma_report import RunPoint, SixSigmaReport
 
-__all__ = ["chart_files", "report_files", "sixsigma_document", "write_charts", "write_report"]
+__all__ = ["chart_files", "report_files", "sixsigma_document"]
 
 
 def chart_files(report: SixSigmaReport) -> dict[str, bytes]:
@@ -132,25 +131,6 @@ def report_files(report: SixSigmaReport, charts: Iterable[str] = ()) -> dict[str
         + "</body></html>\n"
     )
     return {"report.md": text.encode(), "report.html": html.encode()}
-
-
-def write_charts(report: SixSigmaReport, folder: Path) -> list[Path]:
-    """Deprecated (the command line writes the files now): ``chart_files`` into ``folder``."""
-    return _write(folder, chart_files(report))
-
-
-def write_report(report: SixSigmaReport, folder: Path) -> tuple[Path, Path]:
-    """Deprecated (the command line writes the files now): ``report_files`` into ``folder``."""
-    charts = [p.name for p in folder.glob("*.svg")]
-    written = _write(folder, report_files(report, charts))
-    return written[0], written[1]
-
-
-def _write(folder: Path, files: dict[str, bytes]) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, data in files.items():
-        (folder / name).write_bytes(data)
-    return [folder / name for name in files]
 
 
 def sixsigma_document(report: SixSigmaReport) -> str:
