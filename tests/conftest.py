@@ -20,6 +20,7 @@ from assay.core.caller import Caller
 from assay.services.context import Context, open_context
 from assay.settings import Settings
 from assay.store.database import normalise_url
+from assay.store.handle import StoreHandle
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
@@ -192,22 +193,27 @@ def shared_venv(factory: pytest.TempPathFactory, packages: list[str], *pip_optio
     return root
 
 
-_OPENED: list[Context] = []
+_HANDLES: dict[tuple[str, str], StoreHandle] = {}
 
 
 def ctx_of(settings: Settings, name: str = "local", token: str | None = None) -> Context:
     """A service context over ``settings``' store as a front end makes one, acting as
-    ``name`` (with ``token``); closed when the test ends."""
-    context = open_context(settings, Caller(name, token))
-    _OPENED.append(context)
-    return context
+    ``name`` (with ``token``). A test's contexts over one store share its handle, as a
+    server's requests do (a handle per call held a pool of connections each, and
+    PostgreSQL ran out of them); the handles are closed when the test ends."""
+    key = (settings.store_url, str(settings.evidence_dir))
+    handle = _HANDLES.get(key)
+    if handle is None:
+        handle = open_context(settings, Caller(name, token)).stores
+        _HANDLES[key] = handle
+    return Context(settings, handle, Caller(name, token))
 
 
 @pytest.fixture(autouse=True)
 def _close_contexts() -> Iterator[None]:
     yield
-    while _OPENED:
-        _OPENED.pop().close()
+    while _HANDLES:
+        _HANDLES.popitem()[1].close()
 
 
 @pytest.fixture

@@ -197,7 +197,7 @@ async def test_the_rest_api_answers_403_and_shows_the_refusal(team: Team) -> Non
     @app.get("/api/v1/test-confined")
     def confined(who: CurrentCaller, path: str) -> dict[str, str]:
         now = datetime.now(UTC)
-        return {"path": str(confine(who.settings, who.name, path, Operation.CERTIFY, now))}
+        return {"path": str(confine(who.ctx, who.name, path, Operation.CERTIFY, now))}
 
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://assay.test") as api:

@@ -37,9 +37,7 @@ def record_run(
     ctx: Context, run: RunToStore, finished: datetime
 ) -> tuple[RunId, tuple[EvidenceRecord, ...]]:
     store = ctx.store()
-    # Exclusive: concurrent uploads queue for SQLite's write lock instead of sleeping in
-    # its busy handler (bench/api.py saw upload p99 of 2.6 to 3.2 s without it).
-    with store.transaction(exclusive=True) as session:
+    with store.transaction() as session:
         project_row = repo.ensure_project(session, run.project, run.root, run.started)
         row = repo.add_run(
             session,
