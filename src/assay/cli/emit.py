@@ -45,8 +45,9 @@ def say(text: str = "", *, hang: str | None = None) -> None:
             continue
         indent = line[: len(line) - len(line.lstrip())]
         wrapped = textwrap.wrap(
-            line,
+            line.lstrip(),
             width,
+            initial_indent=indent,
             subsequent_indent=indent + "  " if hang is None else hang,
             break_long_words=False,
             break_on_hyphens=False,
