@@ -135,7 +135,7 @@ def judge_stored_run(
             rows = repo.list_runs(session, 1, project_name(project))
             if not rows:
                 raise NotFoundError(
-                    f"no runs of {project_name(project)} yet", hint="run: assay certify PATH"
+                    f"no runs of {project_name(project)} yet", hint="run: assay certify -C PATH"
                 )
             row = rows[0]
         # Each piece is checked against its seal and its blob against its digest.

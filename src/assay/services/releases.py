@@ -286,7 +286,7 @@ def _run(session: Session, project: Path | str, run: str | None) -> RunRow:
     rows = repo.list_runs(session, 1, project_label(project))
     if not rows:
         raise NotFoundError(
-            f"no runs of {project_label(project)} yet", hint="run: assay certify PATH"
+            f"no runs of {project_label(project)} yet", hint="run: assay certify -C PATH"
         )
     return rows[0]
 

@@ -81,7 +81,7 @@ def sixsigma_report(
     name = project_name(project)
     points = _history(ctx, name, runs)
     if not points:
-        raise NotFoundError(f"no runs of {name} yet", hint="run: assay certify PATH")
+        raise NotFoundError(f"no runs of {name} yet", hint="run: assay certify -C PATH")
     notes: list[str] = [f"sigma levels include a {ctx.settings.sixsigma.shift:g} shift"]
     defect_signals = _defect_chart(points, rules, notes)
     values: list[float] = []

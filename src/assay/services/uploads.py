@@ -155,7 +155,7 @@ def _sbom(path: Path) -> EvidenceItem:
     if not isinstance(document, dict) or document.get("bomFormat") != "CycloneDX":
         raise UsageError(
             f"sbom {name} is not a CycloneDX document (no bomFormat CycloneDX)",
-            hint="upload CycloneDX JSON, for example from: assay sbom PATH",
+            hint="upload CycloneDX JSON, for example from: assay sbom -C PATH",
         )
     components = document.get("components") or []
     if not isinstance(components, list):

@@ -94,7 +94,7 @@ class Store:
             if not create and not database.exists():
                 raise NotFoundError(
                     f"no Assay store at {database}",
-                    hint="create one with: assay certify PATH (or pass --store URL)",
+                    hint="create one with: assay certify -C PATH (or pass --store URL)",
                 )
             if not database.parent.is_dir() and not make_folder:
                 raise _no_folder(database, given)
