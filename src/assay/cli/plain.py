@@ -54,7 +54,11 @@ def print_notices(inventory: Inventory, wrote: Path | None) -> None:
         elif notice.code in (INSTALLER_TOOLING_LEFT_OUT, ROOT_FROM_ENVIRONMENT):
             print(f"note: {notice.message}", file=sys.stderr)
     if wrote is not None:
-        sources = ", ".join(f"{s.kind.value} {s.path}" for s in inventory.sources)
+        # A lock file's kind is its file name: name it once ("uv.lock", not "uv.lock uv.lock").
+        sources = ", ".join(
+            str(s.path) if Path(s.path).name == s.kind.value else f"{s.kind.value} {s.path}"
+            for s in inventory.sources
+        )
         print(
             f"wrote {wrote}: {len(inventory.components)} components from {sources}",
             file=sys.stderr,

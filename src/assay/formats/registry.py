@@ -27,7 +27,7 @@ from assay.errors import UsageError
 from assay.formats import checks, claims, gates, quality, report, sarif, scan_json, secrets
 from assay.formats import sixsigma as sixsigma_format
 
-__all__ = ["Format", "formats_of", "media_type", "render"]
+__all__ = ["Format", "formats_of", "render"]
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,3 @@ def render(result: object, name: str, **options: Any) -> bytes:
     """``result`` as the document ``name`` (UTF-8); UsageError naming the formats there
     are when it has no such format."""
     return _find(result, name).write(result, **options).encode("utf-8")
-
-
-def media_type(result: object, name: str) -> str:
-    return _find(result, name).media_type

@@ -52,10 +52,6 @@ class StoreHandle:
                 )
             return self._store
 
-    @property
-    def opened(self) -> bool:
-        return self._store is not None
-
     def close(self) -> None:
         with self._lock:
             if self._store is not None:
