@@ -36,6 +36,7 @@ from assay.services.lockdown import (
 )
 from assay.services.performance import mark_baseline
 from assay.services.releases import create_release, sign_off, update_release
+from assay.services.retention import apply_retention, place_hold
 from assay.services.vulndb import import_export
 from assay.settings import Settings, load_settings
 from conftest import ctx_of, run_assay
@@ -141,6 +142,16 @@ def _operations(project: Path, settings: Settings) -> dict[Operation, Callable[[
         ),
         Operation.REVIEW_HANDOFF: lambda a: transition(
             ctx_of(settings), a, offered, Action.APPROVE, NOW
+        ),
+        Operation.APPLY_RETENTION: lambda a: apply_retention(ctx_of(settings), NOW, a),
+        Operation.LEGAL_HOLD: lambda a: place_hold(
+            ctx_of(settings),
+            "matrix",
+            release=None,
+            reason="drill",
+            owner="legal@x",
+            now=NOW,
+            actor=a,
         ),
     }
 

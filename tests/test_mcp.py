@@ -55,6 +55,8 @@ TOOLS = {
     "start_lockdown",
     "verify_certificate",
     "search_audit_log",
+    "compliance_status",
+    "package_release",
 }
 
 
@@ -369,6 +371,20 @@ async def test_every_other_tool_resource_and_prompt(
         finally:
             report.unlink()
         assert not claims.is_error and claims.structured_content["summary"]["claims"] >= 1
+
+        controls = await qa.call_tool(
+            "compliance_status",
+            {"project": "shipping-quotes", "release": "4.0", "framework": ["ssdf"]},
+        )
+        assert not controls.is_error, _text(controls)
+        ssdf = controls.structured_content["frameworks"][0]
+        tested = next(c for c in ssdf["controls"] if c["id"] == "PW.8.2")
+        assert tested["state"] == "partial"  # tests and coverage are there; PROD-001 fails
+        assert {e["kind"] for e in tested["evidence"]} == {"tests", "coverage"}
+        package = await qa.call_tool(
+            "package_release", {"project": "shipping-quotes", "release": "4.0"}
+        )
+        assert package.is_error and "may not audit.read" in _text(package)
 
         runs = json.loads((await qa.read_resource("assay://runs")).contents[0].text)
         assert uploaded in {r["id"] for r in runs}

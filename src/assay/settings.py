@@ -7,7 +7,7 @@ import functools
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import (
@@ -203,6 +203,58 @@ class CertificateSettings(BaseModel):
     validity_months: int = Field(default=12, gt=0)
     review_months: int = Field(default=3, gt=0)
     """The next review is due this many months after issue."""
+    review_overdue: Literal["warn", "fail"] = "warn"
+    """A certificate past its next review: verification passes with a note (warn) or
+    fails (fail). An overdue condition fails it either way."""
+
+
+class ComplianceSettings(BaseModel):
+    """``[compliance]``: frameworks, extra catalogs, and how evidence maps to controls."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    frameworks: list[str] = ["ssdf", "iso27001", "soc2", "800-53"]
+    """Frameworks that status, packages and exports cover by default."""
+    catalogs: list[Path] = []
+    """More control catalogs (JSON, as in docs/compliance.md), relative to the project."""
+    controls: list[dict[str, Any]] = []
+    """``[[compliance.controls]]``: framework, id, evidence, gates, records, note,
+    required; replaces the default mapping of that control."""
+    not_applicable: list[dict[str, Any]] = []
+    """``[[compliance.not_applicable]]``: framework, id and a justification."""
+
+
+class RetentionPolicy(BaseModel):
+    """How long evidence is kept: the longest policy that matches a piece of evidence wins."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[\w.-]+$")
+    days: int = Field(gt=0)
+    kinds: list[str] = ["*"]
+    """Evidence kinds the policy covers (``*``: every kind)."""
+    frameworks: list[str] = []
+    """Only evidence that a control of one of these frameworks is mapped to (empty: any)."""
+    scope: Literal["released", "unreleased", "all"] = "all"
+    """Evidence of runs bound to a release, of runs that are not, or both."""
+
+
+def _default_retention() -> list[RetentionPolicy]:
+    return [
+        RetentionPolicy(name="release-evidence", days=7 * 365 + 2, scope="released"),
+        RetentionPolicy(name="unreleased-runs", days=365, scope="unreleased"),
+        RetentionPolicy(
+            name="raw-load-tests", days=90, kinds=["load-tests", "benchmarks"], scope="unreleased"
+        ),
+    ]
+
+
+class RetentionSettings(BaseModel):
+    """``[retention]``: ``[[retention.policies]]`` replace the defaults when given."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    policies: list[RetentionPolicy] = Field(default_factory=_default_retention)
 
 
 class SigningSettings(BaseModel):
@@ -307,6 +359,8 @@ class Settings(BaseSettings):
     certificate: CertificateSettings = CertificateSettings()
     signing: SigningSettings = SigningSettings()
     server: ServerSettings = ServerSettings()
+    compliance: ComplianceSettings = ComplianceSettings()
+    retention: RetentionSettings = RetentionSettings()
 
     @property
     def state_dir(self) -> Path:

@@ -20,6 +20,7 @@ from assay.services.certificates import (
     revoke_certificate,
 )
 from assay.services.releases import create_release, release_status, sign_off, update_release
+from assay.services.renewal import renew_certificate
 from assay.services.verify import verify_posted
 
 __all__ = ["router"]
@@ -143,9 +144,36 @@ def issue(
     return created(who, key, request, [project, name], make)
 
 
+@router.post(
+    "/projects/{project}/releases/{name}/certificates/renew",
+    status_code=201,
+    responses=WRITE,
+    response_model=schemas.IssuedCertificate,
+)
+def renew(
+    request: Request, who: CurrentCaller, project: str, name: str, key: IdempotencyKey = None
+) -> JSONResponse:
+    """Judge the release again now and sign a successor of its newest unrevoked
+    certificate (named in the successor's ``supersedes``), or refuse, listing everything
+    still missing; a release without a certificate is refused (400)."""
+
+    def make() -> schemas.IssuedCertificate:
+        issued = renew_certificate(who.ctx, project, name, now=now(), actor=who.name)
+        _, envelope = get_certificate(who.ctx, issued.id)  # as stored, not re-read
+        return schemas.IssuedCertificate(
+            id=issued.id,
+            statement_sha256=issued.statement_sha256,
+            valid_until=issued.valid_until,
+            envelope=envelope,
+            predecessor=issued.predecessor,
+        )
+
+    return created(who, key, request, [project, name], make)
+
+
 @router.get("/certificates", responses=READ, tags=["certificates"])
 async def certificates(who: CurrentCaller) -> list[schemas.Certificate]:
-    return [schemas.Certificate.of(c) for c in list_certificates(who.ctx)]
+    return [schemas.Certificate.of(c) for c in list_certificates(who.ctx, now=now())]
 
 
 @router.get("/certificates/revocations", responses=READ, tags=["certificates"])
@@ -157,7 +185,7 @@ def revocations(who: CurrentCaller) -> dict[str, Any]:
 @router.get("/certificates/{ident}", responses=READ, tags=["certificates"])
 async def certificate(who: CurrentCaller, ident: str) -> schemas.Certificate:
     """One certificate by id or statement digest (or a unique prefix)."""
-    info, _ = get_certificate(who.ctx, ident)
+    info, _ = get_certificate(who.ctx, ident, now=now())
     return schemas.Certificate.of(info)
 
 

@@ -25,7 +25,14 @@ from prometheus_client import (
 from starlette.exceptions import HTTPException
 
 from assay import __version__
-from assay.api import routes, routes_audit, routes_governance, routes_handoffs, routes_releases
+from assay.api import (
+    routes,
+    routes_audit,
+    routes_compliance,
+    routes_governance,
+    routes_handoffs,
+    routes_releases,
+)
 from assay.api.deps import BEARER_SCHEME, RateLimited
 from assay.api.input_guard import HINT as INPUT_HINT
 from assay.api.input_guard import OUT_OF_RANGE, InputGuard
@@ -139,7 +146,14 @@ def create_app(
 
     # FastAPI tries routes in order, each match costing time: the hand-offs, which agents
     # poll, come first (their paths overlap no other module's).
-    for module in (routes_handoffs, routes, routes_releases, routes_governance, routes_audit):
+    for module in (
+        routes_handoffs,
+        routes,
+        routes_releases,
+        routes_governance,
+        routes_audit,
+        routes_compliance,
+    ):
         app.include_router(module.router, prefix="/api/v1")
     _problems(app)
     _document_bearer(app)

@@ -11,14 +11,17 @@ from assay import __version__
 from assay.cli import (
     audit,
     checks,
+    compliance,
     dependencies,
     governance,
     releases,
     reports,
+    retention,
     servers,
     trust,
     verdict,
 )
+from assay.cli.options import example
 from assay.errors import AssayError
 
 app = typer.Typer(
@@ -68,9 +71,17 @@ app.add_typer(governance.lockdown_app, name="lockdown")
 app.add_typer(governance.incident_app, name="incident")
 app.add_typer(releases.release_app, name="release")
 app.add_typer(releases.certificate_app, name="certificate")
+app.add_typer(compliance.compliance_app, name="compliance")
+app.add_typer(retention.retention_app, name="retention")
 app.command("signoff")(releases.signoff)
 app.command("provenance")(trust.provenance)
 app.command("verify")(trust.verify)
+app.command(
+    "package",
+    epilog=example(
+        "assay package 1.0.0 -o release.zip -C .", "assay verify release.zip --key release.pub.pem"
+    ),
+)(compliance.package)
 
 
 def run() -> None:

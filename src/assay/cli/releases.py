@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from assay.services.releases import ReleaseStatus
 
 release_app = typer.Typer(help="Releases: bind a run's evidence, see what is missing.")
-certificate_app = typer.Typer(help="Readiness certificates: issue, list, revoke.")
+certificate_app = typer.Typer(help="Readiness certificates: issue, list, renew, revoke.")
 
 RunOpt = Annotated[
     str | None,
@@ -308,6 +308,44 @@ def certificate_issue(
             say(f"  {path}")
 
 
+@certificate_app.command("renew", epilog=example("assay certificate renew 2.3.0 -C ."))
+def certificate_renew(
+    release: Annotated[str, typer.Argument(help="Release name.")],
+    key: KeyOpt = None,
+    project: ProjectOpt = Path(),
+    store: StoreOpt = None,
+    output_format: FormatOpt = "text",
+    output: OutputOpt = None,
+) -> None:
+    """Renew the release's certificate once it is due for review: judge the release again
+    now, exactly as issue does (sign-offs that have expired do not count, so renewing
+    usually needs fresh ones), and sign a successor that names the newest unrevoked
+    certificate it supersedes. Exit 1, listing what is missing, when it is not ready; 2
+    when the release has no certificate yet."""
+    from assay.collectors.git import current_user
+    from assay.services.renewal import renew_certificate
+
+    issued = renew_certificate(
+        _context(project, store, key),
+        project,
+        release,
+        now=_now(),
+        actor=current_user(project),
+        ask=_ask,
+    )
+    with output_to(output):
+        if output_format == "json":
+            sys.stdout.write(json_text({**plain_data(issued), "release": release}))
+            return
+        say(
+            f"certificate {issued.id} for {release} renews {issued.predecessor}, "
+            f"valid until {issued.valid_until:%Y-%m-%d}"
+        )
+        say(f"statement sha256 {issued.statement_sha256}")
+        for path in (issued.envelope_path, issued.markdown_path, issued.html_path):
+            say(f"  {path}")
+
+
 @certificate_app.command("list", epilog=example("assay certificate list -C . -f json"))
 def certificate_list(
     project: ProjectOpt = Path(),
@@ -315,10 +353,11 @@ def certificate_list(
     output_format: FormatOpt = "text",
     output: OutputOpt = None,
 ) -> None:
-    """Certificates of the store, oldest first, with their state."""
+    """Certificates of the store, oldest first, with their state: valid, due for review
+    (renew it: assay certificate renew RELEASE) or revoked, and what each renewed."""
     from assay.services.certificates import list_certificates
 
-    rows = list_certificates(_context(project, store))
+    rows = list_certificates(_context(project, store), now=_now())
     with output_to(output):
         if output_format == "json":
             sys.stdout.write(json_text(rows))
@@ -331,10 +370,13 @@ def certificate_list(
                 if row.revoked_at
                 else (f"valid until {row.valid_until:%Y-%m-%d}")
             )
-            record(
-                f"{row.id}  {row.release}",
-                [("issued", f"{row.issued_at:%Y-%m-%d}"), ("state", state)],
-            )
+            fields = [("issued", f"{row.issued_at:%Y-%m-%d}"), ("state", state)]
+            if row.next_review is not None:
+                review = f"{row.next_review:%Y-%m-%d}"
+                fields.append(("review", f"due since {review}" if row.review_due else review))
+            if row.predecessor:
+                fields.append(("renews", row.predecessor))
+            record(f"{row.id}  {row.release}", fields)
 
 
 @certificate_app.command(

@@ -163,8 +163,19 @@ def provenance(
     say(f"signed with key {result.key_id[:16]}: {result.path}")
 
 
+def _is_zip(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
+
+
 def verify(
-    document: Annotated[Path, typer.Argument(help="An Assay DSSE document (.intoto.json).")],
+    document: Annotated[
+        Path,
+        typer.Argument(help="An Assay DSSE document (.intoto.json) or auditor package (.zip)."),
+    ],
     key: Annotated[
         list[Path] | None,
         typer.Option(
@@ -201,7 +212,8 @@ def verify(
     output_format: Annotated[str, format_option("text", "json")] = "text",
     output: OutputOpt = None,
 ) -> None:
-    """Verify provenance, a certificate or any Assay DSSE document, offline.
+    """Verify provenance, a certificate, an auditor package or any Assay DSSE document,
+    offline.
 
     It needs nothing but the public key; with -C PATH (or --store URL) it also checks the
     revocations in that store. Exit 0 when it verifies; 1 with the reason when it does not:
@@ -214,6 +226,11 @@ def verify(
     from assay.cli.context import command_context
     from assay.services.verify import verify_file
 
+    if _is_zip(document):
+        from assay.cli.compliance import verify_package_file
+
+        verify_package_file(document, key or [], output_format, output)
+        return
     ctx = command_context(project or Path(), store) if project or store else None
     outcome = verify_file(
         document, key or [], artifacts=artifacts, revocations=revocations, ctx=ctx

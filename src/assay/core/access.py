@@ -57,6 +57,10 @@ class Operation(enum.StrEnum):
     WORK_HANDOFF = "handoff.work"
     """Accept, decline, start and submit a hand-off assigned to the actor."""
     REVIEW_HANDOFF = "handoff.review"
+    APPLY_RETENTION = "retention.apply"
+    """Purge evidence whose retention has run out (tombstones stay)."""
+    LEGAL_HOLD = "hold.manage"
+    """Place and release legal holds."""
 
 
 R = Role
@@ -83,6 +87,8 @@ PERMISSIONS: dict[Operation, frozenset[Role]] = {
     Operation.CREATE_HANDOFF: _SIGNERS | {R.ADMIN, R.AGENT},
     Operation.WORK_HANDOFF: _SIGNERS | {R.ADMIN, R.AGENT},
     Operation.REVIEW_HANDOFF: _SIGNERS | {R.ADMIN, R.AGENT},
+    Operation.APPLY_RETENTION: _ADMIN,
+    Operation.LEGAL_HOLD: frozenset({R.ADMIN, R.SECURITY, R.AUDITOR}),
 }
 """Every operation of the services and the roles that may perform it."""
 
@@ -97,7 +103,7 @@ _LEVEL_ONE = frozenset({Operation.CERTIFY, Operation.SIGN_OFF, Operation.ISSUE_C
 LOCKDOWN_FREEZES: dict[int, frozenset[Operation]] = {
     1: _LEVEL_ONE,
     2: _LEVEL_ONE,
-    3: frozenset(Operation) - {Operation.LIFT_LOCKDOWN, Operation.READ_AUDIT},
+    3: frozenset(Operation) - {Operation.LIFT_LOCKDOWN, Operation.READ_AUDIT, Operation.LEGAL_HOLD},
 }
 """Level 1 freezes new evidence, sign-offs and certificates in its scope; level 2 also
 suspends agents and revokes their tokens (when it starts); level 3 makes everything read-only

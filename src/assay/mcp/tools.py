@@ -318,3 +318,51 @@ def search_audit_log(
         )
     )
     return {"entries": entries}
+
+
+@tool(name="compliance_status", annotations=READ)
+def compliance_status_tool(
+    project: str,
+    ctx: Context,
+    framework: list[str] | None = None,
+    release: str | None = None,
+) -> dict[str, Any]:
+    """Each control of SSDF, ISO 27001, SOC 2 or SP 800-53 as satisfied (with evidence ids
+    and digests), partial (what is missing), missing or not applicable, for a release or
+    the project's newest run."""
+    from assay.formats.compliance import status_document
+    from assay.services.compliance.status import compliance_status
+
+    who = caller(ctx)
+    statuses = run(
+        lambda: compliance_status(
+            who.ctx, project, release=release, frameworks=framework, now=now(), actor=who.name
+        )
+    )
+    return status_document(statuses)
+
+
+@tool(name="package_release", annotations=CHANGE)
+def package_release(project: str, release: str, ctx: Context) -> dict[str, Any]:
+    """Build the release's auditor package (evidence, sign-offs, certificates, compliance
+    exports, audit entries with inclusion proofs, signed manifest) into the server's state
+    folder; returns its path and SHA-256. Verify it with ``assay verify FILE --key PUB``."""
+    import hashlib
+
+    from assay.files import write_atomically
+    from assay.services.compliance.package import build_package
+
+    who = caller(ctx)
+    built = run(lambda: build_package(who.ctx, project, release, now=now(), actor=who.name))
+    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in f"{project}-{release}")
+    target = who.ctx.settings.state_dir / "packages" / f"{safe}.zip"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(target, built.data)
+    return {
+        "path": str(target),
+        "sha256": hashlib.sha256(built.data).hexdigest(),
+        "members": built.members,
+        "evidence": built.evidence,
+        "purged": built.purged,
+        "audit_entries": built.audit_entries,
+    }

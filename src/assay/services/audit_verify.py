@@ -29,6 +29,7 @@ from assay.store.models import (
     AuditHeadRow,
     EvidenceRow,
     RunRow,
+    TombstoneRow,
 )
 
 __all__ = ["Entry", "StoreCheck", "Verification", "all_entries", "leaf_of", "read_checkpoint"]
@@ -170,17 +171,21 @@ class StoreCheck:
         table = AuditEntryRow
         query = (
             select(table.seq, table.action, table.subject, table.payload_sha256)
-            .where(table.action.in_(("evidence.stored", "run.certified")))
+            .where(table.action.in_(("evidence.stored", "run.certified", "evidence.purged")))
             .order_by(table.seq)
         )
         for seq, action, subject, digest in self.session.execute(query):
             entries.setdefault(action, {}).setdefault((subject, digest), []).append(seq)
-        self.evidence(entries.get("evidence.stored", {}))
+        purged = {subject for subject, _ in entries.get("evidence.purged", {})}
+        self.evidence(entries.get("evidence.stored", {}), purged)
         self.runs(entries.get("run.certified", {}))
 
-    def evidence(self, entries: dict[tuple[str, str], list[int]]) -> None:
+    def evidence(self, entries: dict[tuple[str, str], list[int]], purged: set[str]) -> None:
         unmatched: list[EvidenceRow] = []
         blobs: dict[str, str | None] = {}
+        stones = {t.evidence_id for t in self.session.scalars(select(TombstoneRow))}
+        for ident in sorted(stones - purged):
+            self.log.bad(None, f"evidence {ident} has a tombstone but no evidence.purged entry")
         rows = self.session.scalars(
             select(EvidenceRow).order_by(EvidenceRow.collected_at, EvidenceRow.id)
         )
@@ -191,7 +196,7 @@ class StoreCheck:
                 self.log.bad(None, f"{name}: its summary was edited after it was stored")
             if row.sha256 not in blobs:
                 blobs[row.sha256] = self.blob(row.sha256)
-            if blobs[row.sha256]:
+            if blobs[row.sha256] and not (row.id in stones and row.id in purged):
                 self.log.bad(None, f"{name}: {blobs[row.sha256]}")
             payload = stored_payload(row.id, row.run_id, row.kind, row.sha256, row.seal or "")
             for digest in (payload_digest(payload), payload_digest(summary)):

@@ -1,7 +1,9 @@
-"""Readiness certificates: issued only when the release is ready, signed, revocable."""
+"""Readiness certificates: issued only when the release is ready, signed, revocable, and
+renewed (re-judged, with a successor naming its predecessor) once due for review."""
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,7 +19,8 @@ from assay import __version__
 from assay.collectors.pyproject import project_label
 from assay.core.access import Operation, Target
 from assay.core.gates import GateResult
-from assay.errors import NotFoundError, Refused, UsageError
+from assay.core.review import next_review_of
+from assay.errors import Conflict, NotFoundError, Refused, UsageError
 from assay.formats import certificate as certificate_format
 from assay.formats.report import gate_dict
 from assay.services.access import authorize
@@ -34,11 +37,15 @@ from assay.store.models import CertificateRow, ReleaseRow
 __all__ = [
     "CertificateInfo",
     "IssuedCertificate",
+    "Predecessor",
     "get_certificate",
     "issue_certificate",
     "list_certificates",
+    "newest_unrevoked",
+    "refuse_unless_ready",
     "revocation_list",
     "revoke_certificate",
+    "sign_certificate",
 ]
 
 VERIFIER_ID = "https://assay.dev/verifier/cli/v1"
@@ -52,6 +59,8 @@ class IssuedCertificate:
     markdown_path: Path
     html_path: Path
     valid_until: datetime
+    predecessor: str | None = None
+    """The certificate a renewal supersedes."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,19 @@ class CertificateInfo:
     valid_until: datetime
     revoked_at: datetime | None
     revoke_reason: str | None
+    next_review: datetime | None
+    review_due: bool
+    """Past its next review, not revoked and not renewed yet."""
+    predecessor: str | None
+    """The certificate this one renewed; None when it was issued."""
+
+
+@dataclass(frozen=True)
+class Predecessor:
+    """The certificate a renewal supersedes."""
+
+    id: str
+    statement_sha256: str
 
 
 def issue_certificate(
@@ -79,13 +101,43 @@ def issue_certificate(
     target = Target(project_label(project), release)
     authorize(ctx, actor, Operation.ISSUE_CERTIFICATE, target, now)
     status = release_status(ctx, project, release, now)
+    refuse_unless_ready(status, release)
+    return sign_certificate(ctx, status, now=now, ask=ask, output=output, actor=actor)
+
+
+def refuse_unless_ready(status: ReleaseStatus, release: str) -> None:
     if not status.ready:
         raise Refused(
             f"release {release} cannot be certified yet:\n  - " + "\n  - ".join(status.missing),
             hint=f"see: assay release status {release}",
         )
+
+
+def newest_unrevoked(session: Session, release_id: str) -> Predecessor | None:
+    """The release's newest certificate that is not revoked: the one a renewal supersedes."""
+    row = session.execute(
+        select(CertificateRow.id, CertificateRow.statement_sha256)
+        .where(CertificateRow.release_id == release_id, CertificateRow.revoked_at.is_(None))
+        .order_by(CertificateRow.issued_at.desc(), CertificateRow.id.desc())
+        .limit(1)
+    ).first()
+    return Predecessor(row[0], row[1]) if row is not None else None
+
+
+def sign_certificate(
+    ctx: Context,
+    status: ReleaseStatus,
+    *,
+    now: datetime,
+    ask: Passphrase | None,
+    output: Path | None,
+    actor: str,
+    predecessor: Predecessor | None = None,
+) -> IssuedCertificate:
+    """Sign and record a certificate of a ready release (a successor of ``predecessor``
+    when given), and write its files."""
     key = signing_key(ctx.settings, ask)
-    body = certificate_statement(status, now, ctx)
+    body = certificate_statement(status, now, ctx, supersedes=predecessor)
     envelope = sign_statement(body, key)
     digest = statement_digest(envelope)
     predicate = body["predicate"]
@@ -95,9 +147,12 @@ def issue_certificate(
         # Issued twice in the same second, the statement is the same: it is the same
         # certificate (two concurrent requests used to collide on its digest with a 500).
         same = select(CertificateRow.id).where(CertificateRow.statement_sha256 == digest)
-        certificate_id = session.scalar(same) or _record_certificate(
-            session, ctx, actor, status, envelope, digest, key, valid_until, now
-        )
+        certificate_id = session.scalar(same)
+        if certificate_id is None:
+            if predecessor is not None:
+                _still_newest(session, status, predecessor)
+            record = _Record(actor, status, envelope, digest, key, valid_until, predecessor)
+            certificate_id = _record_certificate(session, ctx, record, now)
     folder = output or ctx.settings.state_dir / "certificates" / certificate_id
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"{status.release.project}-{status.release.name}"
@@ -108,40 +163,76 @@ def issue_certificate(
     html_path = folder / f"{stem}.certificate.html"
     html_path.write_text(certificate_format.to_html(body, digest), encoding="utf-8")
     return IssuedCertificate(
-        certificate_id, digest, envelope_path, markdown_path, html_path, valid_until
+        certificate_id,
+        digest,
+        envelope_path,
+        markdown_path,
+        html_path,
+        valid_until,
+        predecessor.id if predecessor else None,
     )
 
 
-def _record_certificate(
-    session: Session,
-    ctx: Context,
-    actor: str,
-    status: ReleaseStatus,
-    envelope: dict[str, Any],
-    digest: str,
-    key: Ed25519PrivateKey,
-    valid_until: datetime,
-    now: datetime,
-) -> str:
+def _still_newest(session: Session, status: ReleaseStatus, predecessor: Predecessor) -> None:
+    """Refuse a successor of a certificate that another renewal superseded, or that was
+    revoked, while this one was being signed."""
+    newest = newest_unrevoked(session, status.release.id)
+    if newest is None or newest.id != predecessor.id:
+        raise Conflict(
+            f"certificate {predecessor.id} of {status.release.name} was renewed or revoked "
+            "meanwhile",
+            hint=f"see: assay certificate list; renew again: assay certificate renew "
+            f"{status.release.name}",
+        )
+
+
+@dataclass(frozen=True)
+class _Record:
+    actor: str
+    status: ReleaseStatus
+    envelope: dict[str, Any]
+    digest: str
+    key: Ed25519PrivateKey
+    valid_until: datetime
+    predecessor: Predecessor | None
+
+
+def _record_certificate(session: Session, ctx: Context, record: _Record, now: datetime) -> str:
+    release = record.status.release
     row = CertificateRow(
         id=repo.new_id(),
-        release_id=status.release.id,
-        statement_sha256=digest,
-        envelope=json.dumps(envelope, sort_keys=True),
-        key_id=key_id(key.public_key()),
+        release_id=release.id,
+        statement_sha256=record.digest,
+        envelope=json.dumps(record.envelope, sort_keys=True),
+        key_id=key_id(record.key.public_key()),
         issued_at=now,
-        valid_until=valid_until,
+        valid_until=record.valid_until,
+        predecessor_id=record.predecessor.id if record.predecessor else None,
     )
     session.add(row)
-    subject = f"{status.release.project}@{status.release.name}"
-    payload = {"certificate": row.id, "statement_sha256": digest, "valid_until": str(valid_until)}
-    event = AuditEvent(actor, "certificate.issued", subject, payload)
+    subject = f"{release.project}@{release.name}"
+    payload = {
+        "certificate": row.id,
+        "statement_sha256": record.digest,
+        "valid_until": str(record.valid_until),
+    }
+    action = "certificate.issued"
+    if record.predecessor is not None:
+        action = "certificate.renewed"
+        payload |= {
+            "predecessor": record.predecessor.id,
+            "predecessor_sha256": record.predecessor.statement_sha256,
+        }
+    event = AuditEvent(record.actor, action, subject, payload)
     audit_log(ctx.settings).record(session, [event], now)
     return row.id
 
 
-def certificate_statement(status: ReleaseStatus, now: datetime, ctx: Context) -> dict[str, Any]:
-    """The unsigned in-toto statement of a certificate for a ready release."""
+def certificate_statement(
+    status: ReleaseStatus, now: datetime, ctx: Context, *, supersedes: Predecessor | None = None
+) -> dict[str, Any]:
+    """The unsigned in-toto statement of a certificate for a ready release (of a renewal,
+    naming the certificate it supersedes)."""
     release = status.release
     issued = now.astimezone(UTC).replace(microsecond=0)
     valid_until = issued + relativedelta(months=ctx.settings.certificate.validity_months)
@@ -185,6 +276,11 @@ def certificate_statement(status: ReleaseStatus, now: datetime, ctx: Context) ->
         "valid_until": valid_until.isoformat(),
         "next_review": next_review.isoformat(),
     }
+    if supersedes is not None:
+        predicate["supersedes"] = {
+            "id": supersedes.id,
+            "statement_sha256": supersedes.statement_sha256,
+        }
     subject = [
         {"name": f"{release.project}@{release.name}", "digest": {"sha256": release.evidence_digest}}
     ]
@@ -206,31 +302,38 @@ def revoke_certificate(
             )
         row.revoked_at, row.revoke_reason = now, reason
         session.flush()
-        info = _info(row)
+        info = _info(row, now, renewed=_renewed(session, [row.id]))
         payload = {"reason": reason, "statement_sha256": row.statement_sha256}
         event = AuditEvent(actor, "certificate.revoked", row.id, payload)
         audit_log(ctx.settings).record(session, [event], now)
         return info
 
 
-def get_certificate(ctx: Context, ident: str) -> tuple[CertificateInfo, dict[str, Any]]:
+def get_certificate(
+    ctx: Context, ident: str, *, now: datetime | None = None
+) -> tuple[CertificateInfo, dict[str, Any]]:
     """One certificate (by id or statement digest, or a unique prefix) and its signed
-    envelope."""
+    envelope; whether it is due for review is judged at ``now`` (default: the present)."""
     store = ctx.store(create=False)
     with store.transaction() as session:
         row = _certificate(session, ident)
         envelope: dict[str, Any] = json.loads(row.envelope)
-        return _info(row), envelope
+        info = _info(row, now or datetime.now(UTC), renewed=_renewed(session, [row.id]))
+        return info, envelope
 
 
-def list_certificates(ctx: Context) -> list[CertificateInfo]:
+def list_certificates(ctx: Context, *, now: datetime | None = None) -> list[CertificateInfo]:
+    """The store's certificates, oldest first; whether each is due for review is judged at
+    ``now`` (default: the present)."""
+    moment = now or datetime.now(UTC)
     store = ctx.store(create=False)
     with store.transaction() as session:
         query = select(CertificateRow).options(
             joinedload(CertificateRow.release).joinedload(ReleaseRow.project)
         )
         rows = session.scalars(query.order_by(CertificateRow.issued_at)).all()
-        return [_info(row) for row in rows]
+        renewed = {row.predecessor_id for row in rows if row.predecessor_id}
+        return [_info(row, moment, renewed=renewed) for row in rows]
 
 
 def revocation_list(
@@ -285,8 +388,16 @@ def _certificate(session: Session, ident: str) -> CertificateRow:
     return found
 
 
-def _info(row: CertificateRow) -> CertificateInfo:
+def _renewed(session: Session, ids: list[str]) -> set[str]:
+    """Those of ``ids`` that a later certificate renewed."""
+    query = select(CertificateRow.predecessor_id).where(CertificateRow.predecessor_id.in_(ids))
+    return {found for found in session.scalars(query) if found}
+
+
+def _info(row: CertificateRow, now: datetime, *, renewed: set[str]) -> CertificateInfo:
     release: ReleaseRow = row.release
+    next_review = _next_review(row.envelope)
+    due = next_review is not None and now > next_review
     return CertificateInfo(
         id=row.id,
         release=f"{release.project.name}@{release.name}",
@@ -295,4 +406,18 @@ def _info(row: CertificateRow) -> CertificateInfo:
         valid_until=row.valid_until,
         revoked_at=row.revoked_at,
         revoke_reason=row.revoke_reason,
+        next_review=next_review,
+        review_due=due and row.revoked_at is None and row.id not in renewed,
+        predecessor=row.predecessor_id,
     )
+
+
+def _next_review(stored: str) -> datetime | None:
+    """The next review named in a stored envelope's statement."""
+    try:
+        envelope = json.loads(stored)
+        document = json.loads(base64.b64decode(str(envelope.get("payload", ""))))
+    except ValueError:
+        return None
+    predicate = document.get("predicate") if isinstance(document, dict) else None
+    return next_review_of(predicate) if isinstance(predicate, dict) else None

@@ -34,9 +34,11 @@ __all__ = [
     "ReleaseInfo",
     "ReleaseStatus",
     "create_release",
+    "digest_of",
     "evidence_digest",
     "release_etag",
     "release_status",
+    "run_of",
     "sign_off",
     "update_release",
 ]
@@ -92,7 +94,7 @@ def create_release(
     authorize(ctx, by, Operation.CREATE_RELEASE, Target(project_label(project), name), now)
     store = _open(ctx)
     with store.transaction(exclusive=True) as session:
-        run_row = _run(session, project, run)
+        run_row = run_of(session, project, run)
         project_row = run_row.project
         if _find(session, project_row, name, lock=False) is not None:
             raise UsageError(
@@ -108,7 +110,7 @@ def create_release(
                 project_id=project_row.id,
                 name=name,
                 run_id=run_row.id,
-                evidence_digest=_digest_of(run_row),
+                evidence_digest=digest_of(run_row),
                 created_at=now,
                 created_by=by,
                 updated_at=now,
@@ -147,8 +149,8 @@ def update_release(
     with store.transaction(exclusive=True) as session:
         release = _release(session, project, name, lock=True)
         _expect(release, expect)
-        run_row = _run(session, project, run)
-        digest = _digest_of(run_row)
+        run_row = run_of(session, project, run)
+        digest = digest_of(run_row)
         changed = digest != release.evidence_digest
         release.run_id, release.run, release.evidence_digest = run_row.id, run_row, digest
         release.updated_at = now
@@ -275,7 +277,8 @@ def _open(ctx: Context) -> Store:
     return ctx.store(create=False)
 
 
-def _run(session: Session, project: Path | str, run: str | None) -> RunRow:
+def run_of(session: Session, project: Path | str, run: str | None) -> RunRow:
+    """The run ``run`` of the project, or its newest run."""
     if run:
         found = repo.find_run(session, run)
         if found.project.name != project_label(project):
@@ -310,7 +313,7 @@ def _release(session: Session, project: Path | str, name: str, *, lock: bool) ->
     return release
 
 
-def _digest_of(run: RunRow) -> str:
+def digest_of(run: RunRow) -> str:
     return evidence_digest([(e.kind, e.sha256) for e in run.evidence])
 
 

@@ -1,7 +1,9 @@
 """Verifying Assay documents offline: provenance, certificates, revocation lists.
 
 Only public keys are needed. A failure says why: malformed, unknown key, bad signature,
-digest mismatch, expired or revoked.
+digest mismatch, expired or revoked. A certificate with a condition past due is expired; one
+past its next review passes with a note or, with ``[certificate] review_overdue = "fail"``,
+is expired too.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from assay.core.review import due_note, review_state
 from assay.errors import NotFoundError, UsageError
 from assay.services.context import Context
 from assay.signing.dsse import FailureReason, VerificationFailure, open_envelope
@@ -25,6 +28,7 @@ __all__ = [
     "CERTIFICATE_PREDICATE",
     "PROVENANCE_PREDICATE",
     "REVOCATIONS_PREDICATE",
+    "ReviewOverdue",
     "Revoked",
     "Verified",
     "VerifyOutcome",
@@ -39,6 +43,10 @@ __all__ = [
 PROVENANCE_PREDICATE = "https://slsa.dev/provenance/v1"
 CERTIFICATE_PREDICATE = "https://assay.dev/readiness-certificate/v1"
 REVOCATIONS_PREDICATE = "https://assay.dev/revocation-list/v1"
+
+ReviewOverdue = Literal["warn", "fail"]
+"""What a certificate past its next review does to verification ([certificate]
+review_overdue): pass with a note, or fail."""
 
 
 @dataclass(frozen=True)
@@ -81,9 +89,10 @@ def verify_envelope(
     now: datetime,
     artifacts: Path | None = None,
     revoked: Mapping[str, Revoked] | None = None,
+    review_overdue: ReviewOverdue = "warn",
 ) -> Verified:
     """Verify the signature, then what the document's type asks for: artifact digests for
-    provenance, validity and revocation for certificates."""
+    provenance; validity, revocation, review and conditions for certificates."""
     document, signer = open_envelope(envelope, keys)
     digest = statement_digest(envelope)
     predicate_type = document.get("predicateType")
@@ -94,6 +103,7 @@ def verify_envelope(
         return Verified("provenance", signer, document, digest, details)
     if predicate_type == CERTIFICATE_PREDICATE:
         details = _check_certificate(predicate, digest, now, revoked or {})
+        details += _check_review(predicate, now, review_overdue)
         return Verified("certificate", signer, document, digest, details)
     if predicate_type == REVOCATIONS_PREDICATE:
         count = len(_subjects(document))
@@ -188,6 +198,29 @@ def _check_certificate(
     )
 
 
+def _check_review(
+    predicate: Mapping[str, Any], now: datetime, review_overdue: ReviewOverdue
+) -> tuple[str, ...]:
+    """An overdue condition fails the certificate; a review past due fails it or adds a
+    note, as ``review_overdue`` says."""
+    try:
+        state = review_state(predicate, now)
+    except ValueError as exc:
+        raise VerificationFailure(FailureReason.MALFORMED, str(exc)) from exc
+    if state.overdue:
+        raise VerificationFailure(
+            FailureReason.EXPIRED, "; ".join(c.describe() for c in state.overdue)
+        )
+    if state.due_since is None:
+        return ()
+    release = predicate.get("release")
+    name = release.get("name") if isinstance(release, dict) else None
+    note = due_note(state.due_since, str(name or "RELEASE"))
+    if review_overdue == "fail":
+        raise VerificationFailure(FailureReason.EXPIRED, note)
+    return (f"note: {note}",)
+
+
 @dataclass(frozen=True)
 class VerifyOutcome:
     verified: Verified | None
@@ -202,9 +235,12 @@ def verify_file(
     revocations: Path | None = None,
     ctx: Context | None = None,
     now: datetime | None = None,
+    review_overdue: ReviewOverdue | None = None,
 ) -> VerifyOutcome:
     """Verify a document file with the given public keys (and, with ``ctx``, the
-    project's trusted keys and its store's revocations)."""
+    project's trusted keys and its store's revocations). A certificate past its next
+    review passes with a note or fails, as ``review_overdue`` says (default: the
+    project's ``[certificate] review_overdue`` with ``ctx``, else warn)."""
     from assay.signing.keys import key_id, load_public_key
 
     keys = {}
@@ -221,6 +257,8 @@ def verify_file(
             hint="pass --key PUBLIC.pem (from assay keys export-public)",
         )
     moment = now or datetime.now(UTC)
+    if review_overdue is None:
+        review_overdue = ctx.settings.certificate.review_overdue if ctx is not None else "warn"
     try:
         revoked: dict[str, Revoked] = {}
         if revocations is not None:
@@ -239,6 +277,7 @@ def verify_file(
             now=moment,
             artifacts=artifacts or document.parent,
             revoked=revoked,
+            review_overdue=review_overdue,
         )
     except VerificationFailure as failure:
         return VerifyOutcome(None, failure)
@@ -275,7 +314,13 @@ def verify_posted(ctx: Context, envelope: Any, now: datetime) -> VerifyOutcome:
             hint="generate one (assay keys generate) or list [signing] trusted_keys",
         )
     try:
-        verified = verify_envelope(envelope, keys, now=now, revoked=_stored_revocations(ctx))
+        verified = verify_envelope(
+            envelope,
+            keys,
+            now=now,
+            revoked=_stored_revocations(ctx),
+            review_overdue=ctx.settings.certificate.review_overdue,
+        )
     except VerificationFailure as failure:
         return VerifyOutcome(None, failure)
     return VerifyOutcome(verified, None)

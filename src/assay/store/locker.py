@@ -67,6 +67,24 @@ class EvidenceLocker:
             )
         return data
 
+    def has(self, sha256: str) -> bool:
+        return self.path(sha256).exists()
+
+    def remove(self, sha256: str) -> bool:
+        """Delete a blob (retention purges it); False when it was already gone."""
+        target = self.path(sha256)
+        try:
+            target.unlink()
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise StoreError(
+                f"cannot delete evidence blob {sha256[:12]}: {exc.strerror}",
+                hint=f"check that {target.parent} is writable",
+            ) from exc
+        _fsync_dir(target.parent)
+        return True
+
 
 def _fsync_dir(path: Path) -> None:
     try:

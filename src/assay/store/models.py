@@ -33,6 +33,7 @@ __all__ = [
     "IncidentCounterRow",
     "IncidentEventRow",
     "IncidentRow",
+    "LegalHoldRow",
     "LockdownRow",
     "OsvIdRow",
     "OsvPackageRow",
@@ -44,6 +45,7 @@ __all__ = [
     "RunRow",
     "SignoffRow",
     "TokenRow",
+    "TombstoneRow",
     "UTCDateTime",
 ]
 
@@ -124,6 +126,8 @@ class EvidenceRow(Base):
     the ``evidence.stored`` audit entry: gates judge only evidence that still matches it."""
 
     run: Mapped[RunRow] = relationship(back_populates="evidence")
+    tombstone: Mapped[TombstoneRow | None] = relationship(viewonly=True)
+    """Set when retention purged the blob (loaded only when asked for)."""
 
 
 class OsvSnapshotRow(Base):
@@ -226,6 +230,8 @@ class CertificateRow(Base):
     valid_until: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoke_reason: Mapped[str | None] = mapped_column(Text)
+    predecessor_id: Mapped[str | None] = mapped_column(String(36))
+    """The certificate this one renewed (``assay certificate renew``); None when issued."""
 
     release: Mapped[ReleaseRow] = relationship()
 
@@ -401,3 +407,34 @@ class IdempotencyRow(Base):
     status: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LegalHoldRow(Base):
+    """Evidence of a project (or of one release) that no retention policy may purge."""
+
+    __tablename__ = "legal_holds"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project: Mapped[str] = mapped_column(String(200))
+    release: Mapped[str | None] = mapped_column(String(200))
+    """None: every run of the project is held."""
+    reason: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(200))
+    placed_by: Mapped[str] = mapped_column(String(200))
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    released_by: Mapped[str | None] = mapped_column(String(200))
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class TombstoneRow(Base):
+    """What is left of evidence whose blob retention purged: signed with the audit key."""
+
+    __tablename__ = "evidence_tombstones"
+
+    evidence_id: Mapped[str] = mapped_column(ForeignKey("evidence.id"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    policy: Mapped[str] = mapped_column(String(100))
+    purged_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    envelope: Mapped[str] = mapped_column(Text)
+    """DSSE envelope of the tombstone statement (digest, kind, policy, time)."""

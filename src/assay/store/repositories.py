@@ -200,6 +200,14 @@ def evidence_problem(row: EvidenceRow, locker: EvidenceLocker | None = None) -> 
             "its summary no longer matches its seal"
         )
     if locker is not None:
+        # Checked with the blob (which reads a file per row anyway): purged evidence is gone
+        # even when another piece with the same bytes keeps the blob.
+        stone = row.tombstone
+        if stone is not None:
+            return (
+                f"evidence {row.id} ({row.kind}) was purged under retention policy "
+                f"{stone.policy} on {stone.purged_at:%Y-%m-%d}; its signed tombstone remains"
+            )
         try:
             locker.get(row.sha256)
         except AssayError as exc:

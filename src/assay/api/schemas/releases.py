@@ -206,6 +206,11 @@ class Certificate(BaseModel):
     valid_until: datetime
     revoked_at: datetime | None
     revoke_reason: str | None
+    next_review: datetime | None = None
+    review_due: bool = False
+    """Past its next review, not revoked and not renewed yet."""
+    predecessor: str | None = None
+    """The certificate this one renewed (assay certificate renew); null when issued."""
 
     @classmethod
     def of(cls, info: CertificateInfo) -> Certificate:
@@ -217,6 +222,8 @@ class IssuedCertificate(BaseModel):
     statement_sha256: str
     valid_until: datetime
     envelope: dict[str, Any]
+    predecessor: str | None = None
+    """The certificate a renewal supersedes; null when issued."""
 
 
 class Revoke(_Strict):

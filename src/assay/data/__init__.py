@@ -1,0 +1,1 @@
+"""Package data: control catalogs and default mappings."""

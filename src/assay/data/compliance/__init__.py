@@ -1,0 +1,1 @@
+"""Control catalogs (JSON) and default evidence mappings (mappings.toml)."""

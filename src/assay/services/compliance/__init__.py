@@ -1,0 +1,1 @@
+"""Compliance use cases: status against control catalogs, auditor packages, exports."""
