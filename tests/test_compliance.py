@@ -9,6 +9,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+from trestle.core.validator_factory import validator_factory
+from trestle.oscal.assessment_results import AssessmentResults
 
 from assay.services.compliance.package_verify import verify_package
 from assay.signing.keys import key_id, load_public_key
@@ -171,6 +175,21 @@ def test_a_package_verifies_offline_and_names_what_fails(
         "manifest.dsse.json",
     } <= set(members)
     assert any(n.startswith("evidence/sbom.cyclonedx/") for n in members)
+    # The exports of a real release: trestle loads the OSCAL, the CycloneDX schema
+    # accepts the attestations, and the SBOM's digest is the evidence the status cites.
+    oscal = json.loads(members["exports/oscal-assessment-results.json"])
+    model = AssessmentResults.model_validate(oscal["assessment-results"])
+    for validator in validator_factory.get_all():
+        assert validator.model_is_valid(model, True), validator.error_msg()
+    attestations = members["exports/cyclonedx-attestations.json"].decode()
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(attestations) is None
+    status = json.loads(members["compliance/status.json"])
+    ps32 = _control(status, "ssdf", "PS.3.2")
+    assert ps32["state"] == "satisfied"
+    sbom = next(e for e in ps32["evidence"] if e["kind"] == "sbom.cyclonedx")
+    assert f"evidence:sha256:{sbom['sha256']}" in json.dumps(oscal)
+    assert sbom["sha256"] in attestations
+
     key = load_public_key(public)
     trusted = {key_id(key): key}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -204,3 +205,34 @@ def test_a_purge_killed_part_way_leaves_a_consistent_store(
         for k in retention_plan(ctx, datetime.fromisoformat(later)).items
     )
     assert verify_log(ctx).ok
+
+
+def test_the_retention_commands_as_a_user_runs_them(example_project: Path) -> None:
+    project = example_project
+    assert run_assay("certify", "-C", project).code == 1
+    planned = run_assay("retention", "plan", "-C", project, "-f", "json")
+    assert planned.code == 0, planned.err
+    body = json.loads(planned.out)
+    assert body["counts"]["keep"] == len(body["evidence"]) > 0
+    assert {e["policy"] for e in body["evidence"]} == {"unreleased-runs"}
+
+    no_owner = run_assay("retention", "hold", "--reason", "dispute", "--owner", " ", "-C", project)
+    assert no_owner.code == 2 and "needs a reason and an owner" in no_owner.err
+    placed = run_assay(
+        "retention", "hold", "--reason", "dispute 14", "--owner", "legal@x", "-C", project
+    )
+    assert placed.code == 0, placed.err
+    listed = json.loads(run_assay("retention", "holds", "-C", project, "-f", "json").out)
+    assert [h["reason"] for h in listed] == ["dispute 14"]
+    released = run_assay("retention", "release", listed[0]["id"][:8], "-C", project)
+    assert released.code == 0 and "released legal hold" in released.out
+    assert json.loads(run_assay("retention", "holds", "-C", project, "-f", "json").out) == []
+    unknown = run_assay("retention", "release", "ffffffff", "-C", project)
+    assert unknown.code == 2 and "no active legal hold" in unknown.err
+
+    applied = run_assay("retention", "apply", "-C", project)
+    assert applied.code == 0 and "purged 0 piece(s)" in applied.out
+    config = project / "assay.toml"
+    config.write_text('[[retention.policies]]\nname = "short"\ndays = 0\n', "utf-8")
+    bad = run_assay("retention", "plan", "-C", project)
+    assert bad.code == 2 and "retention" in bad.err and "days" in bad.err

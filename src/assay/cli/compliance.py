@@ -102,8 +102,7 @@ def _print(result: object) -> None:
             else:
                 say(f"             {proof.name} {proof.ident[:8]} sha256:{proof.sha256[:16]}")
         for line in c.missing:
-            if c.required:
-                say(f"             missing: {line}")
+            say(f"             missing: {line}")
         if c.justification:
             say(f"             not applicable: {c.justification}")
     counts = ", ".join(f"{result.count(s)} {s.value}" for s in ControlState)

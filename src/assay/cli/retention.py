@@ -100,6 +100,7 @@ def apply(
     now = datetime.now(UTC)
     going = retention_plan(ctx, now).of(Decision.PURGE)
     if going and not yes and not typer.confirm(f"Purge {len(going)} piece(s) of evidence?"):
+        say("nothing purged (see: assay retention plan; purge with --yes)")
         raise typer.Exit(1)
     applied = apply_retention(ctx, now, ctx.caller.name)
     with output_to(output):
