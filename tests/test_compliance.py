@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -47,6 +48,7 @@ def _control(document: dict[str, object], framework: str, ident: str) -> dict[st
     return next(c for c in found["controls"] if c["id"] == ident)
 
 
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 def test_ssdf_status_names_every_task_and_follows_the_evidence(
     certified: tuple[Path, dict[str, str]], store_url: str
 ) -> None:
@@ -82,6 +84,7 @@ def test_ssdf_status_names_every_task_and_follows_the_evidence(
     assert "altered" in missing[0]
 
 
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 def test_mapping_errors_and_not_applicable_controls(certified: tuple[Path, dict[str, str]]) -> None:
     project, _ = certified
     config = project / "assay.toml"
@@ -209,6 +212,21 @@ def test_a_package_verifies_offline_and_names_what_fails(
         assert f"member {name} is missing" in found, (name, found)
     found = problems(_rezip({**members, "evidence/extra.json": b"{}"}))
     assert "member evidence/extra.json is not in the manifest" in found
+
+    # Signed by the trusted key, yet malformed inside: said, never a crash.
+    from assay.formats.package import MANIFEST, manifest_statement
+    from assay.signing.dsse import sign_statement
+    from assay.signing.keys import KeyRing
+
+    private = KeyRing(tmp_path / "keys").private_key("default", PASSPHRASE)
+    odd = {k: v for k, v in members.items() if k != MANIFEST}
+    entries = json.loads(odd["audit/entries.json"])
+    entries["entries"][0]["proof"] = ["not hex"]
+    odd["audit/entries.json"] = json.dumps(entries).encode()
+    predicate = json.loads(base64.b64decode(json.loads(members[MANIFEST])["payload"]))["predicate"]
+    odd[MANIFEST] = json.dumps(sign_statement(manifest_statement(odd, predicate), private)).encode()
+    found = problems(_rezip(odd))
+    assert "member audit/entries.json is malformed" in found, found
 
     # The manifest re-signed with another key: not the signer the auditor trusts.
     other = {**env, "ASSAY_SIGNING_KEY_DIR": str(tmp_path / "other-keys")}

@@ -175,3 +175,19 @@ def test_an_unknown_format_is_refused_with_the_formats_there_are() -> None:
         registry.render(quality, "yaml")
     assert "cannot be written as 'yaml'" in refused.value.message
     assert refused.value.hint == "formats: json, sarif"
+
+
+def test_every_registered_type_and_writer_exists() -> None:
+    """The table names types and writers by their dotted names (imported on use): a
+    renamed class or function must fail here, not in a user's command."""
+    import importlib
+
+    from assay.formats import registry
+
+    for dotted, formats in registry._FORMATS.items():
+        module, _, name = dotted.rpartition(".")
+        kind = getattr(importlib.import_module(module), name)
+        assert isinstance(kind, type), dotted
+        assert registry.formats_of(kind)[0] == "json"
+        for found in formats:
+            assert callable(found.write), found.writer

@@ -191,8 +191,11 @@ def _payload(envelope_path: Path) -> dict[str, object]:
     return document
 
 
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 def test_the_whole_scenario(tmp_path: Path, store_url: str) -> None:
-    """certify, release, six sign-offs, certificate, verify, new evidence, revoke, verify."""
+    """certify, release, six sign-offs, certificate, verify, new evidence, revoke, verify.
+    On SQLite only: it is all command-line processes (50 s); the rules it walks through
+    run on PostgreSQL in the tests above and in test_api_cluster."""
     root = tmp_path / "ledger"
     root.mkdir()
     ready_project.build(root, store_url=store_url)

@@ -13,6 +13,7 @@ from assay.api.deps import CurrentCaller, IdempotencyKey, IfMatch, created, if_m
 from assay.api.responses import READ, WRITE
 from assay.core.signoff import Decision
 from assay.services.certificates import (
+    IssuedCertificate,
     get_certificate,
     issue_certificate,
     list_certificates,
@@ -120,6 +121,17 @@ def signoff(
     return response
 
 
+def _issued(who: CurrentCaller, issued: IssuedCertificate) -> schemas.IssuedCertificate:
+    _, envelope = get_certificate(who.ctx, issued.id)  # as stored, not re-read
+    return schemas.IssuedCertificate(
+        id=issued.id,
+        statement_sha256=issued.statement_sha256,
+        valid_until=issued.valid_until,
+        envelope=envelope,
+        predecessor=issued.predecessor,
+    )
+
+
 @router.post(
     "/projects/{project}/releases/{name}/certificates",
     status_code=201,
@@ -132,14 +144,7 @@ def issue(
     """Sign a readiness certificate, or refuse, listing everything still missing."""
 
     def make() -> schemas.IssuedCertificate:
-        issued = issue_certificate(who.ctx, project, name, now=now(), actor=who.name)
-        _, envelope = get_certificate(who.ctx, issued.id)  # as stored, not re-read
-        return schemas.IssuedCertificate(
-            id=issued.id,
-            statement_sha256=issued.statement_sha256,
-            valid_until=issued.valid_until,
-            envelope=envelope,
-        )
+        return _issued(who, issue_certificate(who.ctx, project, name, now=now(), actor=who.name))
 
     return created(who, key, request, [project, name], make)
 
@@ -158,15 +163,7 @@ def renew(
     still missing; a release without a certificate is refused (400)."""
 
     def make() -> schemas.IssuedCertificate:
-        issued = renew_certificate(who.ctx, project, name, now=now(), actor=who.name)
-        _, envelope = get_certificate(who.ctx, issued.id)  # as stored, not re-read
-        return schemas.IssuedCertificate(
-            id=issued.id,
-            statement_sha256=issued.statement_sha256,
-            valid_until=issued.valid_until,
-            envelope=envelope,
-            predecessor=issued.predecessor,
-        )
+        return _issued(who, renew_certificate(who.ctx, project, name, now=now(), actor=who.name))
 
     return created(who, key, request, [project, name], make)
 

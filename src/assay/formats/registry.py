@@ -8,24 +8,12 @@ bytes, ``formats_of`` the names a result type can be written as.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from assay.collectors.docs import DocsReport
-from assay.core.claims.model import ClaimsCheck
-from assay.core.gates import GatesOutcome
-from assay.core.monitoring import MonitoringFacts
-from assay.core.perf import PerformanceCheck
-from assay.core.quality import QualityReport
-from assay.core.report import RunReport
-from assay.core.scan import ScanResult
-from assay.core.secrets import SecretsResult
-from assay.core.sixsigma_report import SixSigmaReport
-from assay.core.slo import SloCheck
 from assay.errors import UsageError
-from assay.formats import checks, claims, gates, quality, report, sarif, scan_json, secrets
-from assay.formats import sixsigma as sixsigma_format
 
 __all__ = ["Format", "formats_of", "render"]
 
@@ -34,40 +22,54 @@ __all__ = ["Format", "formats_of", "render"]
 class Format:
     name: str
     media_type: str
-    write: Callable[..., str]
-    """``write(result, **options)``: the document."""
+    writer: str
+    """``module:function`` of ``write(result, **options)``, imported when first used: a
+    command that writes one document does not import every writer and result type."""
+
+    @property
+    def write(self) -> Callable[..., str]:
+        module, _, function = self.writer.partition(":")
+        found: Callable[..., str] = getattr(importlib.import_module(module), function)
+        return found
 
 
 JSON = "application/json"
+_F = "assay.formats."
 
-_FORMATS: Mapping[type, tuple[Format, ...]] = {
-    RunReport: (
-        Format("json", JSON, report.to_json),
-        Format("markdown", "text/markdown", report.to_markdown),
+_FORMATS: Mapping[str, tuple[Format, ...]] = {
+    "assay.core.report.RunReport": (
+        Format("json", JSON, _F + "report:to_json"),
+        Format("markdown", "text/markdown", _F + "report:to_markdown"),
     ),
-    GatesOutcome: (Format("json", JSON, gates.gates_document),),
-    ClaimsCheck: (Format("json", JSON, claims.claims_document),),
-    ScanResult: (
-        Format("json", JSON, scan_json.dumps),
-        Format("sarif", "application/sarif+json", sarif.to_sarif),
+    "assay.core.gates.GatesOutcome": (Format("json", JSON, _F + "gates:gates_document"),),
+    "assay.core.claims.model.ClaimsCheck": (Format("json", JSON, _F + "claims:claims_document"),),
+    "assay.core.scan.ScanResult": (
+        Format("json", JSON, _F + "scan_json:dumps"),
+        Format("sarif", "application/sarif+json", _F + "sarif:to_sarif"),
     ),
-    QualityReport: (
-        Format("json", JSON, quality.to_json),
-        Format("sarif", "application/sarif+json", quality.to_sarif),
+    "assay.core.quality.QualityReport": (
+        Format("json", JSON, _F + "quality:to_json"),
+        Format("sarif", "application/sarif+json", _F + "quality:to_sarif"),
     ),
-    SecretsResult: (Format("json", JSON, secrets.to_json),),
-    SloCheck: (Format("json", JSON, checks.slo_document),),
-    PerformanceCheck: (Format("json", JSON, checks.performance_document),),
-    DocsReport: (Format("json", JSON, checks.docs_document),),
-    MonitoringFacts: (Format("json", JSON, checks.monitoring_document),),
-    SixSigmaReport: (Format("json", JSON, sixsigma_format.sixsigma_document),),
+    "assay.core.secrets.SecretsResult": (Format("json", JSON, _F + "secrets:to_json"),),
+    "assay.core.slo.SloCheck": (Format("json", JSON, _F + "checks:slo_document"),),
+    "assay.core.perf.PerformanceCheck": (Format("json", JSON, _F + "checks:performance_document"),),
+    "assay.collectors.docs.DocsReport": (Format("json", JSON, _F + "checks:docs_document"),),
+    "assay.core.monitoring.MonitoringFacts": (
+        Format("json", JSON, _F + "checks:monitoring_document"),
+    ),
+    "assay.core.sixsigma_report.SixSigmaReport": (
+        Format("json", JSON, _F + "sixsigma:sixsigma_document"),
+    ),
 }
+"""Result types by dotted name (module and qualified name), so the table imports none."""
 
 
 def _formats(kind: type) -> tuple[Format, ...]:
     for base in kind.__mro__:
-        if base in _FORMATS:
-            return _FORMATS[base]
+        found = _FORMATS.get(f"{base.__module__}.{base.__qualname__}")
+        if found is not None:
+            return found
     return ()
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,9 +74,17 @@ def verify_package(data: bytes, keys: Mapping[str, Ed25519PublicKey]) -> Package
     }
     check.facts["members"] = len(listed)
     audit_key = _audit_key(good, check)
-    _evidence(good, predicate, audit_key, check)
-    _audit(good, predicate, audit_key, check)
-    _certificates(good, predicate, keys, check)
+    parts: list[tuple[str, Callable[[], None]]] = [
+        ("evidence/index.json", lambda: _evidence(good, predicate, audit_key, check)),
+        ("audit/entries.json", lambda: _audit(good, predicate, audit_key, check)),
+        ("certificates/index.json", lambda: _certificates(good, predicate, keys, check)),
+    ]
+    for name, part in parts:
+        try:
+            part()
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:
+            # Signed, yet not what Assay writes: said, never a crash.
+            check.problems.append(f"member {name} is malformed: {exc}")
     return check
 
 
