@@ -184,6 +184,8 @@ def test_a_package_verifies_offline_and_names_what_fails(
     model = AssessmentResults.model_validate(oscal["assessment-results"])
     for validator in validator_factory.get_all():
         assert validator.model_is_valid(model, True), validator.error_msg()
+    # SP 800-53 controls carry the ids of NIST's own OSCAL catalog (sa-11, not SA-11).
+    assert '"control-id": "sa-11"' in members["exports/oscal-assessment-results.json"].decode()
     attestations = members["exports/cyclonedx-attestations.json"].decode()
     assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(attestations) is None
     status = json.loads(members["compliance/status.json"])

@@ -81,7 +81,10 @@ def assessment_results(
             "control-selections": [
                 {
                     "description": f"{s.catalog.title} {s.catalog.version}",
-                    "include-controls": [{"control-id": _token(c.control.id)} for c in s.controls],
+                    "include-controls": [
+                        {"control-id": _token(c.control.oscal_id or c.control.id)}
+                        for c in s.controls
+                    ],
                 }
                 for s in statuses
                 if s.controls
@@ -156,7 +159,7 @@ def _finding(
     state = status.state
     target: dict[str, Any] = {
         "type": "objective-id",
-        "target-id": _token(control.id),
+        "target-id": _token(control.oscal_id or control.id),
         "title": _line(f"{framework} {control.id}"),
         "status": {
             "state": "satisfied" if state is ControlState.SATISFIED else "not-satisfied",

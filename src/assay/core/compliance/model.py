@@ -45,6 +45,9 @@ class Control:
     title: str
     group: str = ""
     group_title: str = ""
+    oscal_id: str = ""
+    """The control's id in the framework's own OSCAL catalog, where it differs (NIST's
+    SP 800-53 catalog spells SA-11 as sa-11): what OSCAL exports reference."""
 
 
 @dataclass(frozen=True)

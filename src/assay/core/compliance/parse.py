@@ -21,6 +21,7 @@ def parse_catalog(data: Mapping[str, Any], where: str) -> Catalog:
                 str(c["title"]),
                 str(c.get("group", "")),
                 str(c.get("group_title", "")),
+                str(c.get("oscal_id", "")),
             )
             for c in data["controls"]
         )
