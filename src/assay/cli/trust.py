@@ -223,14 +223,14 @@ def verify(
     Example:
       assay verify dist/shipping-quotes.intoto.json --key release.pub.pem
     """
-    from assay.cli.context import command_context
-    from assay.services.verify import verify_file
-
-    if _is_zip(document):
+    if _is_zip(document):  # before the store's imports: a package needs no store
         from assay.cli.compliance import verify_package_file
 
         verify_package_file(document, key or [], output_format, output)
         return
+    from assay.cli.context import command_context
+    from assay.services.verify import verify_file
+
     ctx = command_context(project or Path(), store) if project or store else None
     outcome = verify_file(
         document, key or [], artifacts=artifacts, revocations=revocations, ctx=ctx

@@ -5,13 +5,21 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from assay.core.ids import EvidenceId, RunId
 
-__all__ = ["EvidenceItem", "EvidenceKind", "EvidenceRecord", "evidence_seal", "stored_payload"]
+__all__ = [
+    "EvidenceItem",
+    "EvidenceKind",
+    "EvidenceRecord",
+    "evidence_digest",
+    "evidence_seal",
+    "stored_payload",
+]
 
 
 class EvidenceKind(enum.StrEnum):
@@ -79,3 +87,10 @@ def stored_payload(evidence_id: str, run_id: str, kind: str, sha256: str, seal: 
     """The payload of the ``evidence.stored`` audit entry of one evidence row: everything
     the row holds that a gate relies on, so ``audit verify`` can recompute it from the row."""
     return {"evidence": evidence_id, "kind": kind, "run": run_id, "seal": seal, "sha256": sha256}
+
+
+def evidence_digest(items: Sequence[tuple[str, str]]) -> str:
+    """SHA-256 over the sorted ``kind:sha256`` lines of a run's evidence: what a release
+    and its sign-offs are bound to."""
+    lines = sorted(f"{kind}:{sha}" for kind, sha in items)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()

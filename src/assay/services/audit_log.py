@@ -28,6 +28,7 @@ from assay.core.merkle import Frontier, leaf_hash
 from assay.errors import StoreError
 from assay.settings import Settings
 from assay.signing.note import (
+    AUDIT_KEY_NAME,
     checkpoint_text,
     sign_note,
 )
@@ -46,7 +47,7 @@ __all__ = [
 ]
 
 ORIGIN = "assay.local/audit"
-KEY_NAME = "assay-audit"
+KEY_NAME = AUDIT_KEY_NAME
 
 
 @dataclass(frozen=True)

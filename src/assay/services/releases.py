@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from assay.collectors.pyproject import project_label
 from assay.core.access import Operation, Target
+from assay.core.evidence import evidence_digest
 from assay.core.signoff import (
     Decision,
     RoleState,
@@ -78,12 +78,6 @@ class ReleaseStatus:
     @property
     def ready(self) -> bool:
         return not self.missing
-
-
-def evidence_digest(items: Sequence[tuple[str, str]]) -> str:
-    """SHA-256 over the sorted ``kind:sha256`` lines of a run's evidence."""
-    lines = sorted(f"{kind}:{sha}" for kind, sha in items)
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 def create_release(

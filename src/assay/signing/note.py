@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 __all__ = [
+    "AUDIT_KEY_NAME",
     "MalformedCheckpoint",
     "checkpoint_text",
     "key_hash",
@@ -23,6 +24,9 @@ __all__ = [
     "verifier_key",
     "verify_note",
 ]
+
+AUDIT_KEY_NAME = "assay-audit"
+"""The key name in the audit log's signed checkpoints (and of the tombstones' signer)."""
 
 _ED25519 = b"\x01"
 

@@ -17,14 +17,17 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from assay.core.evidence import evidence_seal
+from assay.core.evidence import evidence_digest, evidence_seal
 from assay.core.merkle import leaf_hash, verify_inclusion
 from assay.formats.package import MANIFEST, PACKAGE_PREDICATE, read_zip
-from assay.services.audit_log import KEY_NAME
-from assay.services.releases import evidence_digest
 from assay.signing.dsse import VerificationFailure, open_envelope
 from assay.signing.keys import key_id
-from assay.signing.note import MalformedCheckpoint, parse_checkpoint, verify_note
+from assay.signing.note import (
+    AUDIT_KEY_NAME,
+    MalformedCheckpoint,
+    parse_checkpoint,
+    verify_note,
+)
 
 __all__ = ["PackageCheck", "verify_package"]
 
@@ -190,7 +193,7 @@ def _audit(
     body = _load(good, "audit/entries.json", check)
     if note is None or body is None or audit_key is None:
         return
-    text = verify_note(note.decode("utf-8", "replace"), KEY_NAME, audit_key)
+    text = verify_note(note.decode("utf-8", "replace"), AUDIT_KEY_NAME, audit_key)
     if text is None:
         check.problems.append("member audit/checkpoint.txt: signature does not verify")
         return
