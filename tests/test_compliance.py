@@ -230,6 +230,12 @@ def test_a_package_verifies_offline_and_names_what_fails(
     found = problems(_rezip(odd))
     assert "member audit/entries.json is malformed" in found, found
 
+    garbage = verify_package(b"PK\x03\x04 not a zip at all", trusted)
+    assert not garbage.ok and "not a readable zip" in garbage.problems[0]
+    unknown = run_assay("package", "9.9", "-o", tmp_path / "none.zip", "-C", project, env=env)
+    assert unknown.code == 2 and "no release 9.9" in unknown.err
+    assert not (tmp_path / "none.zip").exists()
+
     # The manifest re-signed with another key: not the signer the auditor trusts.
     other = {**env, "ASSAY_SIGNING_KEY_DIR": str(tmp_path / "other-keys")}
     assert run_assay("keys", "generate", "-C", project, env=other).code == 0
