@@ -21,6 +21,7 @@ from assay.core.access import Operation, Target
 from assay.core.gates import GateResult
 from assay.core.review import next_review_of
 from assay.errors import Conflict, NotFoundError, Refused, UsageError
+from assay.files import write_atomically
 from assay.formats import certificate as certificate_format
 from assay.formats.report import gate_dict
 from assay.services.access import authorize
@@ -157,11 +158,11 @@ def sign_certificate(
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"{status.release.project}-{status.release.name}"
     envelope_path = folder / f"{stem}.certificate.intoto.json"
-    envelope_path.write_text(json.dumps(envelope, indent=2, sort_keys=True) + "\n", "utf-8")
+    write_atomically(envelope_path, json.dumps(envelope, indent=2, sort_keys=True) + "\n")
     markdown_path = folder / f"{stem}.certificate.md"
-    markdown_path.write_text(certificate_format.to_markdown(body, digest), encoding="utf-8")
+    write_atomically(markdown_path, certificate_format.to_markdown(body, digest))
     html_path = folder / f"{stem}.certificate.html"
-    html_path.write_text(certificate_format.to_html(body, digest), encoding="utf-8")
+    write_atomically(html_path, certificate_format.to_html(body, digest))
     return IssuedCertificate(
         certificate_id,
         digest,

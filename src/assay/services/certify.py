@@ -17,6 +17,7 @@ from assay.core.access import Operation, Target
 from assay.core.evidence import EvidenceItem
 from assay.core.report import RunReport, StepReport
 from assay.errors import UsageError
+from assay.files import write_atomically
 from assay.formats import report as report_format
 from assay.services.access import authorize
 from assay.services.context import Context
@@ -140,6 +141,6 @@ def certify(
     folder.mkdir(parents=True, exist_ok=True)
     markdown_path = folder / "report.md"
     json_path = folder / "report.json"
-    markdown_path.write_text(report_format.to_markdown(report), encoding="utf-8")
-    json_path.write_text(report_format.to_json(report), encoding="utf-8")
+    write_atomically(markdown_path, report_format.to_markdown(report))
+    write_atomically(json_path, report_format.to_json(report))
     return CertifyResult(report, markdown_path, json_path)

@@ -21,6 +21,7 @@ from assay.collectors.detect import lockfile_candidates
 from assay.collectors.git import git_state
 from assay.collectors.pyproject import project_name
 from assay.errors import UsageError
+from assay.files import write_atomically
 from assay.services.signing import Passphrase, signing_key, trusted_keys
 from assay.services.verify import (
     PROVENANCE_PREDICATE,
@@ -118,7 +119,7 @@ def write_provenance(
     key = signing_key(settings, ask)
     envelope = sign_statement(body, key)
     target = output or artifacts[0].parent / f"{project_name(project)}.intoto.json"
-    target.write_text(json.dumps(envelope, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_atomically(target, json.dumps(envelope, indent=2, sort_keys=True) + "\n")
     subjects = tuple((s["name"], s["digest"]["sha256"]) for s in body["subject"])
     return ProvenanceResult(target, subjects, key_id(key.public_key()))
 
