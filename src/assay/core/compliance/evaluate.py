@@ -66,7 +66,8 @@ def _judge(
         if shown:
             proofs.append(Proof("record", record, shown))
         else:
-            missing.append(_RECORD_MISSING.get(record, f"no {record} record"))
+            reason = facts.why_not.get(record) or _RECORD_MISSING.get(record)
+            missing.append(reason or f"no {record} record")
     wanted = len(need.evidence) + len(need.gates) + len(need.records)
     if not missing:
         state = ControlState.SATISFIED

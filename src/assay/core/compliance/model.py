@@ -105,6 +105,8 @@ class Facts:
     """Gate id -> status (pass, fail, unknown, waived, disabled)."""
     records: Mapping[str, str | None] = field(default_factory=dict)
     """Record name -> what shows it (an id or digest), or None when it does not hold."""
+    why_not: Mapping[str, str] = field(default_factory=dict)
+    """Record name -> why it does not hold, where that is not the usual reason."""
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,7 @@ def release_facts(
     audit: str | None = None,
 ) -> _Read:
     records: dict[str, str | None] = {"audit": audit or _audit_root(ctx, actor)}
+    why_not: dict[str, str] = {}
     if release is not None:
         status = release_status(ctx, project, release, now)
         info = status.release
@@ -87,10 +88,15 @@ def release_facts(
             evidence = [repo.to_record(e, store.locker) for e in row.evidence]
             subject = Subject(row.project.name, "", row.id, digest_of(row), row.commit)
         gates = judge_records(ctx, evidence, now.date(), subject.run)
+        why_not = {
+            record: f"no release named: {what} belong to a release (--release NAME)"
+            for record, what in (("signoffs", "sign-offs"), ("certificate", "certificates"))
+        }
     facts = Facts(
         tuple(EvidenceRef(e.kind, e.id, e.sha256, e.problem) for e in evidence),
         {g.gate.id: g.status.value for g in gates.gates},
         records,
+        why_not,
     )
     return _Read(subject, facts)
 
