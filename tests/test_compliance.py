@@ -114,6 +114,13 @@ def test_mapping_errors_and_not_applicable_controls(certified: tuple[Path, dict[
     )
     done = run_assay("compliance", "status", "-C", project)
     assert done.code == 2 and "ssdf has no control 'PW.99'" in done.err
+    # A default gate switched off: Assay's mappings that name it read it as not passing.
+    config.write_text(
+        base + '\n[gates.PROD-003]\nenabled = false\nreason = "scanned elsewhere"\n', "utf-8"
+    )
+    _, document = _status(project, "--framework", "ssdf")
+    rv11 = _control(document, "ssdf", "RV.1.1")
+    assert rv11["state"] == "partial" and "PROD-003" in str(rv11["missing"])
     config.write_text(base, "utf-8")
     done = run_assay("compliance", "status", "--framework", "pci", "-C", project)
     assert done.code == 2 and "unknown framework pci" in done.err
@@ -229,7 +236,17 @@ def test_a_package_verifies_offline_and_names_what_fails(
     odd[MANIFEST] = json.dumps(sign_statement(manifest_statement(odd, predicate), private)).encode()
     found = problems(_rezip(odd))
     assert "member audit/entries.json is malformed" in found, found
+    # A blob left out of the zip and of the manifest, re-signed: its index entry says so.
+    blob = next(n for n in members if n.startswith("evidence/secrets/"))
+    short = {k: v for k, v in members.items() if k not in (MANIFEST, blob)}
+    short[MANIFEST] = json.dumps(
+        sign_statement(manifest_statement(short, predicate), private)
+    ).encode()
+    found = problems(_rezip(short))
+    assert f"member {blob} (named by evidence/index.json) is not in the manifest" in found
 
+    prefixed = verify_package(_rezip({"evil.txt": b"x"}) + first, trusted)
+    assert not prefixed.ok and "bytes before" in prefixed.problems[0]
     garbage = verify_package(b"PK\x03\x04 not a zip at all", trusted)
     assert not garbage.ok and "not a readable zip" in garbage.problems[0]
     unknown = run_assay("package", "9.9", "-o", tmp_path / "none.zip", "-C", project, env=env)

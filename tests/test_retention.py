@@ -227,12 +227,66 @@ def test_the_retention_commands_as_a_user_runs_them(example_project: Path) -> No
     released = run_assay("retention", "release", listed[0]["id"][:8], "-C", project)
     assert released.code == 0 and "released legal hold" in released.out
     assert json.loads(run_assay("retention", "holds", "-C", project, "-f", "json").out) == []
+    typo = run_assay(
+        "retention", "hold", "--release", "nope", "--reason", "x", "--owner", "y", "-C", project
+    )
+    assert typo.code == 2 and "no release nope" in typo.err
     unknown = run_assay("retention", "release", "ffffffff", "-C", project)
     assert unknown.code == 2 and "no active legal hold" in unknown.err
 
     applied = run_assay("retention", "apply", "-C", project)
     assert applied.code == 0 and "purged 0 piece(s)" in applied.out
     config = project / "assay.toml"
-    config.write_text('[[retention.policies]]\nname = "short"\ndays = 0\n', "utf-8")
-    bad = run_assay("retention", "plan", "-C", project)
-    assert bad.code == 2 and "retention" in bad.err and "days" in bad.err
+    for days in ("0", "100000000"):
+        config.write_text(f'[[retention.policies]]\nname = "short"\ndays = {days}\n', "utf-8")
+        bad = run_assay("retention", "plan", "-C", project)
+        assert bad.code == 2 and "retention" in bad.err and "days" in bad.err, bad.err
+
+
+def test_a_hold_placed_while_a_purge_runs_keeps_its_evidence(
+    example_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plan is made, then a hold is committed, then the purge goes piece by piece: each
+    piece's transaction sees the hold."""
+    import assay.services.retention as retention
+
+    assert run_assay("certify", "-C", example_project).code == 1
+    ctx = ctx_of(load_settings(example_project))
+    later = datetime.now(UTC) + timedelta(days=800)
+    made = retention.retention_plan
+
+    def plan_then_hold(context: object, now: datetime) -> object:
+        plan = made(ctx, now)
+        place_hold(ctx, "shipping-quotes", release=None, reason="late", owner="legal@x", now=now)
+        return plan
+
+    monkeypatch.setattr(retention, "retention_plan", plan_then_hold)
+    applied = apply_retention(ctx, later)
+    assert applied.purged == () and applied.blobs_deleted == ()
+    monkeypatch.undo()
+    assert {k.decision for k in retention_plan(ctx, later).items} == {Decision.HELD}
+
+
+def test_a_release_rebound_to_a_newer_run_keeps_the_run_it_was_signed_on(
+    example_project: Path,
+) -> None:
+    for _ in range(2):
+        done = run_assay("certify", "-C", example_project, "--author", "ci@x")
+        assert done.code == 1, done.err
+    ctx = ctx_of(load_settings(example_project))
+    now = datetime.now(UTC)
+    from assay.services.releases import update_release
+    from assay.store.repositories import list_runs
+
+    with ctx.store(create=False).transaction() as session:
+        newest, older = [r.id for r in list_runs(session, 2, "shipping-quotes")]
+    create_release(ctx, example_project, "1.0", run=older, by="rm", now=now)
+    sign_off(
+        ctx, example_project, "1.0", role="qa", actor="qa@x", decision=Vote.APPROVE,
+        condition=None, due=None, now=now,
+    )  # fmt: skip
+    update_release(ctx, example_project, "1.0", run=newest, by="rm", now=now)
+    plan = retention_plan(ctx, now + timedelta(days=400))
+    by_run = {k.piece.run: (k.piece.releases, k.decision, k.policy) for k in plan.items}
+    assert by_run[older] == (("1.0",), Decision.KEEP, "release-evidence")
+    assert by_run[newest] == (("1.0",), Decision.KEEP, "release-evidence")

@@ -230,7 +230,8 @@ class RetentionPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(pattern=r"^[\w.-]+$")
-    days: int = Field(gt=0)
+    days: int = Field(gt=0, le=36525)
+    """At most 100 years; evidence no policy covers is kept anyway."""
     kinds: list[str] = ["*"]
     """Evidence kinds the policy covers (``*``: every kind)."""
     frameworks: list[str] = []

@@ -51,9 +51,14 @@ def package(who: CurrentCaller, project: str, name: str) -> Response:
     """The release's auditor package (zip, signed manifest), as ``assay package``; check it
     offline with ``assay verify FILE --key PUB.pem``. Needs the audit-reading role."""
     built = build_package(who.ctx, project, name, now=now(), actor=who.name)
-    filename = f"{project}-{name}.zip".replace('"', "")
+    from urllib.parse import quote
+
+    wanted = f"{project}-{name}.zip"
+    plain = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in wanted
+    )
+    # RFC 6266: an ASCII name for old clients, the UTF-8 one for the rest.
+    disposition = f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(wanted, safe='')}"
     return Response(
-        built.data,
-        media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        built.data, media_type="application/zip", headers={"Content-Disposition": disposition}
     )

@@ -130,7 +130,7 @@ def package(
     """An auditor package of a release: evidence blobs (or tombstones of purged ones),
     SBOM, provenance, sign-offs, certificates, compliance status, OSCAL and CycloneDX
     exports, and audit entries with inclusion proofs in a signed checkpoint, under a signed
-    manifest. The same release gives a byte-identical package.
+    manifest. The same release and configuration give a byte-identical package.
 
     Check it anywhere, without a store: assay verify FILE --key PUB.pem
     """

@@ -8,7 +8,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-__all__ = ["Decision", "Hold", "Kept", "Piece", "Plan", "Rule", "plan_retention"]
+__all__ = [
+    "TOMBSTONE_PREDICATE",
+    "Decision",
+    "Hold",
+    "Kept",
+    "Piece",
+    "Plan",
+    "Rule",
+    "plan_retention",
+]
+
+TOMBSTONE_PREDICATE = "https://assay.dev/attestations/evidence-tombstone/v1"
 
 
 class Decision(enum.StrEnum):

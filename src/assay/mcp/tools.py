@@ -355,7 +355,8 @@ def package_release(project: str, release: str, ctx: Context) -> dict[str, Any]:
     who = caller(ctx)
     built = run(lambda: build_package(who.ctx, project, release, now=now(), actor=who.name))
     safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in f"{project}-{release}")
-    target = who.ctx.settings.state_dir / "packages" / f"{safe}.zip"
+    tag = hashlib.sha256(f"{project}\0{release}".encode()).hexdigest()[:8]  # no two collide
+    target = who.ctx.settings.state_dir / "packages" / f"{safe}-{tag}.zip"
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(target, built.data)
     return {

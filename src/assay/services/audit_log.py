@@ -100,6 +100,14 @@ class AuditLog:
     def public_key(self) -> Ed25519PublicKey:
         return self.key().public_key()
 
+    def lock(self, session: Session) -> None:
+        """Take the log's append lock for the rest of the caller's transaction (the head
+        row, FOR UPDATE on PostgreSQL; SQLite's write lock comes with an exclusive
+        transaction): every writer that records takes it, so a reader-then-writer that
+        holds it sees their committed work and they wait for its commit."""
+        connection = session.connection()
+        connection.exec_driver_sql(_sql_for(connection.dialect).select_head).one()
+
     def record(self, session: Session, events: Sequence[AuditEvent], now: datetime) -> list[int]:
         """Append ``events`` and a signed checkpoint inside the caller's transaction; the
         head row is locked, so concurrent appenders take turns."""

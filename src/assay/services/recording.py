@@ -86,4 +86,9 @@ def record_run(
             )
         )
         audit_log(ctx.settings).record(session, events, finished)
+        # Again under the log's lock: a retention sweep that deleted a blob with these
+        # bytes before this transaction could be seen has it back (put skips a blob that
+        # is there); one that comes after sees these rows and keeps it.
+        for item in run.evidence:
+            store.locker.put(item.data)
         return RunId(row.id), records

@@ -9,18 +9,30 @@ Killed at any point, the store is consistent: evidence either has its blob or a 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from assay.core.access import Operation, Target
-from assay.core.retention import Decision, Hold, Piece, Plan, Rule, plan_retention
+from assay.core.evidence import evidence_digest
+from assay.core.retention import (
+    TOMBSTONE_PREDICATE,
+    Decision,
+    Hold,
+    Piece,
+    Plan,
+    Rule,
+    plan_retention,
+)
 from assay.errors import NotFoundError, UsageError
 from assay.services.access import authorize
 from assay.services.audit_log import AuditEvent, audit_log
 from assay.services.context import Context
 from assay.signing.dsse import sign_statement, statement
 from assay.store import retention as rows
-from assay.store.models import LegalHoldRow, TombstoneRow
+from assay.store.models import EvidenceRow, LegalHoldRow, TombstoneRow
 from assay.store.repositories import new_id
 
 __all__ = [
@@ -33,8 +45,6 @@ __all__ = [
     "release_hold",
     "retention_plan",
 ]
-
-TOMBSTONE_PREDICATE = "https://assay.dev/attestations/evidence-tombstone/v1"
 
 
 def _rules(ctx: Context) -> list[Rule]:
@@ -56,16 +66,19 @@ def _frameworks_by_kind(ctx: Context) -> dict[str, tuple[str, ...]]:
     return {k: tuple(sorted(v)) for k, v in out.items()}
 
 
+def _hold(row: LegalHoldRow) -> Hold:
+    return Hold(row.id, row.project, row.release, row.reason, row.owner)
+
+
 def retention_plan(ctx: Context, now: datetime) -> Plan:
     """Every piece of evidence with what retention decides for it now."""
     frameworks = _frameworks_by_kind(ctx)
     store = ctx.store(create=False)
     with store.snapshot() as session:
-        releases = rows.release_names(session)
+        evidence = rows.evidence_rows(session)
+        releases = _releases_of_runs(session, evidence)
         stones = rows.tombstoned(session)
-        holds = [
-            Hold(h.id, h.project, h.release, h.reason, h.owner) for h in rows.active_holds(session)
-        ]
+        holds = [_hold(h) for h in rows.active_holds(session)]
         pieces = [
             Piece(
                 row.id,
@@ -78,9 +91,27 @@ def retention_plan(ctx: Context, now: datetime) -> Plan:
                 frameworks.get(row.kind, ()),
                 row.id in stones,
             )
-            for row, project in rows.evidence_rows(session)
+            for row, project in evidence
         ]
     return plan_retention(pieces, _rules(ctx), holds, now)
+
+
+def _releases_of_runs(
+    session: Session, evidence: Sequence[tuple[EvidenceRow, str]]
+) -> dict[str, tuple[str, ...]]:
+    """Run id -> the releases bound to it now, or whose sign-offs approved its evidence
+    (a release rebound to a newer run keeps the run it was signed and certified on)."""
+    kinds: dict[str, list[tuple[str, str]]] = {}
+    projects: dict[str, str] = {}
+    for row, project in evidence:
+        kinds.setdefault(row.run_id, []).append((row.kind, row.sha256))
+        projects[row.run_id] = project
+    signed = rows.signed_digests(session)
+    out = {run: set(names) for run, names in rows.release_names(session).items()}
+    for run, items in kinds.items():
+        names = signed.get((projects[run], evidence_digest(items)), ())
+        out.setdefault(run, set()).update(names)
+    return {run: tuple(sorted(names)) for run, names in out.items() if names}
 
 
 @dataclass(frozen=True)
@@ -117,8 +148,13 @@ def apply_retention(ctx: Context, now: datetime, actor: str = "local") -> Applie
         )
         envelope = sign_statement(body, log.key())
         with store.transaction(exclusive=True) as session:
+            # Under the log's lock, which placing a hold also takes: a hold committed
+            # since the plan was made is seen here, and its evidence stays.
+            log.lock(session)
             if session.get(TombstoneRow, piece.id) is not None:
                 continue  # another apply got there first
+            if any(_hold(h).holds(piece) for h in rows.active_holds(session)):
+                continue
             session.add(
                 TombstoneRow(
                     evidence_id=piece.id,
@@ -141,12 +177,14 @@ def sweep_blobs(ctx: Context) -> tuple[str, ...]:
     was interrupted after its commit)."""
     store = ctx.store(create=False)
     deleted = []
-    with store.snapshot() as session:
+    with store.transaction(exclusive=True) as session:
+        # Under the log's lock: a run being recorded with the same bytes either committed
+        # its rows before (they are seen, the blob stays) or puts its blobs again after.
+        audit_log(ctx.settings).lock(session)
         digests = sorted({t.sha256 for t in rows.tombstoned(session).values()})
-        candidates = [d for d in digests if rows.unpurged_sharing(session, d) == 0]
-    for digest in candidates:
-        if store.locker.remove(digest):
-            deleted.append(digest)
+        for digest in digests:
+            if rows.unpurged_sharing(session, digest) == 0 and store.locker.remove(digest):
+                deleted.append(digest)
     return tuple(deleted)
 
 
@@ -204,6 +242,7 @@ def place_hold(
         placed_at=now,
     )
     with store.transaction() as session:
+        _check_target(session, project, release)
         session.add(row)
         session.flush()
         payload = {"project": project, "release": release, "reason": row.reason, "owner": owner}
@@ -211,6 +250,29 @@ def place_hold(
             session, [AuditEvent(actor, "hold.placed", row.id, payload)], now
         )
         return _info(row)
+
+
+def _check_target(session: Session, project: str, release: str | None) -> None:
+    """A hold names a project (and release) of the store: a typo would hold nothing."""
+    from sqlalchemy import select
+
+    from assay.store.models import ProjectRow, ReleaseRow
+
+    found = session.scalar(select(ProjectRow).where(ProjectRow.name == project))
+    if found is None:
+        raise NotFoundError(
+            f"no project {project} in the store", hint="a hold names a project Assay has certified"
+        )
+    if (
+        release is not None
+        and session.scalar(
+            select(ReleaseRow).where(ReleaseRow.project_id == found.id, ReleaseRow.name == release)
+        )
+        is None
+    ):
+        raise NotFoundError(
+            f"no release {release} of {project}", hint="list them: assay release status NAME"
+        )
 
 
 def release_hold(ctx: Context, ident: str, *, now: datetime, actor: str = "local") -> HoldInfo:

@@ -56,6 +56,11 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
         raise NotFoundError(
             f"no such key file: {path}", hint="export one with: assay keys export-public NAME"
         ) from exc
+    except OSError as exc:  # a folder, no permission
+        raise SigningError(
+            f"cannot read the key file {path}: {exc.strerror}",
+            hint="pass the PEM file assay keys export-public wrote",
+        ) from exc
     try:
         key = serialization.load_pem_public_key(data)
     except (ValueError, UnsupportedAlgorithm) as exc:

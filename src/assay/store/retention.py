@@ -13,6 +13,7 @@ from assay.store.models import (
     ProjectRow,
     ReleaseRow,
     RunRow,
+    SignoffRow,
     TombstoneRow,
 )
 
@@ -20,6 +21,7 @@ __all__ = [
     "active_holds",
     "evidence_rows",
     "release_names",
+    "signed_digests",
     "tombstoned",
     "unpurged_sharing",
 ]
@@ -41,6 +43,19 @@ def release_names(session: Session) -> dict[str, tuple[str, ...]]:
     out: dict[str, list[str]] = {}
     for run_id, name in session.execute(select(ReleaseRow.run_id, ReleaseRow.name)):
         out.setdefault(run_id, []).append(name)
+    return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+def signed_digests(session: Session) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(project, evidence digest) -> the releases with a sign-off on that evidence."""
+    query = (
+        select(ProjectRow.name, SignoffRow.evidence_digest, ReleaseRow.name)
+        .join(ReleaseRow, SignoffRow.release_id == ReleaseRow.id)
+        .join(ProjectRow, ReleaseRow.project_id == ProjectRow.id)
+    )
+    out: dict[tuple[str, str], set[str]] = {}
+    for project, digest, release in session.execute(query):
+        out.setdefault((project, digest), set()).add(release)
     return {k: tuple(sorted(v)) for k, v in out.items()}
 
 

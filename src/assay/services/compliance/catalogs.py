@@ -75,8 +75,13 @@ def mappings(settings: Settings, gate_ids: list[str]) -> Mappings:
     replaces the earlier); checked against the catalogs so a typo is an error, not a
     silently unmapped control."""
     kinds = [k.value for k in EvidenceKind]
+    # Assay's own mappings may name a default gate the project switched off: the control
+    # then reads it as not passing. The project's mappings name gates it has.
+    from assay.core.policy import DEFAULT_POLICY
+
+    builtin_gates = sorted({g.spec.id for g in DEFAULT_POLICY.gates} | set(gate_ids))
     builtin = parse_requirements(
-        _builtin_tables(), "assay:mappings.toml", kinds=kinds, gates=gate_ids
+        _builtin_tables(), "assay:mappings.toml", kinds=kinds, gates=builtin_gates
     )
     own = parse_requirements(
         settings.compliance.controls, "assay.toml [compliance]", kinds=kinds, gates=gate_ids

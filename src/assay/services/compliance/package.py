@@ -34,6 +34,7 @@ from assay.services.audit_log import KEY_NAME, audit_log, payload_digest
 from assay.services.audit_verify import leaf_of
 from assay.services.compliance.status import compliance_status
 from assay.services.context import Context
+from assay.services.gates import load_policy
 from assay.services.signing import Passphrase, signing_key
 from assay.signing.dsse import sign_statement
 from assay.signing.keys import key_id, public_pem
@@ -109,6 +110,7 @@ def build_package(
     predicate = {
         **info,
         "assessed_at": at.isoformat(),
+        "policy_digest": load_policy(ctx).digest(),
         "assay": __version__,
         "signing_key": key_id(key.public_key()),
         "audit": {
@@ -189,13 +191,17 @@ def _signoffs(row: ReleaseRow) -> list[dict[str, Any]]:
 def _certificates(
     members: dict[str, bytes], session: Session, row: ReleaseRow
 ) -> list[CertificateRow]:
-    found = list(
-        session.scalars(
+    found = [
+        cert
+        for cert in session.scalars(
             select(CertificateRow)
             .where(CertificateRow.release_id == row.id)
             .order_by(CertificateRow.issued_at, CertificateRow.id)
         )
-    )
+        # Only certificates of the release's evidence now: one issued before the release
+        # was rebound to a newer run certifies evidence this package does not hold.
+        if _certified_digest(cert) == row.evidence_digest
+    ]
     index = []
     for cert in found:
         name = f"certificates/{cert.id}.dsse.json"
@@ -214,6 +220,14 @@ def _certificates(
         )
     members["certificates/index.json"] = _json(index)
     return found
+
+
+def _certified_digest(cert: CertificateRow) -> str | None:
+    import base64
+
+    payload = json.loads(base64.b64decode(json.loads(cert.envelope)["payload"]))
+    digest = ((payload.get("predicate") or {}).get("release") or {}).get("evidence_digest")
+    return str(digest) if digest else None
 
 
 def _audit(

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from assay.core.evidence import evidence_digest, evidence_seal
 from assay.core.merkle import leaf_hash, verify_inclusion
+from assay.core.retention import TOMBSTONE_PREDICATE
 from assay.formats.package import MANIFEST, PACKAGE_PREDICATE, read_zip
 from assay.signing.dsse import VerificationFailure, open_envelope
 from assay.signing.keys import key_id
@@ -57,10 +58,13 @@ def verify_package(data: bytes, keys: Mapping[str, Ed25519PublicKey]) -> Package
     check.facts |= {
         k: predicate.get(k) for k in ("project", "release", "run", "evidence_digest", "assessed_at")
     }
-    listed = {}
-    for subject in statement.get("subject") or []:
-        name = str(subject.get("name"))
-        listed[name] = str((subject.get("digest") or {}).get("sha256"))
+    listed: dict[str, str] = {}
+    subjects = statement.get("subject")
+    for subject in subjects if isinstance(subjects, list) else []:
+        if not isinstance(subject, dict) or not isinstance(subject.get("digest"), dict):
+            check.problems.append(f"member {MANIFEST}: a subject is not a name and a digest")
+            return check
+        listed[str(subject.get("name"))] = str(subject["digest"].get("sha256"))
     for name, digest in sorted(listed.items()):
         if name in damaged:
             continue
@@ -78,7 +82,10 @@ def verify_package(data: bytes, keys: Mapping[str, Ed25519PublicKey]) -> Package
     check.facts["members"] = len(listed)
     audit_key = _audit_key(good, check)
     parts: list[tuple[str, Callable[[], None]]] = [
-        ("evidence/index.json", lambda: _evidence(good, predicate, audit_key, check)),
+        (
+            "evidence/index.json",
+            lambda: _evidence(good, predicate, audit_key, check, set(listed)),
+        ),
         ("audit/entries.json", lambda: _audit(good, predicate, audit_key, check)),
         ("certificates/index.json", lambda: _certificates(good, predicate, keys, check)),
     ]
@@ -142,8 +149,10 @@ def _evidence(
     predicate: Mapping[str, Any],
     audit_key: Ed25519PublicKey | None,
     check: PackageCheck,
+    listed_names: set[str],
 ) -> None:
     index = _load(good, "evidence/index.json", check)
+    purged_entries = _purged_subjects(good, check)
     if not isinstance(index, list):
         check.problems.append("member evidence/index.json is missing or not a list")
         return
@@ -157,7 +166,11 @@ def _evidence(
             )
         if name is not None:
             if name not in good:
-                continue  # already reported as missing or altered
+                if name not in listed_names:
+                    check.problems.append(
+                        f"member {name} (named by evidence/index.json) is not in the manifest"
+                    )
+                continue  # otherwise reported as missing or altered above
             if hashlib.sha256(good[name]).hexdigest() != sha:
                 check.problems.append(f"member {name}: not the blob its index entry names")
             continue
@@ -174,13 +187,36 @@ def _evidence(
         except VerificationFailure as failure:
             check.problems.append(f"member {stone_name}: {failure.reason}: {failure.detail}")
             continue
-        if (body.get("predicate") or {}).get("sha256") != sha:
-            check.problems.append(f"member {stone_name}: tombstone names another digest")
+        said = body.get("predicate") or {}
+        if body.get("predicateType") != TOMBSTONE_PREDICATE or (
+            said.get("sha256"),
+            said.get("evidence"),
+            said.get("kind"),
+        ) != (sha, entry.get("id"), kind):
+            check.problems.append(
+                f"member {stone_name}: not the tombstone of evidence {entry.get('id')} ({kind})"
+            )
+        elif entry.get("id") not in purged_entries:
+            check.problems.append(
+                f"member {stone_name}: no evidence.purged entry in audit/entries.json for it"
+            )
     if evidence_digest(pairs) != predicate.get("evidence_digest"):
         check.problems.append(
             "member evidence/index.json: the evidence does not add up to the release's digest"
         )
     check.facts["evidence"] = len(index)
+
+
+def _purged_subjects(good: Mapping[str, bytes], check: PackageCheck) -> set[str]:
+    """Evidence ids of the package's ``evidence.purged`` audit entries (their inclusion in
+    the signed checkpoint is checked with every other entry)."""
+    body = _load(good, "audit/entries.json", check) or {}
+    found = set()
+    for entry in body.get("entries", []):
+        leaf = json.loads(str(entry.get("leaf_data", "{}")))
+        if leaf.get("action") == "evidence.purged":
+            found.add(str(leaf.get("subject")))
+    return found
 
 
 def _audit(
@@ -232,6 +268,13 @@ def _certificates(
             check.problems.append(f"member {name}: {failure.reason}: {failure.detail}")
             continue
         release = (statement.get("predicate") or {}).get("release") or {}
-        if release.get("evidence_digest") != predicate.get("evidence_digest"):
-            check.problems.append(f"member {name}: certifies other evidence than the release's")
+        said = (release.get("project"), release.get("name"), release.get("evidence_digest"))
+        if said != (
+            predicate.get("project"),
+            predicate.get("release"),
+            predicate.get("evidence_digest"),
+        ):
+            check.problems.append(
+                f"member {name}: certifies another release or other evidence than the package's"
+            )
     check.facts["certificates"] = len(index)
