@@ -23,7 +23,13 @@ from assay.services.compliance.package import build_package
 from assay.services.compliance.package_verify import verify_package
 from assay.services.compliance.status import compliance_status
 from assay.services.releases import create_release, sign_off
-from assay.services.retention import apply_retention, place_hold, retention_plan
+from assay.services.retention import (
+    apply_retention,
+    list_holds,
+    place_hold,
+    release_hold,
+    retention_plan,
+)
 from assay.settings import load_settings
 from assay.signing.keys import key_id
 from conftest import ctx_of, run_assay
@@ -226,21 +232,28 @@ def test_the_retention_commands_as_a_user_runs_them(example_project: Path) -> No
     assert [h["reason"] for h in listed] == ["dispute 14"]
     released = run_assay("retention", "release", listed[0]["id"][:8], "-C", project)
     assert released.code == 0 and "released legal hold" in released.out
-    assert json.loads(run_assay("retention", "holds", "-C", project, "-f", "json").out) == []
-    typo = run_assay(
-        "retention", "hold", "--release", "nope", "--reason", "x", "--owner", "y", "-C", project
-    )
-    assert typo.code == 2 and "no release nope" in typo.err
-    unknown = run_assay("retention", "release", "ffffffff", "-C", project)
-    assert unknown.code == 2 and "no active legal hold" in unknown.err
-
     applied = run_assay("retention", "apply", "-C", project)
     assert applied.code == 0 and "purged 0 piece(s)" in applied.out
     config = project / "assay.toml"
-    for days in ("0", "100000000"):
-        config.write_text(f'[[retention.policies]]\nname = "short"\ndays = {days}\n', "utf-8")
-        bad = run_assay("retention", "plan", "-C", project)
-        assert bad.code == 2 and "retention" in bad.err and "days" in bad.err, bad.err
+    config.write_text('[[retention.policies]]\nname = "ever"\ndays = 100000000\n', "utf-8")
+    bad = run_assay("retention", "plan", "-C", project)
+    assert bad.code == 2 and "retention" in bad.err and "days" in bad.err, bad.err
+
+    # The same mistakes through the services the commands call (no process each).
+    from assay.errors import ConfigError, NotFoundError
+
+    config.write_text("", "utf-8")
+    ctx = ctx_of(load_settings(project))
+    assert list_holds(ctx) == []
+    with pytest.raises(NotFoundError, match="no release nope"):
+        place_hold(ctx, "shipping-quotes", release="nope", reason="x", owner="y", now=T0)
+    with pytest.raises(NotFoundError, match="no project elsewhere"):
+        place_hold(ctx, "elsewhere", release=None, reason="x", owner="y", now=T0)
+    with pytest.raises(NotFoundError, match="no active legal hold"):
+        release_hold(ctx, "ffffffff", now=T0)
+    config.write_text('[[retention.policies]]\nname = "none"\ndays = 0\n', "utf-8")
+    with pytest.raises(ConfigError, match="days"):
+        load_settings(project)
 
 
 def test_a_hold_placed_while_a_purge_runs_keeps_its_evidence(
