@@ -6,12 +6,15 @@ import hashlib
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from assay.cli.emit import json_text, say
 from assay.cli.options import OutputOpt, ProjectOpt, StoreOpt, example, format_option, output_to
+
+if TYPE_CHECKING:
+    from assay.core.compliance import ComplianceStatus
 
 compliance_app = typer.Typer(help="Compliance: controls of SSDF, ISO 27001, SOC 2, SP 800-53.")
 
@@ -84,10 +87,9 @@ def status(
         raise typer.Exit(1)
 
 
-def _print(result: object) -> None:
-    from assay.core.compliance import ComplianceStatus, ControlState
+def _print(result: ComplianceStatus) -> None:
+    from assay.core.compliance import ControlState
 
-    assert isinstance(result, ComplianceStatus)
     catalog, subject = result.catalog, result.subject
     what = f"release {subject.release}" if subject.release else f"run {subject.run[:8]}"
     say(f"{catalog.title} {catalog.version} - {subject.project} {what}")
