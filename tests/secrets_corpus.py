@@ -158,6 +158,11 @@ def build(root: Path) -> tuple[list[tuple[str, int, str]], int]:
             "Set `STRIPE_KEY` to your key, for example `sk_test_4eC39HqLyjWDarjtT1zdp7dc`.",
             "Use `password = <your password>` in the config.",
             ("gh3", f"The CI token is {v['gh3']} (rotate it!)."),
+            # A signed-serializer token shown as example output (seen in a real README):
+            # eyJ... like a JWT, but its parts are a JSON payload and a signature.
+            "    # printed: "
+            + base64.urlsafe_b64encode(b'{"user": 42, "role": "viewer"}').decode().rstrip("=")
+            + ".Qm9vbGVhbkZhbHNlU2lnbmF0dXJlAb",
             "The digest is "
             "`sha256:2c26b46b68ffc68ff99b453c1d30413427e2ac1f6b9bc1c5b5d5e3fc8b5c1d67`.",
         ],

@@ -249,3 +249,20 @@ def test_placeholder_credentials_in_urls_are_not_reported_and_real_ones_are(
     assert leaked.code == 1
     assert "deploy.md:1: Basic Auth Credentials" in leaked.out
     assert "HISTORY.md" not in leaked.out and "client.py" not in leaked.out
+
+
+def test_an_eyj_token_that_is_no_jwt_is_not_reported(tmp_path: Path) -> None:
+    """A signed-serializer token in a README's example output (seen in a real project's
+    README) starts with eyJ but is a JSON payload and a signature; a JWT is reported."""
+    import base64
+
+    def part(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+    serialized = part(b'{"id": 5, "name": "example"}') + ".Xk2pQ0aVr7Ls9Tq-Wm3Nb8Yc1Hd"
+    jwt = ".".join(
+        [part(b'{"alg": "HS256", "typ": "JWT"}'), part(b'{"sub": "42"}'), "Zm9vYmFyYmF6cXV4"]
+    )
+    (tmp_path / "README.md").write_text(f"    # {serialized}\n\nAUTH = '{jwt}'\n", "utf-8")
+    found = scan_tree(tmp_path, b"k")
+    assert [(f.rule, f.line) for f in found] == [("JSON Web Token", 3)]

@@ -20,6 +20,7 @@ from typing import Any
 
 from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 from detect_secrets.plugins.base import RegexBasedDetector
+from detect_secrets.plugins.jwt import JwtTokenDetector
 
 from assay.core.secrets import (
     KEYWORD_ASSIGNMENT,
@@ -138,6 +139,12 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple(chosen)
 
 
+def _formal_jwt(value: str) -> bool:
+    """detect-secrets' own check that the header and payload decode as JSON: the patterns
+    are used without the plugin, so its check is called here."""
+    return bool(JwtTokenDetector.is_formally_valid(value))
+
+
 def _scan(line: str, path: str, number: int, key: bytes) -> list[SecretFinding]:
     found: list[SecretFinding] = []
     fixture = is_test_fixture(path)
@@ -147,6 +154,8 @@ def _scan(line: str, path: str, number: int, key: bytes) -> list[SecretFinding]:
             url = secret_type == "Basic Auth Credentials"
             if is_placeholder(value.strip(":/@"), code=not url):
                 continue
+            if secret_type == JwtTokenDetector.secret_type and not _formal_jwt(value):
+                continue  # eyJ... that is no JWT (an itsdangerous token in a README, say)
             if url and is_placeholder_userinfo(value.strip(":/@")):
                 continue  # https://user:pass@host: where credentials go, not one
             # Every key block starts with the same header: tell them apart by place.
