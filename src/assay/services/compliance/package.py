@@ -15,7 +15,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -120,12 +119,8 @@ def build_package(
         },
         "evidence": {"count": evidence, "purged": purged},
     }
-    members[MANIFEST] = _json(_sign(manifest_statement(members, predicate), key))
+    members[MANIFEST] = _json(sign_statement(manifest_statement(members, predicate), key))
     return Package(zip_members(members), len(members), evidence, purged, count)
-
-
-def _sign(body: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
-    return sign_statement(body, key)
 
 
 def _release(session: Session, label: str, name: str) -> ReleaseRow:
